@@ -1,0 +1,116 @@
+//! `flux-krea-cli`: the app's capabilities without a window, over the same core.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use flux_krea_core::doctor::{Check, DoctorReport};
+use flux_krea_core::{Config, Core, Error};
+
+#[derive(Parser)]
+#[command(name = "flux-krea-cli", version, about = "Flux Krea Desktop from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the install: data folder, configuration in force, keychain, database, logs.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the settings, or change one: `settings set theme dark`.
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Print all settings as JSON.
+    Get,
+    /// Change one setting.
+    Set { key: String, value: String },
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let config = Config::load()?;
+    let _guard = flux_krea_core::logging::init(&config.log_dir.value, &config.log_filter.value, false)?;
+    let data_dir = config.data_dir.value.clone();
+    let core = Core::open(&data_dir, config).await?;
+    let code = match cli.command {
+        Command::Doctor { json } => {
+            let report = core.doctor().await;
+            if json {
+                let text = serde_json::to_string_pretty(&report).map_err(|e| Error::internal(e.to_string()))?;
+                println!("{text}");
+            } else {
+                print_doctor(&report);
+            }
+            if report.healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Command::Settings { action } => {
+            let settings = match action {
+                None | Some(SettingsAction::Get) => core.settings().await,
+                Some(SettingsAction::Set { key, value }) => {
+                    let updated = core.settings().await.with_field(&key, &value)?;
+                    core.update_settings(updated).await?
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&settings).map_err(|e| Error::internal(e.to_string()))?);
+            ExitCode::SUCCESS
+        }
+    };
+    core.close().await;
+    Ok(code)
+}
+
+fn print_doctor(r: &DoctorReport) {
+    use flux_krea_core::config::Source;
+    let source = |s: &Source| match s {
+        Source::Default => "default".to_string(),
+        Source::File(f) => format!("from {f}"),
+        Source::Env(v) => format!("from ${v}"),
+    };
+    let c = &r.config;
+    println!("Flux Krea {}", r.version);
+    println!("  config file    {}", c.config_file);
+    println!("  data dir       {}  ({})", c.data_dir.value.display(), source(&c.data_dir.source));
+    println!("  log dir        {}  ({})", c.log_dir.value.display(), source(&c.log_dir.source));
+    println!("  log level      {}  ({})", c.log_filter.value, source(&c.log_filter.source));
+    println!("  replicate url  {}  ({})", c.replicate_url.value, source(&c.replicate_url.source));
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "not set".into());
+    println!("  platform url   {}  ({})", opt(&c.platform_url.value), source(&c.platform_url.source));
+    println!("  update url     {}  ({})", opt(&c.update_url.value), source(&c.update_url.source));
+    match &r.keychain {
+        Check::Ok => println!("  keychain       ok"),
+        Check::Failed(why) => println!("  keychain       FAILED: {why}"),
+    }
+    match &r.database {
+        Ok(db) => println!(
+            "  database       {} ({} bytes, schema v{}, journal {}, integrity {})",
+            db.path, db.bytes, db.schema_version, db.journal_mode, db.integrity
+        ),
+        Err(why) => println!("  database       FAILED: {why}"),
+    }
+    println!("{}", if r.healthy() { "All checks passed." } else { "Some checks failed." });
+}

@@ -1,0 +1,101 @@
+//! The SQLite file: opened once with WAL, a small long-lived pool, per-connection pragmas, and
+//! forward-only embedded migrations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{Error, Result};
+use crate::storage;
+
+pub const DATABASE_FILE: &str = "history.db";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
+    let path = data_dir.join(DATABASE_FILE);
+    // Created 0600 before SQLite touches it; SQLite gives its -wal/-shm files the same mode.
+    storage::ensure_private_file(&path)?;
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .min_connections(1)
+        .max_connections(4)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(|e| Error::storage(&path, e))?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// What `doctor` and the "what is stored" report say about the file.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct DatabaseStatus {
+    pub path: String,
+    pub bytes: f64,
+    pub schema_version: i32,
+    pub journal_mode: String,
+    pub integrity: String,
+}
+
+pub async fn status(pool: &SqlitePool, data_dir: &Path) -> Result<DatabaseStatus> {
+    let path = data_dir.join(DATABASE_FILE);
+    let bytes = std::fs::metadata(&path).map(|m| m.len() as f64).unwrap_or(0.0);
+    let schema_version: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+    let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
+    let integrity: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(pool).await?;
+    Ok(DatabaseStatus {
+        path: path.display().to_string(),
+        bytes,
+        schema_version: schema_version.unwrap_or(0) as i32,
+        journal_mode,
+        integrity,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_with_wal_foreign_keys_and_busy_timeout_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(dir.path()).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
+        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(fk, 1);
+        assert_eq!(timeout, 5000);
+        drop(conn);
+        let status = status(&pool, dir.path()).await.unwrap();
+        assert_eq!(status.journal_mode, "wal");
+        assert_eq!(status.integrity, "ok");
+        assert!(status.schema_version >= 1);
+        pool.close().await;
+        // Reopening applies nothing twice.
+        let again = open(dir.path()).await.unwrap();
+        assert_eq!(super::status(&again, dir.path()).await.unwrap().schema_version, status.schema_version);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(dir.path()).await.unwrap();
+        sqlx::query("CREATE TABLE t(x)").execute(&pool).await.unwrap();
+        for name in [DATABASE_FILE, "history.db-wal", "history.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Flux Krea Desktop's core. It knows nothing of Tauri: the desktop shell and the CLI are thin
+//! layers over [`Core`], and everything here is testable without a window.
+
+pub mod config;
+pub mod database;
+pub mod doctor;
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod secrets;
+pub mod settings;
+pub mod storage;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+use tokio::sync::Mutex;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use settings::{Settings, ThemePreference};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The app's state: the data folder, the database and the settings.
+pub struct Core {
+    data_dir: PathBuf,
+    config: Config,
+    pool: SqlitePool,
+    /// Serialises read-modify-write of settings.
+    settings: Mutex<Settings>,
+}
+
+/// What the UI shows in its "About" area.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    pub config_file: String,
+    pub replicate_url: String,
+    pub account_mode_available: bool,
+}
+
+impl Core {
+    /// Opens (creating if needed, 0700) the data folder and the database in it.
+    pub async fn open(data_dir: &Path, config: Config) -> Result<Core> {
+        storage::create_private_dir(data_dir)?;
+        let pool = database::open(data_dir).await?;
+        let settings = settings::load(&pool).await.unwrap_or_default();
+        tracing::info!(version = VERSION, "core opened");
+        Ok(Core { data_dir: data_dir.to_path_buf(), config, pool, settings: Mutex::new(settings) })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: VERSION.to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            log_dir: self.config.log_dir.value.display().to_string(),
+            config_file: self.config.config_file.clone(),
+            replicate_url: self.config.replicate_url.value.clone(),
+            account_mode_available: self.config.platform_url.value.is_some(),
+        }
+    }
+
+    pub async fn settings(&self) -> Settings {
+        self.settings.lock().await.clone()
+    }
+
+    /// Saves first, then updates memory, so a failed write leaves both unchanged.
+    pub async fn update_settings(&self, new: Settings) -> Result<Settings> {
+        let mut current = self.settings.lock().await;
+        settings::save(&self.pool, &new).await?;
+        *current = new.clone();
+        Ok(new)
+    }
+
+    pub async fn doctor(&self) -> doctor::DoctorReport {
+        doctor::run(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_for(dir: &Path) -> Config {
+        let data = dir.join("data").display().to_string();
+        let logs = dir.join("logs").display().to_string();
+        Config::resolve(&dir.join("none.toml"), move |k| match k {
+            "FLUX_KREA_DATA_DIR" => Some(data.clone()),
+            "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
+            _ => None,
+        })
+        .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn open_creates_a_private_data_dir_and_keeps_settings() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let config = config_for(tmp.path());
+        let data_dir = config.data_dir.value.clone();
+        let core = Core::open(&data_dir, config.clone()).await.unwrap();
+        let mode = std::fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        assert_eq!(core.app_info().data_dir, data_dir.display().to_string());
+        assert!(!core.app_info().account_mode_available);
+        core.update_settings(Settings { theme: ThemePreference::Light }).await.unwrap();
+        core.close().await;
+        let core = Core::open(&data_dir, config).await.unwrap();
+        assert_eq!(core.settings().await.theme, ThemePreference::Light);
+    }
+
+    #[tokio::test]
+    async fn open_fails_clearly_when_the_data_dir_cannot_be_created() {
+        let tmp = tempfile::tempdir().unwrap();
+        let blocker = tmp.path().join("file");
+        std::fs::write(&blocker, b"x").unwrap();
+        let bad = blocker.join("data");
+        let err = Core::open(&bad, config_for(tmp.path())).await.err().expect("must fail");
+        match err {
+            Error::Storage { path, .. } => assert_eq!(path, bad.display().to_string()),
+            other => panic!("{other:?}"),
+        }
+    }
+}

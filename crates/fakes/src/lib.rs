@@ -1,0 +1,46 @@
+//! Faithful local fakes of the remote services, built from the wire facts in
+//! `shared/docs/external-apis.md` and `platform-api.md`. Tests and the offline demo point the app at
+//! them through `FLUX_KREA_REPLICATE_URL` / `FLUX_KREA_PLATFORM_URL`.
+
+pub mod problem;
+pub mod replicate;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A fake listening on `127.0.0.1:<random port>` until dropped.
+pub struct RunningFake {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl RunningFake {
+    /// Serves `router` on a fresh loopback port.
+    pub async fn serve(router: axum::Router) -> std::io::Result<RunningFake> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "fake server stopped");
+            }
+        });
+        Ok(RunningFake { addr, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`; append the service's prefix (e.g. `/v1`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningFake {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything the app and its tests need on Debian/Ubuntu. Idempotent: a second run only
+# checks. Needs root or sudo for apt-get; Rust (rustup) and Node.js >= 20.19 come with the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config curl file
+  libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
+  xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
+  dbus dbus-x11 gnome-keyring
+)
+TAURI_DRIVER_VERSION=2.1.0
+SQLX_CLI_VERSION=0.9.0
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  step "apt-get install ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+node_major=$(node -p 'process.versions.node.split(".").map(Number).reduce((a,b,i)=>i<2?a*1000+b:a)')
+if [ "$node_major" -lt 20019 ]; then
+  echo "Node.js >= 20.19 is required (found $(node --version))" >&2
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install.
+for dir in . ui; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "npm ci in $dir"
+    npm --prefix "$dir" ci --no-audit --no-fund --loglevel=error
+  fi
+done
+
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! "$cargo_bin/tauri-driver" --help >/dev/null 2>&1; then
+  step "cargo install tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+fi
+if ! "$cargo_bin/sqlx" --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
+  step "cargo install sqlx-cli $SQLX_CLI_VERSION"
+  cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
+fi

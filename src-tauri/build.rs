@@ -1,0 +1,17 @@
+fn main() {
+    // The app's sources (and capabilities) live in src-tauri/ while the package root is the repo root.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*.json")
+            // Naming the app's commands makes Tauri generate `allow-<command>` permissions, so the
+            // capability file can grant exactly these and nothing else.
+            .app_manifest(tauri_build::AppManifest::new().commands(&[
+                "app_info",
+                "get_settings",
+                "update_settings",
+                "launch_screen",
+            ])),
+    )
+    .expect("tauri build script failed");
+}

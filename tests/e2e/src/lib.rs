@@ -1,0 +1,177 @@
+//! The harness: starts `tauri-driver` with an isolated data/config/log environment, opens the
+//! built app through it and gives tests a WebDriver client. Needs a display (Xvfb) and a D-Bus
+//! session; `scripts/test.sh` provides both. The app binary is `target/e2e/flux-krea-desktop`
+//! (copied there by the script after `tauri build --debug --no-bundle`) or `$FLUX_KREA_APP_BIN`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// An isolated home for one or more launches of the app.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    pub fn new() -> TestResult<Sandbox> {
+        Ok(Sandbox { dir: tempfile::tempdir()?, extra_env: Vec::new() })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.path().join("logs")
+    }
+
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.extra_env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// The environment every process of this sandbox gets.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let p = |s: &str| self.path().join(s).display().to_string();
+        let mut env = vec![
+            ("XDG_DATA_HOME".into(), p("xdg-data")),
+            ("XDG_CONFIG_HOME".into(), p("xdg-config")),
+            ("XDG_CACHE_HOME".into(), p("xdg-cache")),
+            ("FLUX_KREA_CONFIG".into(), p("config.toml")),
+            ("FLUX_KREA_DATA_DIR".into(), self.data_dir().display().to_string()),
+            ("FLUX_KREA_LOG_DIR".into(), self.log_dir().display().to_string()),
+            ("FLUX_KREA_LOG".into(), "debug".into()),
+        ];
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    /// Launches the app binary directly (not through WebDriver), e.g. as a second instance.
+    pub fn launch_directly(&self, args: &[&str]) -> TestResult<Child> {
+        let mut cmd = Command::new(app_binary()?);
+        cmd.args(args).envs(self.env()).stdout(Stdio::null()).stderr(Stdio::null());
+        Ok(cmd.spawn()?)
+    }
+}
+
+pub fn app_binary() -> TestResult<PathBuf> {
+    let path = match std::env::var_os("FLUX_KREA_APP_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e/flux-krea-desktop"),
+    };
+    if !path.is_file() {
+        return Err(format!("app binary {} is missing: build it with scripts/test.sh", path.display()).into());
+    }
+    Ok(path.canonicalize()?)
+}
+
+/// A running app under tauri-driver. Call [`App::quit`] at the end of a test.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+}
+
+impl App {
+    pub async fn launch(sandbox: &Sandbox) -> TestResult<App> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut driver = Command::new(tauri_driver()?)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .envs(sandbox.env())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        if let Err(e) = wait_for_port(port, Duration::from_secs(20)) {
+            let _ = driver.kill();
+            return Err(e);
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary()?.display().to_string() }));
+        let client =
+            match ClientBuilder::rustls()?.capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = driver.kill();
+                    return Err(e.into());
+                }
+            };
+        let app = App { client, driver };
+        app.wait_for(Locator::Css("nav button[data-screen], [data-testid='startup-error']")).await?;
+        Ok(app)
+    }
+
+    /// Waits (up to 10 s) for an element to exist.
+    pub async fn wait_for(&self, locator: Locator<'_>) -> TestResult<Element> {
+        Ok(self.client.wait().at_most(Duration::from_secs(10)).for_element(locator).await?)
+    }
+
+    /// Polls until the element's text equals `expected` (up to 10 s); returns the last text.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> TestResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text == expected || Instant::now() > deadline {
+                return Ok(text);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> TestResult<Option<String>> {
+        Ok(self.client.find(Locator::Css(css)).await?.attr(name).await?)
+    }
+
+    pub async fn quit(mut self) -> TestResult {
+        let result = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        result.map_err(Into::into)
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+fn tauri_driver() -> TestResult<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|d| d.join("bin/tauri-driver"));
+    match cargo_bin {
+        Some(p) if p.is_file() => Ok(p),
+        _ => Ok(PathBuf::from("tauri-driver")),
+    }
+}
+
+fn free_port() -> TestResult<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> TestResult {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("tauri-driver did not listen on port {port} within {timeout:?}").into())
+}

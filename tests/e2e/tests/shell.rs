@@ -1,0 +1,127 @@
+//! The app shell in the real window: the four screens, shortcuts, theme, single instance,
+//! and the start-up error screen. Run by scripts/test.sh (`--ignored`): they need the built app,
+//! a display and a D-Bus session.
+
+use std::time::Duration;
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use flux_krea_e2e::{App, Sandbox, TestResult};
+
+const SCREENS: [(&str, &str); 4] =
+    [("create", "Create"), ("gallery", "Gallery"), ("account", "Account"), ("privacy", "Privacy")];
+
+async fn press_ctrl(app: &App, key: char) -> TestResult {
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: Key::Control.into() })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: Key::Control.into() });
+    app.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let app = App::launch(&sandbox).await?;
+
+    // Opens on Create.
+    assert_eq!(app.attr("main", "data-screen").await?.as_deref(), Some("create"));
+
+    for (id, title) in SCREENS {
+        app.client.find(Locator::Css(&format!("nav button[data-screen='{id}']"))).await?.click().await?;
+        assert_eq!(app.wait_for_text("main h1", title).await?, title);
+        assert_eq!(
+            app.attr(&format!("nav button[data-screen='{id}']"), "aria-current").await?.as_deref(),
+            Some("page")
+        );
+        // Each screen says honestly what it can do today.
+        let empty = app.client.find(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
+        assert!(empty.contains("isn't in this build yet"), "{id}: {empty}");
+    }
+
+    // Ctrl+1..4 from the keyboard, through WebDriver's real key input.
+    for (n, (_, title)) in SCREENS.iter().enumerate().rev() {
+        press_ctrl(&app, char::from(b'1' + n as u8)).await?;
+        assert_eq!(app.wait_for_text("main h1", title).await?, *title);
+    }
+
+    // The Privacy screen shows where the data lives: the sandbox's folder, from the core.
+    press_ctrl(&app, '4').await?;
+    let data_dir = app.wait_for(Locator::Css("[data-testid='data-dir']")).await?.text().await?;
+    assert_eq!(data_dir, sandbox.data_dir().display().to_string());
+    assert!(sandbox.data_dir().join("history.db").is_file());
+
+    app.quit().await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn theme_choice_applies_and_survives_a_restart() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let app = App::launch(&sandbox).await?;
+    let toggle = "[data-testid='theme-toggle']";
+    assert_eq!(app.attr(toggle, "data-theme-preference").await?.as_deref(), Some("system"));
+    let os_theme = app.attr("html", "data-theme").await?;
+    assert!(matches!(os_theme.as_deref(), Some("light" | "dark")), "{os_theme:?}");
+
+    app.client.find(Locator::Css(toggle)).await?.click().await?; // system → light
+    app.client.find(Locator::Css(toggle)).await?.click().await?; // light → dark
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.attr(toggle, "data-theme-preference").await?.as_deref() != Some("dark") {
+        assert!(std::time::Instant::now() < deadline, "theme did not become dark");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.attr("html", "data-theme").await?.as_deref(), Some("dark"));
+    app.quit().await?;
+
+    let app = App::launch(&sandbox).await?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.attr(toggle, "data-theme-preference").await?.as_deref() != Some("dark") {
+        assert!(std::time::Instant::now() < deadline, "the saved theme was not restored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.attr("html", "data-theme").await?.as_deref(), Some("dark"));
+    app.quit().await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn a_second_launch_focuses_the_first_and_opens_the_asked_screen() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let app = App::launch(&sandbox).await?;
+    assert_eq!(app.attr("main", "data-screen").await?.as_deref(), Some("create"));
+
+    let mut second = sandbox.launch_directly(&["--screen", "gallery"])?;
+    // The second process hands over to the first and exits by itself.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = second.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("the second instance kept running");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    assert_eq!(app.wait_for_text("main h1", "Gallery").await?, "Gallery");
+    app.quit().await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn a_refused_config_is_explained_instead_of_a_blank_window() -> TestResult {
+    let sandbox = Sandbox::new()?.with_env("FLUX_KREA_PLATFORM_URL", "http://platform.example.com");
+    let app = App::launch(&sandbox).await?;
+    let panel = app.wait_for(Locator::Css("[data-testid='startup-error']")).await?;
+    let text = panel.text().await?;
+    assert!(text.contains("FLUX_KREA_PLATFORM_URL"), "{text}");
+    assert!(text.contains("plain http"), "{text}");
+    assert!(!sandbox.data_dir().exists(), "nothing is created when the config is refused");
+    app.quit().await
+}

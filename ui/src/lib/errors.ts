@@ -1,0 +1,40 @@
+import type { Error as CoreError } from './bindings';
+
+/** A sentence a person can act on, for every kind of core error. */
+export function describeError(error: CoreError): string {
+  switch (error.kind) {
+    case 'auth_required':
+      return 'Please sign in to continue.';
+    case 'insufficient_credits':
+      return `This needs ${error.needed} credits and your balance is ${error.balance}.`;
+    case 'rate_limited':
+      return `The service is busy. Try again in ${error.retry_after_s} s.`;
+    case 'invalid_input':
+      return `${error.field}: ${error.reason}`;
+    case 'offline':
+      return `You appear to be offline: ${error.service} cannot be reached.`;
+    case 'upstream':
+      return `${error.service} answered with an error (${error.status}): ${error.detail}`;
+    case 'keychain_unavailable':
+      return `The system keychain is not available (${error.reason}). Secrets are never stored anywhere else.`;
+    case 'not_found':
+      return `${error.what} was not found.`;
+    case 'storage':
+      return `Could not read or write ${error.path}: ${error.reason}`;
+    case 'internal':
+      return `Something went wrong: ${error.message}`;
+  }
+}
+
+/** Unwraps a generated command result, throwing the typed error so callers can `catch` it. */
+export async function unwrap<T>(result: Promise<{ status: 'ok'; data: T } | { status: 'error'; error: CoreError }>): Promise<T> {
+  const r = await result;
+  if (r.status === 'error') throw new CommandError(r.error);
+  return r.data;
+}
+
+export class CommandError extends Error {
+  constructor(readonly error: CoreError) {
+    super(describeError(error));
+  }
+}
