@@ -27,8 +27,10 @@ npm --prefix ui test
 
 step "Build the app (debug, bundled UI)"
 npx tauri build --debug --no-bundle
-mkdir -p target/e2e
-cp target/debug/flux-krea-desktop target/e2e/flux-krea-desktop
+target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target_dir/e2e"
+cp "$target_dir/debug/flux-krea-desktop" "$target_dir/e2e/flux-krea-desktop"
+export FLUX_KREA_APP_BIN="$(cd "$target_dir/e2e" && pwd)/flux-krea-desktop"
 
 step "End-to-end tests in the real window (Xvfb + tauri-driver)"
 xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p flux-krea-e2e -- --ignored --test-threads=1

@@ -21,7 +21,11 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> TestResult<Sandbox> {
-        Ok(Sandbox { dir: tempfile::tempdir()?, extra_env: Vec::new() })
+        let dir = tempfile::tempdir()?;
+        for sub in ["xdg-data", "xdg-config", "xdg-cache"] {
+            std::fs::create_dir_all(dir.path().join(sub))?;
+        }
+        Ok(Sandbox { dir, extra_env: Vec::new() })
     }
 
     pub fn path(&self) -> &Path {
@@ -137,7 +141,7 @@ impl App {
     }
 
     pub async fn quit(mut self) -> TestResult {
-        let result = self.client.close().await;
+        let result = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         result.map_err(Into::into)

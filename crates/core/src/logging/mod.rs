@@ -28,7 +28,9 @@ pub struct LogGuard {
 
 /// Installs the global subscriber. `filter` uses `EnvFilter` syntax (`info`, `flux_krea_core=debug`).
 pub fn init(log_dir: &Path, filter: &str, to_stderr: bool) -> Result<LogGuard> {
-    let filter = EnvFilter::try_new(filter).map_err(|e| Error::invalid("FLUX_KREA_LOG", e.to_string()))?;
+    // sqlx logs every statement at debug; statements carry no bound values, but keep the log about the app.
+    let directives = if filter.contains("sqlx") { filter.to_string() } else { format!("{filter},sqlx=warn") };
+    let filter = EnvFilter::try_new(directives).map_err(|e| Error::invalid("FLUX_KREA_LOG", e.to_string()))?;
     crate::storage::create_private_dir(log_dir)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
