@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || { echo "run me through scripts/test.sh" >&2; exit 1; }
+# A throwaway keyring: never the user's own (gnome-keyring keeps it under $XDG_DATA_HOME/keyrings).
+XDG_DATA_HOME="$(mktemp -d)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 # A fresh keyring needs a non-empty password to be created unlocked (build-notes.md).
 eval "$(printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL

@@ -11,6 +11,18 @@ fn main() {
                 "get_settings",
                 "update_settings",
                 "launch_screen",
+                "gallery_page",
+                "generation_details",
+                "set_favourite",
+                "delete_generations",
+                "list_collections",
+                "create_collection",
+                "add_to_collection",
+                "remove_from_collection",
+                "reveal_file",
+                "get_retention",
+                "set_retention",
+                "preview_purge",
             ])),
     )
     .expect("tauri build script failed");

@@ -16,16 +16,32 @@ use crate::state::AppState;
 pub fn specta_builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            commands::app_info,
-            commands::get_settings,
-            commands::update_settings,
-            commands::launch_screen,
+            commands::app::app_info,
+            commands::app::get_settings,
+            commands::app::update_settings,
+            commands::app::launch_screen,
+            commands::history::gallery_page,
+            commands::history::generation_details,
+            commands::history::set_favourite,
+            commands::history::delete_generations,
+            commands::history::list_collections,
+            commands::history::create_collection,
+            commands::history::add_to_collection,
+            commands::history::remove_from_collection,
+            commands::history::reveal_file,
+            commands::retention::get_retention,
+            commands::retention::set_retention,
+            commands::retention::preview_purge,
         ])
         .events(collect_events![navigation::NavigateRequested])
 }
 
 pub fn run() {
     let config = Config::load();
+    if let Err(e) = &config {
+        // Logging needs the config; the window explains it too (StartupError).
+        eprintln!("flux-krea: {e}");
+    }
     let _log_guard: Option<LogGuard> = config.as_ref().ok().and_then(|c| {
         flux_krea_core::logging::init(&c.log_dir.value, &c.log_filter.value, cfg!(debug_assertions))
             .map_err(|e| eprintln!("flux-krea: logging is off: {e}"))
@@ -40,12 +56,19 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let core = open_core(config);
-            if let (Ok(core), Some(window)) = (&core, app.get_webview_window("main")) {
-                let preference = tauri::async_runtime::block_on(core.settings()).theme;
-                theme::apply(&window, preference);
+            let state = AppState::new(open_core(config));
+            if let Ok(core) = state.core() {
+                if let Some(window) = app.get_webview_window("main") {
+                    theme::apply(&window, tauri::async_runtime::block_on(core.settings()).theme);
+                }
+                // The webview may load images from the cache folders, and nothing else on disk.
+                let scope = app.asset_protocol_scope();
+                for area in ["images", "thumbs"] {
+                    scope.allow_directory(core.data_dir().join(area), true)?;
+                }
+                tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));
             }
-            app.manage(AppState::new(core));
+            app.manage(state);
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -11,6 +11,7 @@ let appInfoResult: unknown = {
     config_file: '/cfg/config.toml',
     replicate_url: 'https://api.replicate.com/v1',
     account_mode_available: false,
+    recovered_database: null,
   },
 };
 
@@ -20,6 +21,10 @@ vi.mock('./lib/bindings', () => ({
     getSettings: async () => ({ status: 'ok', data: { theme: 'system' } }),
     updateSettings: (s: { theme: string }) => updateSettings(s),
     launchScreen: async () => null,
+    galleryPage: async () => ({ status: 'ok', data: { items: [], next_cursor: null } }),
+    listCollections: async () => ({ status: 'ok', data: [] }),
+    getRetention: async () => ({ status: 'ok', data: { window_days: 365, disk_budget_bytes: null, keep_favourites: false } }),
+    previewPurge: async () => ({ status: 'ok', data: { items: 0, bytes: 0 } }),
   },
   events: { navigateRequested: { listen: async () => () => {} } },
 }));
@@ -38,6 +43,7 @@ describe('App shell', () => {
     expect(heading().textContent).toBe('Gallery');
     expect(screen.getByRole('button', { name: /Gallery/ }).getAttribute('aria-current')).toBe('page');
     expect(screen.getByRole('button', { name: /Create/ }).getAttribute('aria-current')).toBeNull();
+    await waitFor(() => expect(screen.getByText('Your gallery is empty')).toBeTruthy());
   });
 
   it('switches screens with Ctrl+digit and shows the data folder on Privacy', async () => {

@@ -21,10 +21,52 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Browse, search and purge the local history.
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
+    /// Add synthetic history with real image files (labelled synthetic), for benchmarks and demos.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+    },
     /// Show the settings, or change one: `settings set theme dark`.
     Settings {
         #[command(subcommand)]
         action: Option<SettingsAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum HistoryAction {
+    /// Newest first, one line each (id, date, model, status, prompt).
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i32,
+        #[arg(long)]
+        model: Option<String>,
+        /// Favourites only.
+        #[arg(long)]
+        favourites: bool,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over prompts.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything about one generation, as JSON.
+    Show { id: i32 },
+    /// Remove what the retention policy says is due (or only say what would go).
+    Purge {
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -68,6 +110,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::FAILURE
             }
         }
+        Command::History { action } => history(&core, action).await?,
+        Command::Seed { count } => {
+            let report = core.seed_synthetic(count).await?;
+            println!("{}", to_json(&report)?);
+            ExitCode::SUCCESS
+        }
         Command::Settings { action } => {
             let settings = match action {
                 None | Some(SettingsAction::Get) => core.settings().await,
@@ -82,6 +130,46 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     };
     core.close().await;
     Ok(code)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))
+}
+
+async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> {
+    use flux_krea_core::history::gallery::GalleryQuery;
+    let (query, json) = match action {
+        HistoryAction::Show { id } => {
+            println!("{}", to_json(&core.generation_details(id).await?)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        HistoryAction::Purge { dry_run } => {
+            let policy = core.retention().await?;
+            if dry_run {
+                println!("{}", to_json(&core.preview_purge(&policy).await?)?);
+            } else {
+                println!("{}", to_json(&core.purge().await?)?);
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        HistoryAction::List { limit, model, favourites, json } => {
+            (GalleryQuery { limit: Some(limit), model, favourite: favourites.then_some(true), ..Default::default() }, json)
+        }
+        HistoryAction::Search { text, limit, json } => {
+            (GalleryQuery { limit: Some(limit), text: Some(text), ..Default::default() }, json)
+        }
+    };
+    let page = core.gallery_page(&query).await?;
+    if json {
+        println!("{}", to_json(&page.items)?);
+    } else {
+        for item in &page.items {
+            let when = flux_krea_core::history::api::format_time(item.created_at as i64);
+            let prompt = item.highlighted_prompt.as_deref().unwrap_or(&item.prompt).replace('\u{2}', "[").replace('\u{3}', "]");
+            println!("{:>7}  {when}  {:<32}  {:<11}  {prompt}", item.id, item.model, format!("{:?}", item.status).to_lowercase());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_doctor(r: &DoctorReport) {

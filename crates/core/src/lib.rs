@@ -5,8 +5,10 @@ pub mod config;
 pub mod database;
 pub mod doctor;
 pub mod error;
+pub mod history;
 pub mod logging;
 pub mod paths;
+pub mod retention;
 pub mod secrets;
 pub mod settings;
 pub mod storage;
@@ -30,6 +32,9 @@ pub struct Core {
     pool: SqlitePool,
     /// Serialises read-modify-write of settings.
     settings: Mutex<Settings>,
+    /// Set when a damaged database was moved aside at open; the UI tells the user.
+    recovery: Option<history::Recovery>,
+    purge_lock: Mutex<()>,
 }
 
 /// What the UI shows in its "About" area.
@@ -41,16 +46,28 @@ pub struct AppInfo {
     pub config_file: String,
     pub replicate_url: String,
     pub account_mode_available: bool,
+    /// The database was damaged and set aside at this start; where it went and why.
+    pub recovered_database: Option<history::Recovery>,
 }
 
 impl Core {
     /// Opens (creating if needed, 0700) the data folder and the database in it.
     pub async fn open(data_dir: &Path, config: Config) -> Result<Core> {
         storage::create_private_dir(data_dir)?;
-        let pool = database::open(data_dir).await?;
+        let (pool, recovery) = history::open_checked(data_dir).await?;
+        if let Some(r) = &recovery {
+            tracing::warn!(moved_to = %r.moved_to, reason = %r.reason, "damaged database set aside; started a fresh one");
+        }
         let settings = settings::load(&pool).await.unwrap_or_default();
         tracing::info!(version = VERSION, "core opened");
-        Ok(Core { data_dir: data_dir.to_path_buf(), config, pool, settings: Mutex::new(settings) })
+        Ok(Core {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            pool,
+            settings: Mutex::new(settings),
+            recovery,
+            purge_lock: Mutex::new(()),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -73,6 +90,7 @@ impl Core {
             config_file: self.config.config_file.clone(),
             replicate_url: self.config.replicate_url.value.clone(),
             account_mode_available: self.config.platform_url.value.is_some(),
+            recovered_database: self.recovery.clone(),
         }
     }
 

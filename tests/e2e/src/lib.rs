@@ -61,6 +61,19 @@ impl Sandbox {
         env
     }
 
+    /// Runs `flux-krea-cli` against this sandbox's data; fails the test on a non-zero exit.
+    pub fn cli(&self, args: &[&str]) -> TestResult<String> {
+        let bin = match std::env::var_os("FLUX_KREA_CLI_BIN") {
+            Some(p) => PathBuf::from(p),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/flux-krea-cli"),
+        };
+        let out = Command::new(&bin).args(args).envs(self.env()).output()?;
+        if !out.status.success() {
+            return Err(format!("flux-krea-cli {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
     /// Launches the app binary directly (not through WebDriver), e.g. as a second instance.
     pub fn launch_directly(&self, args: &[&str]) -> TestResult<Child> {
         let mut cmd = Command::new(app_binary()?);

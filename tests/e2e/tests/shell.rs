@@ -38,9 +38,10 @@ async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
             app.attr(&format!("nav button[data-screen='{id}']"), "aria-current").await?.as_deref(),
             Some("page")
         );
-        // Each screen says honestly what it can do today.
-        let empty = app.client.find(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
-        assert!(empty.ends_with("in this build yet"), "{id}: {empty}");
+        // Each screen says honestly what it can do today; the gallery of a new install is empty.
+        let empty = app.wait_for(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
+        let expected = if id == "gallery" { "Your gallery is empty" } else { "in this build yet" };
+        assert!(empty.ends_with(expected), "{id}: {empty}");
     }
 
     // Ctrl+1..4 from the keyboard, through WebDriver's real key input.

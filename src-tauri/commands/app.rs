@@ -1,4 +1,4 @@
-//! The IPC commands: each deserializes, calls the core, and returns the core's error as is.
+//! App-wide commands: version and folders, settings, the screen asked for at launch.
 
 use flux_krea_core::{AppInfo, Error, Settings};
 use tauri::State;

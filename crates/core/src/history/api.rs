@@ -1,0 +1,122 @@
+//! The history as the shell and the CLI use it: [`Core`] methods over the modules of this folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::history::collections::{self, Collection};
+use crate::history::deletion::{self, DeleteReport};
+use crate::history::details::{self, GenerationDetails};
+use crate::history::gallery::{self, GalleryPage, GalleryQuery};
+use crate::history::seed::{self, SeedReport};
+use crate::history::{favourites, images};
+use crate::retention::{self, PurgePreview, PurgeReport, RetentionPolicy};
+use crate::Core;
+
+/// Now, in unix milliseconds (the unit of every stored time).
+pub fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+/// `2026-11-27 16:09` (UTC) for CLI listings.
+pub fn format_time(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "????-??-?? ??:??".to_string())
+}
+
+impl Core {
+    pub async fn gallery_page(&self, query: &GalleryQuery) -> Result<GalleryPage> {
+        gallery::page(self.pool(), query).await
+    }
+
+    pub async fn generation_details(&self, id: i32) -> Result<GenerationDetails> {
+        details::details(self.pool(), id).await
+    }
+
+    pub async fn set_favourite(&self, ids: &[i32], favourite: bool) -> Result<i32> {
+        favourites::set_favourite(self.pool(), ids, favourite).await
+    }
+
+    pub async fn delete_generations(&self, ids: &[i32]) -> Result<DeleteReport> {
+        deletion::delete_generations(self.pool(), self.data_dir(), ids).await
+    }
+
+    pub async fn list_collections(&self) -> Result<Vec<Collection>> {
+        collections::list(self.pool()).await
+    }
+
+    pub async fn create_collection(&self, name: &str) -> Result<Collection> {
+        collections::create(self.pool(), name, now_ms()).await
+    }
+
+    pub async fn add_to_collection(&self, collection_id: i32, ids: &[i32]) -> Result<i32> {
+        collections::add(self.pool(), collection_id, ids, now_ms()).await
+    }
+
+    pub async fn remove_from_collection(&self, collection_id: i32, ids: &[i32]) -> Result<i32> {
+        collections::remove(self.pool(), collection_id, ids).await
+    }
+
+    /// The absolute path of a cached file named by a row; refuses anything outside the cache.
+    pub fn cached_file(&self, relative: &str) -> Result<PathBuf> {
+        let path = images::absolute(self.data_dir(), relative)?;
+        if !path.is_file() {
+            return Err(Error::NotFound { what: format!("file {relative}") });
+        }
+        Ok(path)
+    }
+
+    pub async fn retention(&self) -> Result<RetentionPolicy> {
+        retention::load(self.pool()).await
+    }
+
+    /// Saves the policy, then purges with it at once: a shorter window applies immediately.
+    pub async fn set_retention(&self, policy: &RetentionPolicy) -> Result<PurgeReport> {
+        policy.validate()?;
+        retention::save(self.pool(), policy, now_ms()).await?;
+        self.purge().await
+    }
+
+    pub async fn preview_purge(&self, policy: &RetentionPolicy) -> Result<PurgePreview> {
+        policy.validate()?;
+        retention::preview(self.pool(), policy, now_ms()).await
+    }
+
+    /// Purges with the saved policy. Serialised: the periodic purge and a user's change never overlap.
+    pub async fn purge(&self) -> Result<PurgeReport> {
+        let _running = self.purge_lock.lock().await;
+        let policy = retention::load(self.pool()).await?;
+        let report = retention::purge(self.pool(), self.data_dir(), &policy, now_ms()).await?;
+        tracing::info!(
+            items = report.items,
+            files = report.files_removed,
+            orphans = report.orphan_files_removed,
+            "purge finished"
+        );
+        Ok(report)
+    }
+
+    /// Adds `count` synthetic generations (labelled as such) for demos and benchmarks.
+    pub async fn seed_synthetic(&self, count: u32) -> Result<SeedReport> {
+        seed::synthetic(self.pool(), self.data_dir(), count, now_ms()).await
+    }
+}
+
+/// How often the retention purge runs while the app is open (it also runs at start).
+pub const PURGE_EVERY: Duration = Duration::from_secs(4 * 3600);
+
+/// Purges now and then every [`PURGE_EVERY`], forever: spawn it on the app's runtime.
+pub async fn purge_schedule(core: Arc<Core>) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = core.purge().await {
+            tracing::error!(error = %e, "scheduled purge failed");
+        }
+    }
+}

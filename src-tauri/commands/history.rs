@@ -1,0 +1,70 @@
+//! The gallery: pages, details, favourites, collections, deletion.
+
+use flux_krea_core::history::collections::Collection;
+use flux_krea_core::history::deletion::DeleteReport;
+use flux_krea_core::history::details::GenerationDetails;
+use flux_krea_core::history::gallery::{GalleryPage, GalleryQuery};
+use flux_krea_core::Error;
+use tauri::State;
+
+use crate::state::AppState;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn gallery_page(state: State<'_, AppState>, query: GalleryQuery) -> Result<GalleryPage, Error> {
+    state.core()?.gallery_page(&query).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn generation_details(state: State<'_, AppState>, id: i32) -> Result<GenerationDetails, Error> {
+    state.core()?.generation_details(id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_favourite(state: State<'_, AppState>, ids: Vec<i32>, favourite: bool) -> Result<i32, Error> {
+    state.core()?.set_favourite(&ids, favourite).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_generations(state: State<'_, AppState>, ids: Vec<i32>) -> Result<DeleteReport, Error> {
+    state.core()?.delete_generations(&ids).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_collections(state: State<'_, AppState>) -> Result<Vec<Collection>, Error> {
+    state.core()?.list_collections().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_collection(state: State<'_, AppState>, name: String) -> Result<Collection, Error> {
+    state.core()?.create_collection(&name).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_to_collection(state: State<'_, AppState>, collection_id: i32, ids: Vec<i32>) -> Result<i32, Error> {
+    state.core()?.add_to_collection(collection_id, &ids).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_from_collection(
+    state: State<'_, AppState>,
+    collection_id: i32,
+    ids: Vec<i32>,
+) -> Result<i32, Error> {
+    state.core()?.remove_from_collection(collection_id, &ids).await
+}
+
+/// Shows an image file of the cache in the system file manager.
+#[tauri::command]
+#[specta::specta]
+pub fn reveal_file(state: State<'_, AppState>, file: String) -> Result<(), Error> {
+    let path = state.core()?.cached_file(&file)?;
+    tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| Error::storage(&path, e))
+}

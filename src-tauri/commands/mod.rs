@@ -1,0 +1,5 @@
+//! The IPC commands, by domain. Each deserializes, calls the core, and returns the core's error as is.
+
+pub mod app;
+pub mod history;
+pub mod retention;

@@ -1,0 +1,113 @@
+import { commands, type GalleryItem, type GalleryQuery, type Status } from '../lib/bindings';
+import { unwrap } from '../lib/errors';
+
+export type DateRange = 'all' | '7d' | '30d' | '365d';
+
+export interface Filters {
+  text: string;
+  favourite: boolean;
+  model: string | null;
+  status: Status | null;
+  range: DateRange;
+  collectionId: number | null;
+}
+
+export const EMPTY_FILTERS: Filters = {
+  text: '',
+  favourite: false,
+  model: null,
+  status: null,
+  range: 'all',
+  collectionId: null,
+};
+
+const DAY_MS = 24 * 3600 * 1000;
+const PAGE = 100;
+
+export function toQuery(f: Filters, cursor: string | null, now = Date.now()): GalleryQuery {
+  const days = f.range === 'all' ? null : Number.parseInt(f.range, 10);
+  return {
+    cursor,
+    limit: PAGE,
+    text: f.text.trim() || null,
+    favourite: f.favourite ? true : null,
+    model: f.model,
+    status: f.status,
+    collection_id: f.collectionId,
+    from: days === null ? null : now - days * DAY_MS,
+    until: null,
+  };
+}
+
+export function isFiltered(f: Filters): boolean {
+  return JSON.stringify(f) !== JSON.stringify(EMPTY_FILTERS);
+}
+
+/** The gallery's items, pages and selection. Pages load in order; a filter change starts over. */
+export class Gallery {
+  items = $state<GalleryItem[]>([]);
+  filters = $state<Filters>({ ...EMPTY_FILTERS });
+  selected = $state<Set<number>>(new Set());
+  loading = $state(false);
+  error = $state<string | null>(null);
+  done = $state(false);
+  #cursor: string | null = null;
+  #generation = 0;
+
+  async reload(): Promise<void> {
+    this.#generation += 1;
+    this.#cursor = null;
+    this.items = [];
+    this.done = false;
+    this.loading = false;
+    this.selected = new Set();
+    await this.loadMore();
+  }
+
+  async loadMore(): Promise<void> {
+    if (this.loading || this.done) return;
+    const generation = this.#generation;
+    this.loading = true;
+    this.error = null;
+    try {
+      const page = await unwrap(commands.galleryPage(toQuery(this.filters, this.#cursor)));
+      if (generation !== this.#generation) return; // a newer reload owns the list now
+      this.items = this.items.concat(page.items);
+      this.#cursor = page.next_cursor;
+      this.done = page.next_cursor === null;
+    } catch (e) {
+      if (generation === this.#generation) this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      if (generation === this.#generation) this.loading = false;
+    }
+  }
+
+  setFilters(patch: Partial<Filters>): Promise<void> {
+    this.filters = { ...this.filters, ...patch };
+    return this.reload();
+  }
+
+  toggleSelected(id: number): void {
+    const next = new Set(this.selected);
+    if (!next.delete(id)) next.add(id);
+    this.selected = next;
+  }
+
+  clearSelection(): void {
+    this.selected = new Set();
+  }
+
+  async setFavourite(ids: number[], favourite: boolean): Promise<void> {
+    await unwrap(commands.setFavourite(ids, favourite));
+    const set = new Set(ids);
+    this.items = this.items.map((it) => (set.has(it.id) ? { ...it, favourite } : it));
+    if (this.filters.favourite && !favourite) this.items = this.items.filter((it) => !set.has(it.id));
+  }
+
+  async remove(ids: number[]): Promise<void> {
+    await unwrap(commands.deleteGenerations(ids));
+    const set = new Set(ids);
+    this.items = this.items.filter((it) => !set.has(it.id));
+    this.selected = new Set([...this.selected].filter((id) => !set.has(id)));
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi, beforeEach } from 'vitest';
+
+const pages = new Map<string | null, { items: { id: number; favourite: boolean }[]; next_cursor: string | null }>();
+const galleryPage = vi.fn(async (q: { cursor: string | null }) => ({ status: 'ok', data: pages.get(q.cursor) }));
+const deleteGenerations = vi.fn(async () => ({ status: 'ok', data: { items: 1, files_removed: 1, bytes_removed: 10 } }));
+const setFavourite = vi.fn(async () => ({ status: 'ok', data: 1 }));
+
+vi.mock('../lib/bindings', () => ({
+  commands: {
+    galleryPage: (q: { cursor: string | null }) => galleryPage(q),
+    deleteGenerations: () => deleteGenerations(),
+    setFavourite: () => setFavourite(),
+  },
+}));
+
+import { Gallery, toQuery, EMPTY_FILTERS, isFiltered } from './store.svelte';
+
+const item = (id: number, favourite = false) => ({ id, favourite });
+
+describe('Gallery store', () => {
+  beforeEach(() => {
+    pages.clear();
+    pages.set(null, { items: [item(3), item(2)], next_cursor: 'c1' });
+    pages.set('c1', { items: [item(1, true)], next_cursor: null });
+    galleryPage.mockClear();
+  });
+
+  it('loads pages in order until the last one, then stops asking', async () => {
+    const g = new Gallery();
+    await g.reload();
+    expect(g.items.map((i) => i.id)).toEqual([3, 2]);
+    await g.loadMore();
+    expect(g.items.map((i) => i.id)).toEqual([3, 2, 1]);
+    expect(g.done).toBe(true);
+    await g.loadMore();
+    expect(galleryPage).toHaveBeenCalledTimes(2);
+  });
+
+  it('a filter change starts over from the first page with the filter in the query', async () => {
+    const g = new Gallery();
+    await g.reload();
+    await g.setFilters({ favourite: true, text: '  fox ' });
+    const last = galleryPage.mock.calls.at(-1)?.[0] as unknown as Record<string, unknown>;
+    expect(last).toMatchObject({ cursor: null, favourite: true, text: 'fox' });
+  });
+
+  it('removes deleted items and their selection, and updates favourites in place', async () => {
+    const g = new Gallery();
+    await g.reload();
+    g.toggleSelected(3);
+    g.toggleSelected(2);
+    await g.remove([3]);
+    expect(g.items.map((i) => i.id)).toEqual([2]);
+    expect([...g.selected]).toEqual([2]);
+    await g.setFavourite([2], true);
+    expect(g.items[0]?.favourite).toBe(true);
+  });
+});
+
+describe('toQuery', () => {
+  it('maps date ranges to a lower bound and leaves empty filters out', () => {
+    const q = toQuery({ ...EMPTY_FILTERS, range: '7d' }, null, 10 * 24 * 3600 * 1000);
+    expect(q.from).toBe(3 * 24 * 3600 * 1000);
+    expect(q.text).toBeNull();
+    expect(q.favourite).toBeNull();
+    expect(isFiltered(EMPTY_FILTERS)).toBe(false);
+    expect(isFiltered({ ...EMPTY_FILTERS, favourite: true })).toBe(true);
+  });
+});

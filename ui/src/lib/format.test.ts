@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, plural } from './format';
+
+describe('format', () => {
+  it('formats bytes in decimal units', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(3_400_000)).toBe('3.4 MB');
+    expect(formatBytes(812_000)).toBe('812 KB');
+    expect(formatBytes(1_200_000_000)).toBe('1.2 GB');
+  });
+
+  it('pluralises with separators', () => {
+    expect(plural(1, 'item')).toBe('1 item');
+    expect(plural(12000, 'item')).toBe(`${(12000).toLocaleString()} items`);
+  });
+});
