@@ -1,0 +1,150 @@
+//! Everything about one generation: the row, its images and the collections holding it.
+
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+use crate::error::{Error, Result};
+use crate::history::journal::ImageEntry;
+use crate::history::{to_ui_id, Provider, Status};
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct Generation {
+    pub id: i32,
+    pub provider: Provider,
+    pub model: String,
+    /// The model inputs as sent, a JSON object.
+    pub inputs: String,
+    pub prompt: String,
+    pub seed: Option<f64>,
+    pub status: Status,
+    pub error: Option<String>,
+    pub prediction_id: Option<String>,
+    pub cost_usd: Option<f64>,
+    pub cost_credits: Option<i32>,
+    pub images_requested: i32,
+    pub images_returned: i32,
+    pub parent_id: Option<i32>,
+    pub favourite: bool,
+    pub created_at: f64,
+    pub completed_at: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct CollectionRef {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct GenerationDetails {
+    pub generation: Generation,
+    pub images: Vec<ImageEntry>,
+    pub collections: Vec<CollectionRef>,
+}
+
+type ImageRow = (i64, i32, String, Option<String>, i32, i32, String, i64, Option<String>, i64);
+
+pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
+    // One read transaction: the three reads see the same snapshot.
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "SELECT id, provider, model, inputs, prompt, seed, status, error, prediction_id, cost_usd, cost_credits,
+                images_requested, images_returned, parent_id, favourite, created_at, completed_at
+         FROM generations WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(r) = row else {
+        return Err(Error::NotFound { what: format!("generation {id}") });
+    };
+    let generation = Generation {
+        id: to_ui_id(r.try_get("id")?)?,
+        provider: Provider::parse(r.try_get("provider")?)?,
+        model: r.try_get("model")?,
+        inputs: r.try_get("inputs")?,
+        prompt: r.try_get("prompt")?,
+        seed: r.try_get::<Option<i64>, _>("seed")?.map(|s| s as f64),
+        status: Status::parse(r.try_get("status")?)?,
+        error: r.try_get("error")?,
+        prediction_id: r.try_get("prediction_id")?,
+        cost_usd: r.try_get("cost_usd")?,
+        cost_credits: r.try_get("cost_credits")?,
+        images_requested: r.try_get("images_requested")?,
+        images_returned: r.try_get("images_returned")?,
+        parent_id: r.try_get::<Option<i64>, _>("parent_id")?.map(to_ui_id).transpose()?,
+        favourite: r.try_get("favourite")?,
+        created_at: r.try_get::<i64, _>("created_at")? as f64,
+        completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(|t| t as f64),
+    };
+    let images: Vec<ImageRow> = sqlx::query_as(
+        "SELECT id, idx, file, thumb, width, height, format, bytes, source_url, downloaded_at
+         FROM images WHERE generation_id = ? ORDER BY idx",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let images = images
+        .into_iter()
+        .map(|i| {
+            Ok(ImageEntry {
+                id: to_ui_id(i.0)?,
+                idx: i.1,
+                file: i.2,
+                thumb: i.3,
+                width: i.4,
+                height: i.5,
+                format: i.6,
+                bytes: i.7 as f64,
+                source_url: i.8,
+                downloaded_at: i.9 as f64,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let collections: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT c.id, c.name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+         WHERE ci.generation_id = ? ORDER BY c.name COLLATE NOCASE",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let collections = collections.into_iter().map(|(id, name)| CollectionRef { id, name }).collect();
+    Ok(GenerationDetails { generation, images, collections })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{collections, fixtures, journal};
+
+    #[tokio::test]
+    async fn details_bring_the_row_its_images_in_order_and_its_collections() {
+        let (dir, pool) = fixtures::open().await;
+        let parent = fixtures::generation(&pool, "flux-dev", "a cat", 10).await;
+        let mut new = fixtures::new_generation("flux-dev", "a cat, remixed", 20);
+        new.parent_id = Some(parent);
+        new.images_requested = 2;
+        let id = journal::insert_generation(&pool, &new).await.unwrap();
+        journal::add_image(&pool, dir.path(), id, 1, fixtures::png(32, 16, 1), Some("https://x/1".into()), 30)
+            .await
+            .unwrap();
+        journal::add_image(&pool, dir.path(), id, 0, fixtures::png(16, 32, 2), None, 31).await.unwrap();
+        let c = collections::create(&pool, "Cats", 40).await.unwrap();
+        collections::add(&pool, c.id, &[id], 41).await.unwrap();
+
+        let d = details(&pool, id).await.unwrap();
+        assert_eq!(d.generation.prompt, "a cat, remixed");
+        assert_eq!(d.generation.parent_id, Some(parent));
+        assert_eq!(d.generation.images_returned, 2);
+        assert_eq!(d.generation.seed, Some(42.0));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&d.generation.inputs).unwrap()["prompt"],
+            "a cat, remixed"
+        );
+        assert_eq!(d.images.iter().map(|i| (i.idx, i.width)).collect::<Vec<_>>(), vec![(0, 16), (1, 32)]);
+        assert_eq!(d.images[1].source_url.as_deref(), Some("https://x/1"));
+        assert_eq!(d.collections, vec![CollectionRef { id: c.id, name: "Cats".into() }]);
+        assert_eq!(details(&pool, 12345).await.unwrap_err(), Error::NotFound { what: "generation 12345".into() });
+    }
+}

@@ -1,0 +1,217 @@
+//! Gallery pages: newest first, keyset-paginated on `(created_at, id)` (never OFFSET, so page 500
+//! costs what page 1 does), with filters and full-text search.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::error::{Error, Result};
+use crate::history::{id_list64, search, to_ui_id, Provider, Status};
+
+pub const DEFAULT_PAGE: i32 = 100;
+pub const MAX_PAGE: i32 = 500;
+
+/// What to show. Every field is optional; filters combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct GalleryQuery {
+    /// `next_cursor` of the previous page; none for the first page.
+    pub cursor: Option<String>,
+    /// Items per page, 1–500 (default 100).
+    pub limit: Option<i32>,
+    pub model: Option<String>,
+    /// Created at or after (unix ms).
+    pub from: Option<f64>,
+    /// Created before (unix ms).
+    pub until: Option<f64>,
+    pub favourite: Option<bool>,
+    pub collection_id: Option<i32>,
+    pub status: Option<Status>,
+    /// Words to find in prompts (prefix match; see [`search`]).
+    pub text: Option<String>,
+}
+
+/// One tile of the gallery, with its first image.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct GalleryItem {
+    pub id: i32,
+    pub provider: Provider,
+    pub model: String,
+    pub prompt: String,
+    /// The prompt with matched words between `\u{2}` and `\u{3}`, when searching.
+    pub highlighted_prompt: Option<String>,
+    pub status: Status,
+    pub favourite: bool,
+    pub created_at: f64,
+    pub images_returned: i32,
+    /// The first image and its thumbnail, relative to the data folder.
+    pub cover_file: Option<String>,
+    pub cover_thumb: Option<String>,
+    pub cover_width: Option<i32>,
+    pub cover_height: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct GalleryPage {
+    pub items: Vec<GalleryItem>,
+    /// Pass back as `cursor` for the next page; none on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The position after an item, opaque to the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        format!("k1.{}.{}", self.created_at, self.id)
+    }
+
+    pub fn decode(text: &str) -> Result<Cursor> {
+        let bad = || Error::invalid("cursor", "not a cursor from a previous page");
+        let rest = text.strip_prefix("k1.").ok_or_else(bad)?;
+        let (time, id) = rest.split_once('.').ok_or_else(bad)?;
+        let created_at = time.parse::<i64>().map_err(|_| bad())?;
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        Ok(Cursor { created_at, id })
+    }
+}
+
+pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Error::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let matcher = match text.map(search::match_expression) {
+        None => None,
+        Some(Some(expr)) => Some(expr),
+        // Only punctuation: nothing can match, and that is not an error.
+        Some(None) => return Ok(GalleryPage { items: Vec::new(), next_cursor: None }),
+    };
+
+    // Step 1: the page's positions only, so a sort carries two integers per candidate row.
+    let mut sql = QueryBuilder::<Sqlite>::new("SELECT g.id, g.created_at FROM ");
+    match &matcher {
+        // Few matches: FTS5 yields them (CROSS JOIN keeps it outside) and they are sorted by time.
+        Some(expr) if few_matches(pool, expr).await? => sql
+            .push("generations_fts CROSS JOIN generations g ON g.id = generations_fts.rowid")
+            .push(" WHERE generations_fts MATCH ")
+            .push_bind(expr.clone()),
+        // Many: walk newest first and stop at a page of matches, instead of sorting them all.
+        Some(expr) => sql
+            .push("generations g INDEXED BY generations_by_time WHERE g.id IN ")
+            .push("(SELECT rowid FROM generations_fts WHERE generations_fts MATCH ")
+            .push_bind(expr.clone())
+            .push(")"),
+        None => sql.push("generations g WHERE 1"),
+    };
+    if let Some(model) = &query.model {
+        sql.push(" AND g.model = ").push_bind(model.clone());
+    }
+    if let Some(from) = query.from {
+        sql.push(" AND g.created_at >= ").push_bind(millis("from", from)?);
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND g.created_at < ").push_bind(millis("until", until)?);
+    }
+    match query.favourite {
+        // Literal values so the planner can use the partial favourites index.
+        Some(true) => sql.push(" AND g.favourite = 1"),
+        Some(false) => sql.push(" AND g.favourite = 0"),
+        None => &mut sql,
+    };
+    if let Some(collection) = query.collection_id {
+        sql.push(" AND g.id IN (SELECT generation_id FROM collection_items WHERE collection_id = ")
+            .push_bind(collection)
+            .push(")");
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND g.status = ").push_bind(status.as_str());
+    }
+    if let Some(c) = cursor {
+        sql.push(" AND (g.created_at, g.id) < (").push_bind(c.created_at).push(", ").push_bind(c.id).push(")");
+    }
+    sql.push(" ORDER BY g.created_at DESC, g.id DESC LIMIT ").push_bind(limit + 1);
+    let mut positions: Vec<(i64, i64)> = sql.build_query_as().fetch_all(pool).await?;
+    let more = positions.len() > limit as usize;
+    positions.truncate(limit as usize);
+    let next_cursor = match positions.last() {
+        Some(&(id, created_at)) if more => Some(Cursor { created_at, id }.encode()),
+        _ => None,
+    };
+
+    // Step 2: the tiles for just those rows, with their first image.
+    let ids: Vec<i64> = positions.iter().map(|p| p.0).collect();
+    let rows = sqlx::query(
+        "SELECT g.id, g.provider, g.model, g.prompt, g.status, g.favourite, g.created_at, g.images_returned,
+                i.file, i.thumb, i.width, i.height
+         FROM generations g
+         LEFT JOIN images i ON i.id = (SELECT id FROM images WHERE generation_id = g.id ORDER BY idx LIMIT 1)
+         WHERE g.id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(id_list64(&ids))
+    .fetch_all(pool)
+    .await?;
+    let mut by_id = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let mut item = item_from_row(row)?;
+        if let Some(text) = text {
+            item.highlighted_prompt = Some(search::highlight(&item.prompt, text));
+        }
+        by_id.insert(item.id, item);
+    }
+    // A row deleted between the two steps is simply left out.
+    let items = ids.iter().filter_map(|id| by_id.remove(&(*id as i32))).collect();
+    Ok(GalleryPage { items, next_cursor })
+}
+
+/// Whether a search matches few enough rows to sort them all (a probe that stops counting early).
+async fn few_matches(pool: &SqlitePool, expr: &str) -> Result<bool> {
+    const FEW: i64 = 2_000;
+    let probed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM generations_fts WHERE generations_fts MATCH ?1 LIMIT ?2)",
+    )
+    .bind(expr)
+    .bind(FEW)
+    .fetch_one(pool)
+    .await?;
+    Ok(probed < FEW)
+}
+
+fn millis(field: &str, value: f64) -> Result<i64> {
+    if !value.is_finite() || value.abs() > 9.0e15 {
+        return Err(Error::invalid(field, "must be a time in unix milliseconds"));
+    }
+    Ok(value.floor() as i64)
+}
+
+fn item_from_row(row: &SqliteRow) -> Result<GalleryItem> {
+    let id: i64 = row.try_get("id")?;
+    let created_at: i64 = row.try_get("created_at")?;
+    Ok(GalleryItem {
+        id: to_ui_id(id)?,
+        provider: Provider::parse(row.try_get("provider")?)?,
+        model: row.try_get("model")?,
+        prompt: row.try_get("prompt")?,
+        highlighted_prompt: None,
+        status: Status::parse(row.try_get("status")?)?,
+        favourite: row.try_get("favourite")?,
+        created_at: created_at as f64,
+        images_returned: row.try_get("images_returned")?,
+        cover_file: row.try_get("file")?,
+        cover_thumb: row.try_get("thumb")?,
+        cover_width: row.try_get("width")?,
+        cover_height: row.try_get("height")?,
+    })
+}
+
+#[cfg(test)]
+#[path = "gallery_tests.rs"]
+mod tests;

@@ -1,0 +1,229 @@
+//! Writing history: a generation is recorded before its request is sent (the job journal), its
+//! status follows the job, and each delivered image is stored, thumbnailed and recorded.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+use crate::error::{Error, Result};
+use crate::history::images::{self, Area};
+use crate::history::{thumbnail, to_ui_id, Provider, Status};
+
+/// A generation about to be submitted.
+#[derive(Debug, Clone)]
+pub struct NewGeneration {
+    pub provider: Provider,
+    pub model: String,
+    /// The validated model inputs, as sent.
+    pub inputs: serde_json::Value,
+    pub prompt: String,
+    pub seed: Option<i64>,
+    pub images_requested: i32,
+    pub parent_id: Option<i32>,
+    pub cost_usd: Option<f64>,
+    pub cost_credits: Option<i32>,
+    pub status: Status,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// Records a generation and returns its id. A `parent_id` that no longer exists is recorded as none.
+pub async fn insert_generation(pool: &SqlitePool, new: &NewGeneration) -> Result<i32> {
+    if new.model.trim().is_empty() {
+        return Err(Error::invalid("model", "must not be empty"));
+    }
+    if new.images_requested < 0 {
+        return Err(Error::invalid("images_requested", "must not be negative"));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO generations (provider, model, inputs, prompt, seed, status, images_requested, parent_id,
+                                  cost_usd, cost_credits, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11)
+         RETURNING id",
+    )
+    .bind(new.provider.as_str())
+    .bind(&new.model)
+    .bind(new.inputs.to_string())
+    .bind(&new.prompt)
+    .bind(new.seed)
+    .bind(new.status.as_str())
+    .bind(new.images_requested)
+    .bind(new.parent_id)
+    .bind(new.cost_usd)
+    .bind(new.cost_credits)
+    .bind(new.created_at)
+    .fetch_one(pool)
+    .await?;
+    to_ui_id(id)
+}
+
+/// A change of a generation's status. `None` fields keep their stored value.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub status: Status,
+    pub error: Option<String>,
+    pub prediction_id: Option<String>,
+    pub completed_at: Option<i64>,
+}
+
+pub async fn set_status(pool: &SqlitePool, id: i32, change: &StatusChange) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE generations SET status = ?2, error = COALESCE(?3, error),
+                prediction_id = COALESCE(?4, prediction_id), completed_at = COALESCE(?5, completed_at)
+         WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(change.status.as_str())
+    .bind(&change.error)
+    .bind(&change.prediction_id)
+    .bind(change.completed_at)
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::NotFound { what: format!("generation {id}") });
+    }
+    Ok(())
+}
+
+/// One stored image, as the gallery and details show it. Paths are relative to the data folder.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ImageEntry {
+    pub id: i32,
+    pub idx: i32,
+    pub file: String,
+    pub thumb: Option<String>,
+    pub width: i32,
+    pub height: i32,
+    pub format: String,
+    pub bytes: f64,
+    pub source_url: Option<String>,
+    pub downloaded_at: f64,
+}
+
+/// Validates and stores a delivered image (original + thumbnail, content-addressed) and records it
+/// as image `idx` of the generation. Recording the same `idx` again replaces the earlier file.
+pub async fn add_image(
+    pool: &SqlitePool,
+    data_dir: &Path,
+    generation_id: i32,
+    idx: i32,
+    bytes: Vec<u8>,
+    source_url: Option<String>,
+    now: i64,
+) -> Result<ImageEntry> {
+    if idx < 0 {
+        return Err(Error::invalid("idx", "must not be negative"));
+    }
+    let label = format!("image {idx} of generation {generation_id}");
+    let dir = data_dir.to_path_buf();
+    let (original, thumb, made, bytes, hash) = images::blocking(move || {
+        let made = thumbnail::make(&bytes, &label)?;
+        let hash = images::content_hash(&bytes);
+        let original = images::store(&dir, Area::Images, &hash, made.source_format.extension(), &bytes)?;
+        let thumb = images::store(&dir, Area::Thumbs, &hash, "jpg", &made.jpeg)?;
+        Ok((original, thumb, made, bytes, hash))
+    })
+    .await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO images (generation_id, idx, file, thumb, width, height, format, bytes, thumb_bytes,
+                             source_url, downloaded_at)
+         SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM generations WHERE id = ?1
+         ON CONFLICT (generation_id, idx) DO UPDATE SET file = excluded.file, thumb = excluded.thumb,
+             width = excluded.width, height = excluded.height, format = excluded.format, bytes = excluded.bytes,
+             thumb_bytes = excluded.thumb_bytes, source_url = excluded.source_url,
+             downloaded_at = excluded.downloaded_at
+         RETURNING id",
+    )
+    .bind(generation_id)
+    .bind(idx)
+    .bind(&original.relative)
+    .bind(&thumb.relative)
+    .bind(made.source_width as i64)
+    .bind(made.source_height as i64)
+    .bind(made.source_format.extension())
+    .bind(original.bytes as i64)
+    .bind(thumb.bytes as i64)
+    .bind(&source_url)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(image_id) = row else {
+        return Err(Error::NotFound { what: format!("generation {generation_id}") });
+    };
+    sqlx::query(
+        "UPDATE generations SET images_returned = (SELECT COUNT(*) FROM images WHERE generation_id = ?1) WHERE id = ?1",
+    )
+    .bind(generation_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // A concurrent delete may have removed an identical, then unreferenced, file between our write
+    // and our row; now that the row exists nothing removes it, so storing again restores it if it went.
+    let dir = data_dir.to_path_buf();
+    let ext = made.source_format.extension();
+    let jpeg = made.jpeg;
+    images::blocking(move || {
+        images::store(&dir, Area::Images, &hash, ext, &bytes)?;
+        images::store(&dir, Area::Thumbs, &hash, "jpg", &jpeg)
+    })
+    .await?;
+    Ok(ImageEntry {
+        id: to_ui_id(image_id)?,
+        idx,
+        file: original.relative,
+        thumb: Some(thumb.relative),
+        width: made.source_width as i32,
+        height: made.source_height as i32,
+        format: made.source_format.extension().to_string(),
+        bytes: original.bytes as f64,
+        source_url,
+        downloaded_at: now as f64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::fixtures;
+
+    #[tokio::test]
+    async fn a_job_is_recorded_then_completed_with_its_images() {
+        let (dir, pool) = fixtures::open().await;
+        let id = fixtures::generation(&pool, "flux-dev", "a red fox", 1_000).await;
+        let change = StatusChange {
+            status: Status::Submitted,
+            error: None,
+            prediction_id: Some("p-1".into()),
+            completed_at: None,
+        };
+        set_status(&pool, id, &change).await.unwrap();
+        let png = fixtures::png(640, 480, 9);
+        let entry = add_image(&pool, dir.path(), id, 0, png.clone(), None, 2_000).await.unwrap();
+        assert_eq!((entry.width, entry.height, entry.format.as_str()), (640, 480, "png"));
+        assert_eq!(std::fs::read(images::absolute(dir.path(), &entry.file).unwrap()).unwrap(), png);
+        assert!(images::absolute(dir.path(), entry.thumb.as_deref().unwrap()).unwrap().exists());
+        let done = StatusChange { status: Status::Done, error: None, prediction_id: None, completed_at: Some(3_000) };
+        set_status(&pool, id, &done).await.unwrap();
+        let (status, prediction, returned): (String, String, i64) =
+            sqlx::query_as("SELECT status, prediction_id, images_returned FROM generations WHERE id = ?")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((status.as_str(), prediction.as_str(), returned), ("done", "p-1", 1));
+    }
+
+    #[tokio::test]
+    async fn bad_images_and_unknown_generations_are_refused_clearly() {
+        let (dir, pool) = fixtures::open().await;
+        let id = fixtures::generation(&pool, "flux-dev", "x", 1).await;
+        let err = add_image(&pool, dir.path(), id, 0, b"<html>".to_vec(), None, 2).await.unwrap_err();
+        assert!(err.to_string().contains("image 0 of generation"), "{err}");
+        let err = add_image(&pool, dir.path(), 999, 0, fixtures::png(8, 8, 1), None, 2).await.unwrap_err();
+        assert_eq!(err, Error::NotFound { what: "generation 999".into() });
+        let change = StatusChange { status: Status::Failed, error: None, prediction_id: None, completed_at: None };
+        assert!(matches!(set_status(&pool, 999, &change).await, Err(Error::NotFound { .. })));
+    }
+}

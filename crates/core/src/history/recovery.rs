@@ -1,0 +1,177 @@
+//! Opening the database with a corruption check. A damaged file is moved aside (never deleted or
+//! overwritten) and a fresh one is opened, and the caller learns where the old one went.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::database::{self, DATABASE_FILE};
+use crate::error::{Error, Result};
+
+/// The database was damaged and set aside; the UI should tell the user where it went.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct Recovery {
+    /// The damaged database's new path (its `-wal`/`-shm` files, if any, sit beside it).
+    pub moved_to: String,
+    /// What the check found, safe to show.
+    pub reason: String,
+}
+
+/// SQLite's primary result codes for "not a database" and "damaged".
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_NOTADB: i32 = 26;
+
+/// Opens `<data_dir>/history.db` like [`database::open`], after a `PRAGMA quick_check`.
+pub async fn open_checked(data_dir: &Path) -> Result<(SqlitePool, Option<Recovery>)> {
+    let path = data_dir.join(DATABASE_FILE);
+    let damage = match std::fs::metadata(&path) {
+        Ok(meta) if meta.len() > 0 => check(&path).await?,
+        _ => None,
+    };
+    let recovery = match damage {
+        None => None,
+        Some(reason) => {
+            let moved_to = move_aside(&path)?;
+            tracing::warn!(moved_to = %moved_to.display(), %reason, "damaged database moved aside");
+            Some(Recovery { moved_to: moved_to.display().to_string(), reason })
+        }
+    };
+    let pool = database::open(data_dir).await?;
+    Ok((pool, recovery))
+}
+
+/// `Some(reason)` if the file is damaged; an error for anything else (locked, unreadable), which
+/// must not be mistaken for damage: moving a healthy database aside would lose the user's history.
+async fn check(path: &Path) -> Result<Option<String>> {
+    // Judge the header ourselves first: given a file that is not a database, SQLite discards a
+    // `-wal` beside it, and that log may be what a recovery tool needs.
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header));
+    match read {
+        Ok(()) if &header == b"SQLite format 3\0" => {}
+        Ok(()) => return Ok(Some("the file is not a database".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Ok(Some("the file is not a database".into()))
+        }
+        Err(e) => return Err(Error::storage(path, e)),
+    }
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(false);
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(e) => return classify(path, e),
+    };
+    let result: std::result::Result<Vec<String>, sqlx::Error> =
+        sqlx::query_scalar("PRAGMA quick_check").fetch_all(&mut conn).await;
+    let _ = conn.close().await;
+    match result {
+        Ok(lines) if lines.len() == 1 && lines[0] == "ok" => Ok(None),
+        Ok(lines) => {
+            Ok(Some(format!("integrity check failed: {}", lines.into_iter().take(3).collect::<Vec<_>>().join("; "))))
+        }
+        Err(e) => classify(path, e),
+    }
+}
+
+fn classify(path: &Path, err: sqlx::Error) -> Result<Option<String>> {
+    let code = err.as_database_error().and_then(|d| d.code()).and_then(|c| c.parse::<i32>().ok());
+    // Extended codes keep the primary code in the low byte.
+    match code.map(|c| c & 0xff) {
+        Some(SQLITE_NOTADB) => Ok(Some("the file is not a database".into())),
+        Some(SQLITE_CORRUPT) => Ok(Some("the database file is damaged".into())),
+        _ => Err(Error::storage(path, err)),
+    }
+}
+
+/// Renames the file (and its -wal/-shm) to `history.db.corrupt-<UTC time>[-n]`.
+fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(&time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"))
+        .map_err(|e| Error::internal(e.to_string()))?;
+    let base = format!("{}.corrupt-{stamp}", path.display());
+    let target = (0..1000)
+        .map(|n| PathBuf::from(if n == 0 { base.clone() } else { format!("{base}-{n}") }))
+        .find(|p| !p.exists() && !sidecar(p, "-wal").exists() && !sidecar(p, "-shm").exists())
+        .ok_or_else(|| Error::storage(path, "no free name to move the damaged database to"))?;
+    // The sidecars first: a -wal left behind would be replayed into the fresh database.
+    for suffix in ["-wal", "-shm"] {
+        let from = sidecar(path, suffix);
+        if from.exists() {
+            std::fs::rename(&from, sidecar(&target, suffix)).map_err(|e| Error::storage(&from, e))?;
+        }
+    }
+    std::fs::rename(path, &target).map_err(|e| Error::storage(path, e))?;
+    Ok(target)
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_healthy_database_opens_without_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, recovery) = open_checked(dir.path()).await.unwrap();
+        assert_eq!(recovery, None, "a missing file is simply created");
+        crate::history::fixtures::generation(&pool, "m", "kept", 1).await;
+        pool.close().await;
+        let (pool, recovery) = open_checked(dir.path()).await.unwrap();
+        assert_eq!(recovery, None);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[tokio::test]
+    async fn garbage_is_moved_aside_and_a_fresh_database_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let garbage = b"this is not SQLite at all, just some bytes that got written here".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        std::fs::write(sidecar(&path, "-wal"), b"stale wal").unwrap();
+        let (pool, recovery) = open_checked(dir.path()).await.unwrap();
+        let recovery = recovery.expect("damage must be reported");
+        assert_eq!(recovery.reason, "the file is not a database");
+        let moved = PathBuf::from(&recovery.moved_to);
+        assert!(moved.file_name().unwrap().to_str().unwrap().starts_with("history.db.corrupt-"), "{moved:?}");
+        assert_eq!(std::fs::read(&moved).unwrap(), garbage, "the damaged file is kept as it was");
+        assert_eq!(std::fs::read(sidecar(&moved, "-wal")).unwrap(), b"stale wal");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        assert_eq!(n, 0, "a fresh, migrated database");
+        pool.close().await;
+        // A second damaged file in the same second gets its own name; nothing is overwritten.
+        std::fs::write(&path, &garbage).unwrap();
+        let (_pool, again) = open_checked(dir.path()).await.unwrap();
+        let again = again.unwrap();
+        assert_ne!(again.moved_to, recovery.moved_to);
+        assert!(moved.exists() && PathBuf::from(&again.moved_to).exists());
+    }
+
+    #[tokio::test]
+    async fn damaged_pages_are_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::database::open(dir.path()).await.unwrap();
+        for n in 0..400 {
+            crate::history::fixtures::generation(&pool, "m", &format!("prompt number {n} {}", "x".repeat(200)), n)
+                .await;
+        }
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+        pool.close().await;
+        let path = dir.path().join(DATABASE_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 20 * 4096);
+        // Scribble over pages in the middle of the file, keeping the header valid.
+        for b in &mut bytes[8 * 4096..16 * 4096] {
+            *b = 0x5a;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let (_pool, recovery) = open_checked(dir.path()).await.unwrap();
+        assert!(recovery.is_some(), "quick_check must notice");
+    }
+}

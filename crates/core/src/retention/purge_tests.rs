@@ -1,0 +1,215 @@
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use super::*;
+use crate::history::journal::{self, NewGeneration};
+use crate::history::{favourites, fixtures, Status};
+use crate::retention;
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// A finished generation `age_days` old with one image of its own; returns (id, image, thumb).
+async fn item(pool: &SqlitePool, dir: &Path, now: i64, age_days: i64, variant: u8) -> (i32, String, String) {
+    let prompt = format!("item {variant} keepsake{variant}x");
+    let id = fixtures::generation(pool, "m", &prompt, now - age_days * DAY).await;
+    let png = fixtures::png(48, 48, variant);
+    let entry = journal::add_image(pool, dir, id, 0, png, None, now).await.unwrap();
+    (id, entry.file, entry.thumb.unwrap())
+}
+
+fn exists(dir: &Path, rel: &str) -> bool {
+    images::absolute(dir, rel).unwrap().exists()
+}
+
+async fn ids(pool: &SqlitePool) -> Vec<i32> {
+    sqlx::query_scalar("SELECT id FROM generations ORDER BY id").fetch_all(pool).await.unwrap()
+}
+
+fn policy(days: Option<i32>, budget: Option<f64>, keep_favourites: bool) -> RetentionPolicy {
+    RetentionPolicy { window_days: days, disk_budget_bytes: budget, keep_favourites }
+}
+
+/// An unreferenced file in the cache, backdated past the sweep's grace period.
+fn orphan(dir: &Path, name: &str, age: Duration) -> std::path::PathBuf {
+    let hash = images::content_hash(name.as_bytes());
+    let stored = images::store(dir, images::Area::Images, &hash, "png", name.as_bytes()).unwrap();
+    let path = images::absolute(dir, &stored.relative).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn the_window_removes_old_rows_and_files_keeps_young_ones_and_sweeps_orphans() {
+    let (dir, pool) = fixtures::open().await;
+    let d = dir.path();
+    let now = now_ms();
+    let (old, old_file, old_thumb) = item(&pool, d, now, 400, 1).await;
+    let (old_fav, fav_file, _) = item(&pool, d, now, 500, 2).await;
+    let (young, young_file, young_thumb) = item(&pool, d, now, 10, 3).await;
+    favourites::set_favourite(&pool, &[old_fav], true).await.unwrap();
+    let mut running = fixtures::new_generation("m", "still running", now - 900 * DAY);
+    running.status = Status::Running;
+    let running = journal::insert_generation(&pool, &running).await.unwrap();
+    let stale = orphan(d, "left by a crash", Duration::from_secs(3600));
+    let fresh = orphan(d, "a job is writing this", Duration::from_secs(5));
+
+    // keep_favourites = false: the favourite goes too.
+    let year = policy(Some(365), None, false);
+    let before = preview(&pool, &year, now).await.unwrap();
+    assert_eq!(before.items, 2);
+    let report = purge(&pool, d, &year, now).await.unwrap();
+    assert_eq!((report.items as f64, report.bytes), (before.items as f64, before.bytes), "preview = purge");
+    assert_eq!(report.files_removed, 4);
+    assert_eq!(report.orphan_files_removed, 1);
+    assert_eq!(ids(&pool).await, vec![young, running], "unfinished jobs are never purged");
+    assert!(!exists(d, &old_file) && !exists(d, &old_thumb) && !exists(d, &fav_file));
+    assert!(exists(d, &young_file) && exists(d, &young_thumb));
+    assert!(!stale.exists() && fresh.exists(), "orphans go after the grace period only");
+    assert!(report.wal_truncated);
+    let wal = std::fs::metadata(d.join("history.db-wal")).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal, 0, "the WAL is truncated");
+    let gone: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'item'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(gone, 1, "only the young prompt is still searchable");
+    // Nor is a purged prompt anywhere in the database file: not in free pages, not in the index.
+    let file = std::fs::read(d.join("history.db")).unwrap();
+    let contains = |word: &[u8]| file.windows(word.len()).any(|w| w == word);
+    assert!(!contains(b"keepsake1x") && !contains(b"keepsake2x"), "a purged prompt is still in the file");
+    assert!(contains(b"keepsake3x"), "the kept prompt is");
+    assert_eq!(preview(&pool, &year, now).await.unwrap(), PurgePreview { items: 0, bytes: 0.0 });
+    let _ = old;
+}
+
+#[tokio::test]
+async fn favourites_stay_only_when_asked() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let (fav, fav_file, _) = item(&pool, dir.path(), now, 400, 1).await;
+    let (plain, _, _) = item(&pool, dir.path(), now, 400, 2).await;
+    favourites::set_favourite(&pool, &[fav], true).await.unwrap();
+    let keep = policy(Some(365), None, true);
+    let report = purge(&pool, dir.path(), &keep, now).await.unwrap();
+    assert_eq!(report.items, 1);
+    assert_eq!(ids(&pool).await, vec![fav]);
+    assert!(exists(dir.path(), &fav_file));
+    let _ = plain;
+}
+
+#[tokio::test]
+async fn a_shorter_window_applies_at_once() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let (_, _, _) = item(&pool, dir.path(), now, 100, 1).await;
+    let (recent, _, _) = item(&pool, dir.path(), now, 5, 2).await;
+    retention::save(&pool, &RetentionPolicy::default(), now).await.unwrap();
+    let stored = retention::load(&pool).await.unwrap();
+    assert_eq!(purge(&pool, dir.path(), &stored, now).await.unwrap().items, 0);
+    let month = policy(Some(30), None, false);
+    retention::save(&pool, &month, now).await.unwrap();
+    let stored = retention::load(&pool).await.unwrap();
+    assert_eq!(preview(&pool, &stored, now).await.unwrap().items, 1);
+    assert_eq!(purge(&pool, dir.path(), &stored, now).await.unwrap().items, 1);
+    assert_eq!(ids(&pool).await, vec![recent]);
+    let forever = policy(None, None, false);
+    assert_eq!(purge(&pool, dir.path(), &forever, now + 10_000 * DAY).await.unwrap().items, 0);
+}
+
+#[tokio::test]
+async fn the_disk_budget_removes_the_oldest_until_it_fits() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let mut made = Vec::new();
+    for n in 0..6u8 {
+        made.push(item(&pool, dir.path(), now, 60 - i64::from(n) * 10, n).await);
+    }
+    // The oldest is a favourite, kept with keep_favourites.
+    favourites::set_favourite(&pool, &[made[0].0], true).await.unwrap();
+    let sizes: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT bytes + thumb_bytes, generation_id FROM images ORDER BY generation_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let total: i64 = sizes.iter().map(|s| s.0).sum();
+    // Room for all but (a little more than) two items.
+    let budget = total - sizes[1].0 - sizes[2].0 / 2;
+    let p = policy(None, Some(budget as f64), true);
+    let seen = preview(&pool, &p, now).await.unwrap();
+    assert_eq!(seen.items, 2);
+    assert_eq!(seen.bytes as i64, sizes[1].0 + sizes[2].0);
+    let report = purge(&pool, dir.path(), &p, now).await.unwrap();
+    assert_eq!((report.items, report.bytes), (seen.items, seen.bytes));
+    let left = ids(&pool).await;
+    assert_eq!(left, vec![made[0].0, made[3].0, made[4].0, made[5].0], "the two oldest non-favourites went");
+    assert_eq!(preview(&pool, &p, now).await.unwrap().items, 0, "it fits now");
+    // With a window too, the window goes first and the budget counts what it already freed.
+    let both = policy(Some(25), Some(budget as f64), false);
+    let report = purge(&pool, dir.path(), &both, now).await.unwrap();
+    assert_eq!(report.items, 2, "the favourite (60 d) and the 30-day-old item");
+    assert_eq!(ids(&pool).await, vec![made[4].0, made[5].0]);
+}
+
+#[tokio::test]
+async fn shared_files_are_counted_once_and_kept_while_used() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let png = fixtures::png(40, 40, 7);
+    let mut rows = Vec::new();
+    for age in [400, 300] {
+        let new = NewGeneration { created_at: now - age * DAY, ..fixtures::new_generation("m", "same", 0) };
+        let id = journal::insert_generation(&pool, &new).await.unwrap();
+        rows.push(journal::add_image(&pool, dir.path(), id, 0, png.clone(), None, now).await.unwrap());
+    }
+    let p = policy(Some(350), None, false);
+    let seen = preview(&pool, &p, now).await.unwrap();
+    assert_eq!((seen.items, seen.bytes), (1, 0.0), "the younger row still uses the file");
+    purge(&pool, dir.path(), &p, now).await.unwrap();
+    assert!(exists(dir.path(), &rows[1].file));
+    let p = policy(Some(200), None, false);
+    let seen = preview(&pool, &p, now).await.unwrap();
+    let report = purge(&pool, dir.path(), &p, now).await.unwrap();
+    assert_eq!((report.items, report.files_removed), (1, 2));
+    assert_eq!(report.bytes, seen.bytes);
+    assert!(!exists(dir.path(), &rows[1].file));
+}
+
+#[tokio::test]
+async fn an_invalid_policy_is_refused() {
+    let (dir, pool) = fixtures::open().await;
+    let bad = policy(Some(0), None, false);
+    assert!(matches!(purge(&pool, dir.path(), &bad, 0).await, Err(crate::error::Error::InvalidInput { .. })));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gallery_and_writers_keep_working_during_a_purge() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let plan = crate::history::seed::SeedPlan { count: 6_000, distinct_images: 4, now: now - 400 * DAY };
+    crate::history::seed::synthetic_with(&pool, dir.path(), plan).await.unwrap();
+    let young = fixtures::generation(&pool, "m", "young", now).await;
+    let purging = {
+        let (pool, dir) = (pool.clone(), dir.path().to_path_buf());
+        tokio::spawn(async move { purge(&pool, &dir, &policy(Some(365), None, false), now).await })
+    };
+    let (mut pages, mut writes) = (0, 0);
+    loop {
+        let q = crate::history::gallery::GalleryQuery { limit: Some(50), ..Default::default() };
+        crate::history::gallery::page(&pool, &q).await.expect("the gallery answers during a purge");
+        favourites::set_favourite(&pool, &[young], writes % 2 == 0).await.expect("writers get their turn");
+        pages += 1;
+        writes += 1;
+        if purging.is_finished() {
+            break;
+        }
+    }
+    let report = purging.await.unwrap().unwrap();
+    assert_eq!(report.items, 6_000);
+    assert!(pages > 0 && writes > 0);
+    assert_eq!(ids(&pool).await, vec![young]);
+}
