@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Screenshots of the real app under Xvfb, one per theme: docs/screenshot-<screen>-{light,dark}.png.
-# Usage: scripts/screenshot.sh [create|gallery|account|privacy]
+# Usage: scripts/screenshot.sh [create|gallery|account|privacy] [seed-count]
+# With a seed count, the history is filled with that many synthetic items first.
 # Uses target/e2e/flux-krea-desktop (built by scripts/test.sh), building it if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 screen="${1:-create}"
+seed="${2:-0}"
 # Own D-Bus session: the app's single-instance check must not find a copy the user is running.
 if [ -z "${FLUX_KREA_SCREENSHOT_BUS:-}" ]; then
   FLUX_KREA_SCREENSHOT_BUS=1 exec dbus-run-session -- "$0" "$@"
@@ -34,7 +36,12 @@ for theme in light dark; do
   # An isolated install per theme; the theme is preset through the CLI, like a user would.
   export DISPLAY="$display" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
     FLUX_KREA_DATA_DIR="$home/app" FLUX_KREA_LOG_DIR="$home/logs" FLUX_KREA_CONFIG="$home/config.toml"
-  "$target_dir/debug/flux-krea-cli" settings set theme "$theme" >/dev/null
+  cli="$target_dir/debug/flux-krea-cli"
+  "$cli" settings set theme "$theme" >/dev/null
+  if [ "$seed" -gt 0 ]; then
+    "$cli" retention set --forever >/dev/null
+    "$cli" seed --count "$seed" >/dev/null
+  fi
   "$app" --screen "$screen" &
   pid=$!
   sleep 5

@@ -26,6 +26,11 @@ enum Command {
         #[command(subcommand)]
         action: HistoryAction,
     },
+    /// Show the retention policy, or change it (a shorter window purges at once).
+    Retention {
+        #[command(subcommand)]
+        action: Option<RetentionAction>,
+    },
     /// Add synthetic history with real image files (labelled synthetic), for benchmarks and demos.
     Seed {
         #[arg(long, default_value_t = 1000)]
@@ -71,6 +76,30 @@ enum HistoryAction {
 }
 
 #[derive(Subcommand)]
+enum RetentionAction {
+    /// Print the policy as JSON.
+    Show,
+    /// Change the policy; unnamed parts stay as they are.
+    Set {
+        /// Keep history this many days (1–365).
+        #[arg(long, conflicts_with = "forever")]
+        window_days: Option<i32>,
+        /// Keep history forever.
+        #[arg(long)]
+        forever: bool,
+        /// Bound the image cache to this many bytes.
+        #[arg(long, conflicts_with = "no_budget")]
+        budget_bytes: Option<u64>,
+        /// Remove the cache bound.
+        #[arg(long)]
+        no_budget: bool,
+        /// Never purge favourites.
+        #[arg(long)]
+        keep_favourites: Option<bool>,
+    },
+}
+
+#[derive(Subcommand)]
 enum SettingsAction {
     /// Print all settings as JSON.
     Get,
@@ -111,6 +140,30 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Command::History { action } => history(&core, action).await?,
+        Command::Retention { action } => {
+            match action {
+                None | Some(RetentionAction::Show) => println!("{}", to_json(&core.retention().await?)?),
+                Some(RetentionAction::Set { window_days, forever, budget_bytes, no_budget, keep_favourites }) => {
+                    let mut policy = core.retention().await?;
+                    if forever {
+                        policy.window_days = None;
+                    } else if window_days.is_some() {
+                        policy.window_days = window_days;
+                    }
+                    if no_budget {
+                        policy.disk_budget_bytes = None;
+                    } else if let Some(bytes) = budget_bytes {
+                        policy.disk_budget_bytes = Some(bytes as f64);
+                    }
+                    if let Some(keep) = keep_favourites {
+                        policy.keep_favourites = keep;
+                    }
+                    let report = core.set_retention(&policy).await?;
+                    println!("{}", to_json(&serde_json::json!({ "policy": policy, "purged": report }))?);
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Seed { count } => {
             let report = core.seed_synthetic(count).await?;
             println!("{}", to_json(&report)?);
@@ -152,9 +205,10 @@ async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> 
             }
             return Ok(ExitCode::SUCCESS);
         }
-        HistoryAction::List { limit, model, favourites, json } => {
-            (GalleryQuery { limit: Some(limit), model, favourite: favourites.then_some(true), ..Default::default() }, json)
-        }
+        HistoryAction::List { limit, model, favourites, json } => (
+            GalleryQuery { limit: Some(limit), model, favourite: favourites.then_some(true), ..Default::default() },
+            json,
+        ),
         HistoryAction::Search { text, limit, json } => {
             (GalleryQuery { limit: Some(limit), text: Some(text), ..Default::default() }, json)
         }
@@ -165,8 +219,14 @@ async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> 
     } else {
         for item in &page.items {
             let when = flux_krea_core::history::api::format_time(item.created_at as i64);
-            let prompt = item.highlighted_prompt.as_deref().unwrap_or(&item.prompt).replace('\u{2}', "[").replace('\u{3}', "]");
-            println!("{:>7}  {when}  {:<32}  {:<11}  {prompt}", item.id, item.model, format!("{:?}", item.status).to_lowercase());
+            let prompt =
+                item.highlighted_prompt.as_deref().unwrap_or(&item.prompt).replace('\u{2}', "[").replace('\u{3}', "]");
+            println!(
+                "{:>7}  {when}  {:<32}  {:<11}  {prompt}",
+                item.id,
+                item.model,
+                format!("{:?}", item.status).to_lowercase()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -116,14 +116,20 @@ impl App {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary()?.display().to_string() }));
-        let client =
-            match ClientBuilder::rustls()?.capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await {
-                Ok(c) => c,
+        // tauri-driver listens before its WebKitWebDriver does; a first session request can hit that gap.
+        let url = format!("http://127.0.0.1:{port}");
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(_) if attempt < 10 => tokio::time::sleep(Duration::from_millis(300)).await,
                 Err(e) => {
                     let _ = driver.kill();
                     return Err(e.into());
                 }
-            };
+            }
+        };
         let app = App { client, driver };
         app.wait_for(Locator::Css("nav button[data-screen], [data-testid='startup-error']")).await?;
         Ok(app)

@@ -8,14 +8,16 @@ use flux_krea_e2e::{App, Sandbox, TestResult};
 
 const TILES: &str = "[data-testid='gallery-grid'] button.tile";
 
+/// The ids of the rendered tiles, read in one script call (the grid re-renders while scrolling).
 async fn tile_ids(app: &App) -> TestResult<Vec<i64>> {
-    let mut ids = Vec::new();
-    for tile in app.client.find_all(Locator::Css(TILES)).await? {
-        if let Some(id) = tile.attr("data-id").await? {
-            ids.push(id.parse()?);
-        }
-    }
-    Ok(ids)
+    let value = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));",
+            vec![TILES.into()],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
 }
 
 async fn wait_until<F, Fut>(what: &str, mut check: F) -> TestResult
@@ -37,8 +39,11 @@ where
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     let sandbox = Sandbox::new()?;
+    // Seeded items span 18 months; keep them all so the whole history is browsable.
+    sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", "600"])?;
-    let newest: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
+    let newest: serde_json::Value =
+        serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
     let newest_id = newest[0]["id"].as_i64().ok_or("no seeded item")?;
 
     let app = App::launch(&sandbox).await?;
@@ -76,13 +81,17 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     let search = app.client.find(Locator::Css("[data-testid='gallery-search']")).await?;
     search.send_keys("lighthouse").await?;
     wait_until("search results", || async {
-        let marks = app.client.find_all(Locator::Css(&format!("{TILES} mark"))).await?;
-        Ok(!marks.is_empty())
+        let marks = app
+            .client
+            .execute("return document.querySelectorAll(arguments[0]).length;", vec![format!("{TILES} mark").into()])
+            .await?;
+        Ok(marks.as_u64().unwrap_or(0) > 0)
     })
     .await?;
     let expected: serde_json::Value =
         serde_json::from_str(&sandbox.cli(&["history", "search", "lighthouse", "--limit", "500", "--json"])?)?;
-    let expected_ids: Vec<i64> = expected.as_array().ok_or("not a list")?.iter().filter_map(|i| i["id"].as_i64()).collect();
+    let expected_ids: Vec<i64> =
+        expected.as_array().ok_or("not a list")?.iter().filter_map(|i| i["id"].as_i64()).collect();
     assert!(!expected_ids.is_empty(), "the seed word list has 'lighthouse'");
     wait_until("search to settle", || async { Ok(tile_ids(&app).await?.first() == expected_ids.first()) }).await?;
 
@@ -96,5 +105,31 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     wait_until("the tile to go", || async { Ok(!tile_ids(&app).await?.contains(&target)) }).await?;
     assert!(sandbox.cli(&["history", "show", &target.to_string()]).is_err(), "the row is gone from the database");
 
+    app.quit().await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn the_app_purges_history_past_the_default_window_at_start() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    sandbox.cli(&["seed", "--count", "300"])?;
+    let due: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "purge", "--dry-run"])?)?;
+    let due = due["items"].as_i64().ok_or("no preview")?;
+    assert!(due > 0, "18 months of seeded history must have items past 12 months");
+
+    let app = App::launch(&sandbox).await?;
+    // The start-up purge runs in the background; the CLI sees the same database.
+    wait_until("the start-up purge", || async {
+        let left: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "purge", "--dry-run"])?)?;
+        Ok(left["items"].as_i64() == Some(0))
+    })
+    .await?;
+    let remaining: serde_json::Value =
+        serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "500", "--json"])?)?;
+    let remaining = remaining.as_array().ok_or("not a list")?;
+    assert_eq!(remaining.len() as i64, 300 - due, "exactly the items past the window went");
+    let year_ago_ms = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as f64)
+        - 365.0 * 24.0 * 3600.0 * 1000.0;
+    assert!(remaining.iter().all(|g| g["created_at"].as_f64().unwrap_or(0.0) >= year_ago_ms));
     app.quit().await
 }

@@ -7,11 +7,25 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	appInfo: () => typedError<AppInfo, Error>(__TAURI_INVOKE("app_info")),
+	appInfo: () => typedError<AppInfo_Serialize, Error>(__TAURI_INVOKE("app_info")),
 	getSettings: () => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (settings: Settings_Deserialize) => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("update_settings", { settings })),
 	/**  The screen asked for on this launch's command line, if any. */
 	launchScreen: () => __TAURI_INVOKE<Screen | null>("launch_screen"),
+	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
+	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
+	setFavourite: (ids: number[], favourite: boolean) => typedError<number, Error>(__TAURI_INVOKE("set_favourite", { ids, favourite })),
+	deleteGenerations: (ids: number[]) => typedError<DeleteReport, Error>(__TAURI_INVOKE("delete_generations", { ids })),
+	listCollections: () => typedError<Collection[], Error>(__TAURI_INVOKE("list_collections")),
+	createCollection: (name: string) => typedError<Collection, Error>(__TAURI_INVOKE("create_collection", { name })),
+	addToCollection: (collectionId: number, ids: number[]) => typedError<number, Error>(__TAURI_INVOKE("add_to_collection", { collectionId, ids })),
+	removeFromCollection: (collectionId: number, ids: number[]) => typedError<number, Error>(__TAURI_INVOKE("remove_from_collection", { collectionId, ids })),
+	/**  Shows an image file of the cache in the system file manager. */
+	revealFile: (file: string) => typedError<null, Error>(__TAURI_INVOKE("reveal_file", { file })),
+	getRetention: () => typedError<RetentionPolicy_Serialize, Error>(__TAURI_INVOKE("get_retention")),
+	/**  Saves the policy and applies it at once (a shorter window purges now). */
+	setRetention: (policy: RetentionPolicy_Deserialize) => typedError<PurgeReport, Error>(__TAURI_INVOKE("set_retention", { policy })),
+	previewPurge: (policy: RetentionPolicy_Deserialize) => typedError<PurgePreview, Error>(__TAURI_INVOKE("preview_purge", { policy })),
 };
 
 /** Events */
@@ -21,13 +35,49 @@ export const events = {
 
 /* Types */
 /**  What the UI shows in its "About" area. */
-export type AppInfo = {
+export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
+
+/**  What the UI shows in its "About" area. */
+export type AppInfo_Deserialize = {
 	version: string,
 	data_dir: string,
 	log_dir: string,
 	config_file: string,
 	replicate_url: string,
 	account_mode_available: boolean,
+	/**  The database was damaged and set aside at this start; where it went and why. */
+	recovered_database?: Recovery | null,
+};
+
+/**  What the UI shows in its "About" area. */
+export type AppInfo_Serialize = {
+	version: string,
+	data_dir: string,
+	log_dir: string,
+	config_file: string,
+	replicate_url: string,
+	account_mode_available: boolean,
+	/**  The database was damaged and set aside at this start; where it went and why. */
+	recovered_database: Recovery | null,
+};
+
+export type Collection = {
+	id: number,
+	name: string,
+	created_at: number | null,
+	/**  How many generations it holds. */
+	items: number,
+};
+
+export type CollectionRef = {
+	id: number,
+	name: string,
+};
+
+export type DeleteReport = {
+	items: number,
+	files_removed: number,
+	bytes_removed: number | null,
 };
 
 export type Error = 
@@ -52,9 +102,244 @@ export type Error =
 /**  A bug or an unexpected state; `message` is safe to show, details are in the log. */
 { kind: "internal"; message: string };
 
+/**  One tile of the gallery, with its first image. */
+export type GalleryItem = GalleryItem_Serialize | GalleryItem_Deserialize;
+
+/**  One tile of the gallery, with its first image. */
+export type GalleryItem_Deserialize = {
+	id: number,
+	provider: Provider,
+	model: string,
+	prompt: string,
+	/**  The prompt with matched words between `\u{2}` and `\u{3}`, when searching. */
+	highlighted_prompt?: string | null,
+	status: Status,
+	favourite: boolean,
+	created_at: number | null,
+	images_returned: number,
+	/**  The first image and its thumbnail, relative to the data folder. */
+	cover_file?: string | null,
+	cover_thumb?: string | null,
+	cover_width?: number | null,
+	cover_height?: number | null,
+};
+
+/**  One tile of the gallery, with its first image. */
+export type GalleryItem_Serialize = {
+	id: number,
+	provider: Provider,
+	model: string,
+	prompt: string,
+	/**  The prompt with matched words between `\u{2}` and `\u{3}`, when searching. */
+	highlighted_prompt: string | null,
+	status: Status,
+	favourite: boolean,
+	created_at: number | null,
+	images_returned: number,
+	/**  The first image and its thumbnail, relative to the data folder. */
+	cover_file: string | null,
+	cover_thumb: string | null,
+	cover_width: number | null,
+	cover_height: number | null,
+};
+
+export type GalleryPage = GalleryPage_Serialize | GalleryPage_Deserialize;
+
+export type GalleryPage_Deserialize = {
+	items: GalleryItem_Deserialize[],
+	/**  Pass back as `cursor` for the next page; none on the last page. */
+	next_cursor?: string | null,
+};
+
+export type GalleryPage_Serialize = {
+	items: GalleryItem_Serialize[],
+	/**  Pass back as `cursor` for the next page; none on the last page. */
+	next_cursor: string | null,
+};
+
+/**  What to show. Every field is optional; filters combine with AND. */
+export type GalleryQuery = GalleryQuery_Serialize | GalleryQuery_Deserialize;
+
+/**  What to show. Every field is optional; filters combine with AND. */
+export type GalleryQuery_Deserialize = {
+	/**  `next_cursor` of the previous page; none for the first page. */
+	cursor?: string | null,
+	/**  Items per page, 1–500 (default 100). */
+	limit?: number | null,
+	model?: string | null,
+	/**  Created at or after (unix ms). */
+	from?: number | null,
+	/**  Created before (unix ms). */
+	until?: number | null,
+	favourite?: boolean | null,
+	collection_id?: number | null,
+	status?: Status | null,
+	/**  Words to find in prompts (prefix match; see [`search`]). */
+	text?: string | null,
+};
+
+/**  What to show. Every field is optional; filters combine with AND. */
+export type GalleryQuery_Serialize = {
+	/**  `next_cursor` of the previous page; none for the first page. */
+	cursor: string | null,
+	/**  Items per page, 1–500 (default 100). */
+	limit: number | null,
+	model: string | null,
+	/**  Created at or after (unix ms). */
+	from: number | null,
+	/**  Created before (unix ms). */
+	until: number | null,
+	favourite: boolean | null,
+	collection_id: number | null,
+	status: Status | null,
+	/**  Words to find in prompts (prefix match; see [`search`]). */
+	text: string | null,
+};
+
+export type Generation = Generation_Serialize | Generation_Deserialize;
+
+export type GenerationDetails = GenerationDetails_Serialize | GenerationDetails_Deserialize;
+
+export type GenerationDetails_Deserialize = {
+	generation: Generation_Deserialize,
+	images: ImageEntry_Deserialize[],
+	collections: CollectionRef[],
+};
+
+export type GenerationDetails_Serialize = {
+	generation: Generation_Serialize,
+	images: ImageEntry_Serialize[],
+	collections: CollectionRef[],
+};
+
+export type Generation_Deserialize = {
+	id: number,
+	provider: Provider,
+	model: string,
+	/**  The model inputs as sent, a JSON object. */
+	inputs: string,
+	prompt: string,
+	seed?: number | null,
+	status: Status,
+	error?: string | null,
+	prediction_id?: string | null,
+	cost_usd?: number | null,
+	cost_credits?: number | null,
+	images_requested: number,
+	images_returned: number,
+	parent_id?: number | null,
+	favourite: boolean,
+	created_at: number | null,
+	completed_at?: number | null,
+};
+
+export type Generation_Serialize = {
+	id: number,
+	provider: Provider,
+	model: string,
+	/**  The model inputs as sent, a JSON object. */
+	inputs: string,
+	prompt: string,
+	seed: number | null,
+	status: Status,
+	error: string | null,
+	prediction_id: string | null,
+	cost_usd: number | null,
+	cost_credits: number | null,
+	images_requested: number,
+	images_returned: number,
+	parent_id: number | null,
+	favourite: boolean,
+	created_at: number | null,
+	completed_at: number | null,
+};
+
+/**  One stored image, as the gallery and details show it. Paths are relative to the data folder. */
+export type ImageEntry = ImageEntry_Serialize | ImageEntry_Deserialize;
+
+/**  One stored image, as the gallery and details show it. Paths are relative to the data folder. */
+export type ImageEntry_Deserialize = {
+	id: number,
+	idx: number,
+	file: string,
+	thumb?: string | null,
+	width: number,
+	height: number,
+	format: string,
+	bytes: number | null,
+	source_url?: string | null,
+	downloaded_at: number | null,
+};
+
+/**  One stored image, as the gallery and details show it. Paths are relative to the data folder. */
+export type ImageEntry_Serialize = {
+	id: number,
+	idx: number,
+	file: string,
+	thumb: string | null,
+	width: number,
+	height: number,
+	format: string,
+	bytes: number | null,
+	source_url: string | null,
+	downloaded_at: number | null,
+};
+
 /**  Sent to the webview when another launch asked for a screen. */
 export type NavigateRequested = {
 	screen: Screen,
+};
+
+/**  Where a generation ran. */
+export type Provider = "replicate" | "platform" | 
+/**  Made by [`seed::synthetic`] for demos and benchmarks. */
+"synthetic";
+
+/**  What the next purge would remove. */
+export type PurgePreview = {
+	items: number,
+	bytes: number | null,
+};
+
+export type PurgeReport = {
+	/**  Generations deleted. */
+	items: number,
+	/**  Bytes of their files that no other row used (removed from disk). */
+	bytes: number | null,
+	files_removed: number,
+	/**  Files no row referenced (left by a crash or an interrupted purge). */
+	orphan_files_removed: number,
+	orphan_bytes_removed: number | null,
+	/**  False if a reader kept the WAL from being truncated; the next purge tries again. */
+	wal_truncated: boolean,
+};
+
+/**  The database was damaged and set aside; the UI should tell the user where it went. */
+export type Recovery = {
+	/**  The damaged database's new path (its `-wal`/`-shm` files, if any, sit beside it). */
+	moved_to: string,
+	/**  What the check found, safe to show. */
+	reason: string,
+};
+
+export type RetentionPolicy = RetentionPolicy_Serialize | RetentionPolicy_Deserialize;
+
+export type RetentionPolicy_Deserialize = {
+	/**  Keep generations this many days (1–365); none keeps them forever. */
+	window_days?: number | null,
+	/**  When the cached images exceed this many bytes, the oldest go first; none for no limit. */
+	disk_budget_bytes?: number | null,
+	/**  Never purge favourites (neither by age nor for the disk budget). */
+	keep_favourites: boolean,
+};
+
+export type RetentionPolicy_Serialize = {
+	/**  Keep generations this many days (1–365); none keeps them forever. */
+	window_days: number | null,
+	/**  When the cached images exceed this many bytes, the oldest go first; none for no limit. */
+	disk_budget_bytes: number | null,
+	/**  Never purge favourites (neither by age nor for the disk budget). */
+	keep_favourites: boolean,
 };
 
 export type Screen = "create" | "gallery" | "account" | "privacy";
@@ -68,6 +353,9 @@ export type Settings_Deserialize = {
 export type Settings_Serialize = {
 	theme: ThemePreference,
 };
+
+/**  A generation's life: queued → submitted → running → downloading → done, or failed/canceled. */
+export type Status = "queued" | "submitted" | "running" | "downloading" | "done" | "failed" | "canceled";
 
 export type ThemePreference = 
 /**  Follow the operating system's light/dark setting. */

@@ -7,6 +7,7 @@
 //! Identifiers cross the IPC boundary as `i32` and times/bytes as `f64` (unix milliseconds, bytes):
 //! specta refuses 64-bit integers because JavaScript numbers cannot hold them.
 
+pub mod api;
 pub mod collections;
 pub mod deletion;
 pub mod details;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use api::{now_ms, purge_schedule};
 pub use recovery::{open_checked, Recovery};
 
 /// Where a generation ran.

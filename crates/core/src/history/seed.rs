@@ -98,7 +98,7 @@ pub struct SeedPlan {
     pub now: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SeedReport {
     pub generations: u32,
     pub images: u32,
