@@ -1,6 +1,7 @@
 //! The desktop shell: window, plugins and thin IPC commands over `flux_krea_core`.
 
 mod commands;
+mod geometry;
 mod navigation;
 mod state;
 mod theme;
@@ -56,6 +57,9 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                geometry::save_after_changes(&window);
+            }
             let state = AppState::new(open_core(config));
             if let Ok(core) = state.core() {
                 if let Some(window) = app.get_webview_window("main") {

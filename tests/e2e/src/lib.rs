@@ -121,12 +121,19 @@ impl App {
         let mut attempt = 0;
         let client = loop {
             attempt += 1;
-            match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&url).await {
-                Ok(c) => break c,
-                Err(_) if attempt < 10 => tokio::time::sleep(Duration::from_millis(300)).await,
-                Err(e) => {
+            // A session waits for the app's window; an app that dies at start would hang it forever.
+            let mut builder = ClientBuilder::rustls()?;
+            builder.capabilities(caps.clone());
+            match tokio::time::timeout(Duration::from_secs(30), builder.connect(&url)).await {
+                Ok(Ok(c)) => break c,
+                Ok(Err(_)) if attempt < 10 => tokio::time::sleep(Duration::from_millis(300)).await,
+                Ok(Err(e)) => {
                     let _ = driver.kill();
                     return Err(e.into());
+                }
+                Err(_) => {
+                    let _ = driver.kill();
+                    return Err("the app did not open a window within 30 s".into());
                 }
             }
         };
@@ -163,14 +170,53 @@ impl App {
         let result = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        wait_for_app_exit()?;
         result.map_err(Into::into)
     }
 }
 
 impl Drop for App {
+    /// A failed test must not leave its app running: the next launch would hand over to it.
     fn drop(&mut self) {
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        if let Ok(binary) = app_binary() {
+            let _ = Command::new("pkill").arg("-f").arg(&binary).status();
+            let _ = wait_for_app_exit();
+        }
     }
+}
+
+/// Waits until no process runs the app binary, so the next launch is a first instance again.
+fn wait_for_app_exit() -> TestResult {
+    let binary = app_binary()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = Command::new("pgrep").arg("-f").arg(&binary).stdout(Stdio::null()).status()?.success();
+        if !running && !single_instance_name_owned()? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{} still runs 10 s after its session ended", binary.display()).into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The bus releases the single-instance name a moment after the process is gone; a launch in that
+/// moment would try to hand over to the dead instance.
+fn single_instance_name_owned() -> TestResult<bool> {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:com.fluxkrea.desktop.SingleInstance",
+        ])
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).contains("boolean true"))
 }
 
 fn tauri_driver() -> TestResult<PathBuf> {

@@ -25,7 +25,8 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = TestResult<bool>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    // Generous: CI machines are slow and loaded.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !check().await? {
         if Instant::now() > deadline {
             return Err(format!("timed out waiting for {what}").into());

@@ -126,3 +126,22 @@ async fn a_refused_config_is_explained_instead_of_a_blank_window() -> TestResult
     assert!(!sandbox.data_dir().exists(), "nothing is created when the config is refused");
     app.quit().await
 }
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn the_window_size_and_position_are_remembered() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let app = App::launch(&sandbox).await?;
+    app.client.set_window_rect(40, 30, 1000, 700).await?;
+    let (x, y, w, h) = app.client.get_window_rect().await?;
+    assert_eq!((w, h), (1000, 700), "the resize itself applied");
+    // Saved shortly after the change, so even an app that is killed keeps it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.quit().await?;
+
+    let app = App::launch(&sandbox).await?;
+    let (x2, y2, w2, h2) = app.client.get_window_rect().await?;
+    assert_eq!((w2, h2), (w, h), "size restored");
+    assert_eq!((x2, y2), (x, y), "position restored");
+    app.quit().await
+}

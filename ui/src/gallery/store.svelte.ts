@@ -51,11 +51,14 @@ export class Gallery {
   loading = $state(false);
   error = $state<string | null>(null);
   done = $state(false);
+  /** Bumped on every reload, so the grid can go back to the top for a new result set. */
+  version = $state(0);
   #cursor: string | null = null;
   #generation = 0;
 
   async reload(): Promise<void> {
     this.#generation += 1;
+    this.version += 1;
     this.#cursor = null;
     this.items = [];
     this.done = false;
