@@ -106,6 +106,20 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     wait_until("the tile to go", || async { Ok(!tile_ids(&app).await?.contains(&target)) }).await?;
     assert!(sandbox.cli(&["history", "show", &target.to_string()]).is_err(), "the row is gone from the database");
 
+    // Favourite another one and put it in a new collection, from the details panel.
+    let other = expected_ids[1];
+    app.client.find(Locator::Css(&format!("{TILES}[data-id='{other}']"))).await?.click().await?;
+    app.wait_for(Locator::Css("[data-testid='details-prompt']")).await?;
+    app.client.find(Locator::Css("[data-testid='details-favourite']")).await?.click().await?;
+    app.client.find(Locator::Css("[data-testid='add-to-collection'] option[value='new']")).await?.click().await?;
+    app.wait_for(Locator::Css("input[aria-label='Collection name']")).await?.send_keys("Lighthouses").await?;
+    app.client.find(Locator::Css(".new-collection button[type='submit']")).await?.click().await?;
+    wait_until("the collection to be saved", || async {
+        let shown: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "show", &other.to_string()])?)?;
+        Ok(shown["generation"]["favourite"] == true && shown["collections"][0]["name"] == "Lighthouses")
+    })
+    .await?;
+
     app.quit().await
 }
 
