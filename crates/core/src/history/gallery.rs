@@ -8,7 +8,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::history::{id_list64, search, to_ui_id, Provider, Status};
+use crate::history::{id_list, search, to_ui_id, Provider, Status};
 
 pub const DEFAULT_PAGE: i32 = 100;
 pub const MAX_PAGE: i32 = 500;
@@ -156,7 +156,7 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
          LEFT JOIN images i ON i.id = (SELECT id FROM images WHERE generation_id = g.id ORDER BY idx LIMIT 1)
          WHERE g.id IN (SELECT value FROM json_each(?))",
     )
-    .bind(id_list64(&ids))
+    .bind(id_list(&ids))
     .fetch_all(pool)
     .await?;
     let mut by_id = HashMap::with_capacity(rows.len());

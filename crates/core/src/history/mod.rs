@@ -107,21 +107,7 @@ impl Status {
 
 /// Binds a list of ids as one JSON array, read back with `json_each`: one statement for any
 /// number of ids, no SQL built from values.
-pub(crate) fn id_list(ids: &[i32]) -> String {
-    let mut out = String::with_capacity(ids.len() * 7 + 2);
-    out.push('[');
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        out.push_str(&id.to_string());
-    }
-    out.push(']');
-    out
-}
-
-/// The same for 64-bit row ids used inside the core.
-pub(crate) fn id_list64(ids: &[i64]) -> String {
+pub(crate) fn id_list<T: std::fmt::Display>(ids: &[T]) -> String {
     let mut out = String::with_capacity(ids.len() * 7 + 2);
     out.push('[');
     for (n, id) in ids.iter().enumerate() {
@@ -168,7 +154,7 @@ mod tests {
         }
         assert!(matches!(Status::parse("lost"), Err(Error::InvalidInput { field, .. }) if field == "status"));
         assert_eq!(id_list(&[1, 22, 3]), "[1,22,3]");
-        assert_eq!(id_list64(&[]), "[]");
+        assert_eq!(id_list(&[]), "[]");
     }
 
     /// specta refuses i64/u64 at export time; this catches one before the shell's bindings do.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
-use crate::history::id_list64;
+use crate::history::id_list;
 use crate::retention::RetentionPolicy;
 
 const CHUNK: usize = 500;
@@ -82,7 +82,7 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
                 "SELECT generation_id, file, bytes, thumb, thumb_bytes FROM images
                  WHERE generation_id IN (SELECT value FROM json_each(?))",
             )
-            .bind(id_list64(&ids))
+            .bind(id_list(&ids))
             .fetch_all(&mut *tx)
             .await?;
             let enough = |freed| usage.saturating_sub(freed) <= budget;

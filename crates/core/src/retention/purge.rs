@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::history::{id_list64, images};
+use crate::history::{id_list, images};
 use crate::retention::plan::{self, FINISHED};
 use crate::retention::RetentionPolicy;
 
@@ -102,7 +102,7 @@ async fn delete_rows(conn: &mut sqlx::SqliteConnection, ids: &[i64], keep_favour
             "DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?1)) AND {FINISHED}
                AND (?2 = 0 OR favourite = 0)"
         )))
-        .bind(id_list64(batch))
+        .bind(id_list(batch))
         .bind(keep_favourites)
         .execute(&mut *conn)
         .await?;
