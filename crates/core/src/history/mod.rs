@@ -154,7 +154,7 @@ mod tests {
         }
         assert!(matches!(Status::parse("lost"), Err(Error::InvalidInput { field, .. }) if field == "status"));
         assert_eq!(id_list(&[1, 22, 3]), "[1,22,3]");
-        assert_eq!(id_list(&[]), "[]");
+        assert_eq!(id_list::<i32>(&[]), "[]");
     }
 
     /// specta refuses i64/u64 at export time; this catches one before the shell's bindings do.
