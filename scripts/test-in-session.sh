@@ -35,6 +35,8 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target_dir/e2e"
 cp "$target_dir/debug/flux-krea-desktop" "$target_dir/e2e/flux-krea-desktop"
 export FLUX_KREA_APP_BIN="$(cd "$target_dir/e2e" && pwd)/flux-krea-desktop"
+# The e2e tests seed and inspect history through the CLI built by the Rust step above.
+export FLUX_KREA_CLI_BIN="$(cd "$target_dir/debug" && pwd)/flux-krea-cli"
 
 step "End-to-end tests in the real window (Xvfb + tauri-driver)"
 xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p flux-krea-e2e -- --ignored --test-threads=1
