@@ -2,6 +2,7 @@
 
 mod commands;
 mod geometry;
+mod jobs;
 mod navigation;
 mod state;
 mod theme;
@@ -33,8 +34,22 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::retention::get_retention,
             commands::retention::set_retention,
             commands::retention::preview_purge,
+            commands::generation::model_catalogue,
+            commands::generation::generate,
+            commands::generation::queue_state,
+            commands::generation::set_queue_paused,
+            commands::generation::cancel_job,
+            commands::generation::retry_job,
+            commands::generation::request_from,
+            commands::generation::preview_input_image,
+            commands::generation::stage_pasted_image,
+            commands::own_key::replicate_key_status,
+            commands::own_key::set_replicate_key,
+            commands::own_key::remove_replicate_key,
+            commands::own_key::spend_summary,
+            commands::own_key::set_monthly_budget,
         ])
-        .events(collect_events![navigation::NavigateRequested])
+        .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated])
 }
 
 pub fn run() {
@@ -54,6 +69,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| navigation::on_second_launch(app, args)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -71,6 +88,16 @@ pub fn run() {
                     scope.allow_directory(core.data_dir().join(area), true)?;
                 }
                 tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));
+                jobs::forward(app.handle().clone(), core.clone());
+                // The runner needs a Tokio context; Tauri's async runtime is one.
+                let runner = core.clone();
+                tauri::async_runtime::block_on(async move {
+                    match runner.start_jobs() {
+                        Ok(true) => {}
+                        Ok(false) => tracing::info!("another process runs this data folder's jobs"),
+                        Err(e) => tracing::error!(error = %e, "the job runner could not start"),
+                    }
+                });
             }
             app.manage(state);
             Ok(())

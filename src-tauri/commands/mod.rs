@@ -1,5 +1,7 @@
 //! The IPC commands, by domain. Each deserializes, calls the core, and returns the core's error as is.
 
 pub mod app;
+pub mod generation;
 pub mod history;
+pub mod own_key;
 pub mod retention;

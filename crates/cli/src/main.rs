@@ -1,6 +1,9 @@
 //! `flux-krea-cli`: the app's capabilities without a window, over the same core.
 
+mod generation;
+
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use flux_krea_core::doctor::{Check, DoctorReport};
@@ -36,6 +39,24 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+    /// Generate images; waits for the job and prints the files it made (unless --detach).
+    Generate(generation::GenerateArgs),
+    /// List jobs, or run the queue until it is empty.
+    Jobs {
+        #[command(subcommand)]
+        action: Option<generation::JobsAction>,
+    },
+    /// Cancel a queued or running job.
+    Cancel { id: i32 },
+    /// Retry a failed or canceled job (fetches missing outputs when the prediction succeeded).
+    Retry { id: i32 },
+    /// The Replicate API token for own-key mode (kept in the OS keychain).
+    Key {
+        #[command(subcommand)]
+        action: Option<generation::KeyAction>,
+    },
+    /// Own-key spend this month and overall, and the monthly budget.
+    Spend(generation::SpendArgs),
     /// Show the settings, or change one: `settings set theme dark`.
     Settings {
         #[command(subcommand)]
@@ -123,8 +144,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let config = Config::load()?;
     let _guard = flux_krea_core::logging::init(&config.log_dir.value, &config.log_filter.value, false)?;
     let data_dir = config.data_dir.value.clone();
-    let core = Core::open(&data_dir, config).await?;
+    let core = Arc::new(Core::open(&data_dir, config).await?);
     let code = match cli.command {
+        Command::Generate(args) => generation::generate(core.clone(), args).await?,
+        Command::Jobs { action } => generation::jobs(core.clone(), action).await?,
+        Command::Cancel { id } => generation::cancel(&core, id).await?,
+        Command::Retry { id } => generation::retry(core.clone(), id).await?,
+        Command::Key { action } => generation::key(&core, action).await?,
+        Command::Spend(args) => generation::spend(&core, args).await?,
         Command::Doctor { json } => {
             let report = core.doctor().await;
             if json {

@@ -20,9 +20,18 @@ pub enum Error {
     /// A value the user (or a config file) gave is not acceptable. `field` names it.
     #[error("{field}: {reason}")]
     InvalidInput { field: String, reason: String },
+    /// Several values are not acceptable; each names its field (all reported at once, nothing sent).
+    #[error("{}", describe_fields(fields))]
+    InvalidFields { fields: Vec<FieldProblem> },
+    /// Running this would pass the user's monthly own-key budget.
+    #[error("this run (about ${estimate_usd:.3}) would pass your monthly budget of ${budget_usd:.2}; ${spent_usd:.3} spent so far")]
+    BudgetExceeded { budget_usd: f64, spent_usd: f64, estimate_usd: f64 },
     /// No network connection to the named service.
     #[error("offline: cannot reach {service}")]
     Offline { service: String },
+    /// The connection broke or timed out part-way (after retries).
+    #[error("the connection to {service} failed: {detail}")]
+    Network { service: String, detail: String },
     /// The remote service answered with an error.
     #[error("{service} answered {status}: {detail}")]
     Upstream { service: String, status: u16, detail: String },
@@ -69,6 +78,18 @@ impl From<sqlx::migrate::MigrateError> for Error {
     }
 }
 
+/// One bad field of a form or a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+fn describe_fields(fields: &[FieldProblem]) -> String {
+    let parts: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect();
+    parts.join("; ")
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
@@ -90,7 +111,21 @@ mod tests {
                 Error::invalid("num_outputs", "must be between 1 and 4"),
                 json!({"kind": "invalid_input", "field": "num_outputs", "reason": "must be between 1 and 4"}),
             ),
+            (
+                Error::InvalidFields {
+                    fields: vec![FieldProblem { field: "seed".into(), reason: "must be a whole number".into() }],
+                },
+                json!({"kind": "invalid_fields", "fields": [{"field": "seed", "reason": "must be a whole number"}]}),
+            ),
+            (
+                Error::BudgetExceeded { budget_usd: 5.0, spent_usd: 4.99, estimate_usd: 0.1 },
+                json!({"kind": "budget_exceeded", "budget_usd": 5.0, "spent_usd": 4.99, "estimate_usd": 0.1}),
+            ),
             (Error::Offline { service: "Replicate".into() }, json!({"kind": "offline", "service": "Replicate"})),
+            (
+                Error::Network { service: "Replicate".into(), detail: "timed out".into() },
+                json!({"kind": "network", "service": "Replicate", "detail": "timed out"}),
+            ),
             (
                 Error::Upstream { service: "Replicate".into(), status: 502, detail: "bad gateway".into() },
                 json!({"kind": "upstream", "service": "Replicate", "status": 502, "detail": "bad gateway"}),
@@ -118,5 +153,12 @@ mod tests {
     fn messages_name_the_field() {
         let msg = Error::invalid("platform_url", "must use https").to_string();
         assert_eq!(msg, "platform_url: must use https");
+        let many = Error::InvalidFields {
+            fields: vec![
+                FieldProblem { field: "prompt".into(), reason: "is required".into() },
+                FieldProblem { field: "guidance".into(), reason: "must be at most 10".into() },
+            ],
+        };
+        assert_eq!(many.to_string(), "prompt: is required; guidance: must be at most 10");
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod database;
 pub mod doctor;
 pub mod error;
+pub mod generation;
 pub mod history;
 pub mod logging;
 pub mod paths;
@@ -35,6 +36,8 @@ pub struct Core {
     /// Set when a damaged database was moved aside at open; the UI tells the user.
     recovery: Option<history::Recovery>,
     purge_lock: Mutex<()>,
+    jobs: generation::Jobs,
+    credentials: generation::Credentials,
 }
 
 /// What the UI shows in its "About" area.
@@ -67,6 +70,8 @@ impl Core {
             settings: Mutex::new(settings),
             recovery,
             purge_lock: Mutex::new(()),
+            jobs: generation::Jobs::default(),
+            credentials: generation::Credentials::default(),
         })
     }
 

@@ -26,10 +26,27 @@ export const commands = {
 	/**  Saves the policy and applies it at once (a shorter window purges now). */
 	setRetention: (policy: RetentionPolicy_Deserialize) => typedError<PurgeReport, Error>(__TAURI_INVOKE("set_retention", { policy })),
 	previewPurge: (policy: RetentionPolicy_Deserialize) => typedError<PurgePreview, Error>(__TAURI_INVOKE("preview_purge", { policy })),
+	modelCatalogue: () => typedError<Catalogue_Serialize, Error>(__TAURI_INVOKE("model_catalogue")),
+	generate: (request: GenerationRequest_Deserialize) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("generate", { request })),
+	queueState: () => typedError<QueueState_Serialize, Error>(__TAURI_INVOKE("queue_state")),
+	setQueuePaused: (paused: boolean) => typedError<QueueState_Serialize, Error>(__TAURI_INVOKE("set_queue_paused", { paused })),
+	cancelJob: (id: number) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("cancel_job", { id })),
+	retryJob: (id: number) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("retry_job", { id })),
+	/**  The form values of a gallery item, for Re-run and Remix. */
+	requestFrom: (id: number) => typedError<GenerationRequest_Serialize, Error>(__TAURI_INVOKE("request_from", { id })),
+	previewInputImage: (path: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("preview_input_image", { path })),
+	/**  A pasted picture, base64 (JSON number arrays would be ~4× larger over IPC). */
+	stagePastedImage: (dataBase64: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("stage_pasted_image", { dataBase64 })),
+	replicateKeyStatus: () => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("replicate_key_status")),
+	setReplicateKey: (token: string) => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("set_replicate_key", { token })),
+	removeReplicateKey: () => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("remove_replicate_key")),
+	spendSummary: () => typedError<SpendSummary_Serialize, Error>(__TAURI_INVOKE("spend_summary")),
+	setMonthlyBudget: (monthlyUsd: number | null) => typedError<SpendSummary_Serialize, Error>(__TAURI_INVOKE("set_monthly_budget", { monthlyUsd })),
 };
 
 /** Events */
 export const events = {
+	jobUpdated: makeEvent<JobUpdated_Serialize, JobUpdated_Deserialize>("job-updated"),
 	navigateRequested: makeEvent<NavigateRequested, NavigateRequested>("navigate-requested"),
 };
 
@@ -61,6 +78,18 @@ export type AppInfo_Serialize = {
 	recovered_database: Recovery | null,
 };
 
+export type Catalogue = Catalogue_Serialize | Catalogue_Deserialize;
+
+export type Catalogue_Deserialize = {
+	source: string,
+	models: Model_Deserialize[],
+};
+
+export type Catalogue_Serialize = {
+	source: string,
+	models: Model_Serialize[],
+};
+
 export type Collection = {
 	id: number,
 	name: string,
@@ -89,8 +118,14 @@ export type Error =
 { kind: "rate_limited"; retry_after_s: number } | 
 /**  A value the user (or a config file) gave is not acceptable. `field` names it. */
 { kind: "invalid_input"; field: string; reason: string } | 
+/**  Several values are not acceptable; each names its field (all reported at once, nothing sent). */
+{ kind: "invalid_fields"; fields: FieldProblem[] } | 
+/**  Running this would pass the user's monthly own-key budget. */
+{ kind: "budget_exceeded"; budget_usd: number | null; spent_usd: number | null; estimate_usd: number | null } | 
 /**  No network connection to the named service. */
 { kind: "offline"; service: string } | 
+/**  The connection broke or timed out part-way (after retries). */
+{ kind: "network"; service: string; detail: string } | 
 /**  The remote service answered with an error. */
 { kind: "upstream"; service: string; status: number; detail: string } | 
 /**  The OS keychain cannot be used; secrets are never written anywhere else. */
@@ -101,6 +136,48 @@ export type Error =
 { kind: "storage"; path: string; reason: string } | 
 /**  A bug or an unexpected state; `message` is safe to show, details are in the log. */
 { kind: "internal"; message: string };
+
+export type Field = Field_Serialize | Field_Deserialize;
+
+export type FieldKind = FieldKind_Serialize | FieldKind_Deserialize;
+
+export type FieldKind_Deserialize = { type: "prompt"; max_chars: number } | { type: "integer"; min: number; max: number; step: number; default?: number | null } | { type: "number"; min: number | null; max: number | null; step: number | null; default: number | null } | { type: "choice"; options: string[]; default: string } | { type: "toggle"; default: boolean } | 
+/**  A local picture, sent as a data URL or an upload; `max_bytes` bounds the file. */
+{ type: "image"; max_bytes: number };
+
+export type FieldKind_Serialize = { type: "prompt"; max_chars: number } | { type: "integer"; min: number; max: number; step: number; default: number | null } | { type: "number"; min: number | null; max: number | null; step: number | null; default: number | null } | { type: "choice"; options: string[]; default: string } | { type: "toggle"; default: boolean } | 
+/**  A local picture, sent as a data URL or an upload; `max_bytes` bounds the file. */
+{ type: "image"; max_bytes: number };
+
+/**  One bad field of a form or a request. */
+export type FieldProblem = {
+	field: string,
+	reason: string,
+};
+
+export type Field_Deserialize = {
+	/**  The input's name on the wire. */
+	name: string,
+	label: string,
+	help: string,
+	required: boolean,
+	/**  Shown under "More options" in the form. */
+	advanced: boolean,
+	visible_when?: VisibleWhen_Deserialize | null,
+	kind: FieldKind_Deserialize,
+};
+
+export type Field_Serialize = {
+	/**  The input's name on the wire. */
+	name: string,
+	label: string,
+	help: string,
+	required: boolean,
+	/**  Shown under "More options" in the form. */
+	advanced: boolean,
+	visible_when: VisibleWhen_Serialize | null,
+	kind: FieldKind_Serialize,
+};
 
 /**  One tile of the gallery, with its first image. */
 export type GalleryItem = GalleryItem_Serialize | GalleryItem_Deserialize;
@@ -212,6 +289,30 @@ export type GenerationDetails_Serialize = {
 	collections: CollectionRef[],
 };
 
+export type GenerationRequest = GenerationRequest_Serialize | GenerationRequest_Deserialize;
+
+export type GenerationRequest_Deserialize = {
+	/**  A catalogue id such as `flux-dev`. */
+	model: string,
+	/**  Field name → value; image fields hold a local file path. */
+	inputs: { [key in string]: InputValue },
+	/**  The gallery item this re-runs or remixes. */
+	parent_id?: number | null,
+	/**  Reproduce the parent exactly: sends `go_fast: false`, since the fp8 path is not deterministic. */
+	exact_rerun?: boolean,
+};
+
+export type GenerationRequest_Serialize = {
+	/**  A catalogue id such as `flux-dev`. */
+	model: string,
+	/**  Field name → value; image fields hold a local file path. */
+	inputs: { [key in string]: InputValue },
+	/**  The gallery item this re-runs or remixes. */
+	parent_id: number | null,
+	/**  Reproduce the parent exactly: sends `go_fast: false`, since the fp8 path is not deterministic. */
+	exact_rerun: boolean,
+};
+
 export type Generation_Deserialize = {
 	id: number,
 	provider: Provider,
@@ -285,15 +386,158 @@ export type ImageEntry_Serialize = {
 	downloaded_at: number | null,
 };
 
+/**  What the form shows for a chosen picture. `data_url` is a small JPEG thumbnail. */
+export type InputPreview = {
+	path: string,
+	file_name: string,
+	data_url: string,
+	width: number,
+	height: number,
+	bytes: number | null,
+};
+
+/**  One input value as the form or the CLI gives it. Numbers arrive as JSON numbers. */
+export type InputValue = boolean | number | null | string;
+
+/**  A job as the queue panel and the CLI show it. */
+export type Job = Job_Serialize | Job_Deserialize;
+
+/**  A job changed: its status, progress or delivered images. */
+export type JobUpdated = JobUpdated_Serialize | JobUpdated_Deserialize;
+
+/**  A job changed: its status, progress or delivered images. */
+export type JobUpdated_Deserialize = {
+	job: Job_Deserialize,
+};
+
+/**  A job changed: its status, progress or delivered images. */
+export type JobUpdated_Serialize = {
+	job: Job_Serialize,
+};
+
+/**  A job as the queue panel and the CLI show it. */
+export type Job_Deserialize = {
+	id: number,
+	model: string,
+	prompt: string,
+	status: Status,
+	/**  0..1 while running or downloading, when known. */
+	progress?: number | null,
+	error?: string | null,
+	images_requested: number,
+	images_returned: number,
+	/**  Estimated while running; what the returned images cost once done. */
+	cost_usd?: number | null,
+	created_at: number | null,
+	completed_at?: number | null,
+	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
+	thumbs: string[],
+	/**  Said plainly when fewer images came back than were asked for. */
+	note?: string | null,
+	cancel_requested: boolean,
+};
+
+/**  A job as the queue panel and the CLI show it. */
+export type Job_Serialize = {
+	id: number,
+	model: string,
+	prompt: string,
+	status: Status,
+	/**  0..1 while running or downloading, when known. */
+	progress: number | null,
+	error: string | null,
+	images_requested: number,
+	images_returned: number,
+	/**  Estimated while running; what the returned images cost once done. */
+	cost_usd: number | null,
+	created_at: number | null,
+	completed_at: number | null,
+	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
+	thumbs: string[],
+	/**  Said plainly when fewer images came back than were asked for. */
+	note: string | null,
+	cancel_requested: boolean,
+};
+
+export type KeySource = "keychain" | 
+/**  `REPLICATE_API_TOKEN`, for this CLI run only. */
+"environment";
+
+export type KeyStatus = KeyStatus_Serialize | KeyStatus_Deserialize;
+
+export type KeyStatus_Deserialize = {
+	configured: boolean,
+	source?: KeySource | null,
+	account?: ProviderAccount_Deserialize | null,
+};
+
+export type KeyStatus_Serialize = {
+	configured: boolean,
+	source: KeySource | null,
+	account: ProviderAccount_Serialize | null,
+};
+
+export type Model = Model_Serialize | Model_Deserialize;
+
+export type Model_Deserialize = {
+	/**  Short id used by the app and the CLI, e.g. `flux-schnell`. */
+	id: string,
+	/**  `owner/name` on Replicate. */
+	replicate: string,
+	name: string,
+	summary: string,
+	/**  Price per output image, USD. */
+	price_usd: number | null,
+	/**  Set when the price could not be confirmed from a primary source. */
+	price_note?: string | null,
+	output: OutputShape,
+	fields: Field_Deserialize[],
+};
+
+export type Model_Serialize = {
+	/**  Short id used by the app and the CLI, e.g. `flux-schnell`. */
+	id: string,
+	/**  `owner/name` on Replicate. */
+	replicate: string,
+	name: string,
+	summary: string,
+	/**  Price per output image, USD. */
+	price_usd: number | null,
+	/**  Set when the price could not be confirmed from a primary source. */
+	price_note: string | null,
+	output: OutputShape,
+	fields: Field_Serialize[],
+};
+
 /**  Sent to the webview when another launch asked for a screen. */
 export type NavigateRequested = {
 	screen: Screen,
 };
 
+/**  Pro models return one URI string; the others an array (1–4 images). */
+export type OutputShape = "one" | "many";
+
 /**  Where a generation ran. */
 export type Provider = "replicate" | "platform" | 
 /**  Made by [`seed::synthetic`] for demos and benchmarks. */
 "synthetic";
+
+/**  The Replicate account a token belongs to (`GET /account`). */
+export type ProviderAccount = ProviderAccount_Serialize | ProviderAccount_Deserialize;
+
+/**  The Replicate account a token belongs to (`GET /account`). */
+export type ProviderAccount_Deserialize = {
+	type: string,
+	username: string,
+	name?: string | null,
+};
+
+/**  The Replicate account a token belongs to (`GET /account`). */
+export type ProviderAccount_Serialize = {
+	type: string,
+	username: string,
+	name: string | null,
+};
 
 /**  What the next purge would remove. */
 export type PurgePreview = {
@@ -312,6 +556,27 @@ export type PurgeReport = {
 	orphan_bytes_removed: number | null,
 	/**  False if a reader kept the WAL from being truncated; the next purge tries again. */
 	wal_truncated: boolean,
+};
+
+/**  The queue's state for the panel. */
+export type QueueState = QueueState_Serialize | QueueState_Deserialize;
+
+/**  The queue's state for the panel. */
+export type QueueState_Deserialize = {
+	paused: boolean,
+	/**  False when another process (the CLI, another window) runs the jobs of this data folder. */
+	runs_here: boolean,
+	limit: number,
+	jobs: Job_Deserialize[],
+};
+
+/**  The queue's state for the panel. */
+export type QueueState_Serialize = {
+	paused: boolean,
+	/**  False when another process (the CLI, another window) runs the jobs of this data folder. */
+	runs_here: boolean,
+	limit: number,
+	jobs: Job_Serialize[],
 };
 
 /**  The database was damaged and set aside; the UI should tell the user where it went. */
@@ -354,12 +619,71 @@ export type Settings_Serialize = {
 	theme: ThemePreference,
 };
 
+export type SpendEntry = SpendEntry_Serialize | SpendEntry_Deserialize;
+
+export type SpendEntry_Deserialize = {
+	id: number,
+	generation_id?: number | null,
+	model: string,
+	images: number,
+	amount_usd: number | null,
+	/**  Still running: the amount is the estimate. */
+	pending: boolean,
+	created_at: number | null,
+};
+
+export type SpendEntry_Serialize = {
+	id: number,
+	generation_id: number | null,
+	model: string,
+	images: number,
+	amount_usd: number | null,
+	/**  Still running: the amount is the estimate. */
+	pending: boolean,
+	created_at: number | null,
+};
+
+export type SpendSummary = SpendSummary_Serialize | SpendSummary_Deserialize;
+
+export type SpendSummary_Deserialize = {
+	/**  Spent this calendar month (UTC), including running jobs' estimates. */
+	month_usd: number | null,
+	all_time_usd: number | null,
+	monthly_budget_usd?: number | null,
+	recent: SpendEntry_Deserialize[],
+};
+
+export type SpendSummary_Serialize = {
+	/**  Spent this calendar month (UTC), including running jobs' estimates. */
+	month_usd: number | null,
+	all_time_usd: number | null,
+	monthly_budget_usd: number | null,
+	recent: SpendEntry_Serialize[],
+};
+
 /**  A generation's life: queued → submitted → running → downloading → done, or failed/canceled. */
 export type Status = "queued" | "submitted" | "running" | "downloading" | "done" | "failed" | "canceled";
 
 export type ThemePreference = 
 /**  Follow the operating system's light/dark setting. */
 "system" | "light" | "dark";
+
+/**  A field that only applies when another one has a value (e.g. width when the ratio is custom). */
+export type VisibleWhen = VisibleWhen_Serialize | VisibleWhen_Deserialize;
+
+/**  A field that only applies when another one has a value (e.g. width when the ratio is custom). */
+export type VisibleWhen_Deserialize = {
+	field: string,
+	equals?: string | null,
+	is_set?: boolean | null,
+};
+
+/**  A field that only applies when another one has a value (e.g. width when the ratio is custom). */
+export type VisibleWhen_Serialize = {
+	field: string,
+	equals: string | null,
+	is_set: boolean | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -23,13 +23,15 @@ pub struct NewGeneration {
     pub parent_id: Option<i32>,
     pub cost_usd: Option<f64>,
     pub cost_credits: Option<i32>,
+    /// The catalogue price per image when the job was made.
+    pub price_usd: Option<f64>,
     pub status: Status,
     /// Unix milliseconds.
     pub created_at: i64,
 }
 
 /// Records a generation and returns its id. A `parent_id` that no longer exists is recorded as none.
-pub async fn insert_generation(pool: &SqlitePool, new: &NewGeneration) -> Result<i32> {
+pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewGeneration) -> Result<i32> {
     if new.model.trim().is_empty() {
         return Err(Error::invalid("model", "must not be empty"));
     }
@@ -38,8 +40,8 @@ pub async fn insert_generation(pool: &SqlitePool, new: &NewGeneration) -> Result
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO generations (provider, model, inputs, prompt, seed, status, images_requested, parent_id,
-                                  cost_usd, cost_credits, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11)
+                                  cost_usd, cost_credits, created_at, price_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12)
          RETURNING id",
     )
     .bind(new.provider.as_str())
@@ -53,7 +55,8 @@ pub async fn insert_generation(pool: &SqlitePool, new: &NewGeneration) -> Result
     .bind(new.cost_usd)
     .bind(new.cost_credits)
     .bind(new.created_at)
-    .fetch_one(pool)
+    .bind(new.price_usd)
+    .fetch_one(db)
     .await?;
     to_ui_id(id)
 }

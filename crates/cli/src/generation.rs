@@ -1,0 +1,287 @@
+//! The CLI's generation verbs: `generate`, `jobs`, `cancel`, `retry`, `key`, `spend`.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
+use flux_krea_core::history::Status;
+use flux_krea_core::{Core, Error};
+
+use crate::to_json;
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// A catalogue id: flux-schnell, flux-dev, flux-krea-dev, flux-1.1-pro, flux-kontext-pro.
+    #[arg(long)]
+    model: String,
+    #[arg(long)]
+    prompt: String,
+    /// A picture: img2img for dev models, the image to edit for Kontext, the image prompt for 1.1 pro.
+    #[arg(long)]
+    image: Option<String>,
+    /// How many images (1–4, models that make several).
+    #[arg(long)]
+    n: Option<u32>,
+    #[arg(long)]
+    seed: Option<i64>,
+    #[arg(long)]
+    aspect_ratio: Option<String>,
+    /// Any other model input, `name=value` (repeatable), e.g. `--set guidance=3.5`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Queue it and return at once; a background runner does the work.
+    #[arg(long)]
+    detach: bool,
+    /// Print the finished job as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum JobsAction {
+    /// Recent and unfinished jobs (the default).
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run queued and unfinished jobs until none is left (what `generate --detach` starts).
+    Run,
+}
+
+#[derive(Subcommand)]
+pub enum KeyAction {
+    /// Whether a Replicate token is set, and whose account it is.
+    Status,
+    /// Check a Replicate token and store it in the OS keychain. Reads it from standard input
+    /// (never from an argument, which would land in the shell's history).
+    Set,
+    /// Delete the stored token.
+    Remove,
+}
+
+#[derive(Args)]
+pub struct SpendArgs {
+    /// Set a monthly budget in USD for own-key runs.
+    #[arg(long, conflicts_with = "no_budget")]
+    budget: Option<f64>,
+    /// Remove the monthly budget.
+    #[arg(long)]
+    no_budget: bool,
+}
+
+/// `REPLICATE_API_TOKEN`, like Replicate's own clients.
+pub fn token_from_environment(core: &Core) -> Result<(), Error> {
+    match std::env::var("REPLICATE_API_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => core.use_replicate_token_from_environment(&t),
+        _ => Ok(()),
+    }
+}
+
+fn request(args: &GenerateArgs, core: &Core) -> Result<GenerationRequest, Error> {
+    let model = core.catalogue().model(&args.model)?;
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("prompt".to_string(), InputValue::Text(args.prompt.clone()));
+    if let Some(path) = &args.image {
+        let field = model
+            .image_fields()
+            .next()
+            .ok_or_else(|| Error::invalid("image", format!("{} takes no input picture", model.id)))?;
+        let absolute = std::path::absolute(path).map_err(|e| Error::invalid("image", e.to_string()))?;
+        inputs.insert(field.name.clone(), InputValue::Text(absolute.display().to_string()));
+    }
+    if let Some(n) = args.n {
+        inputs.insert("num_outputs".into(), InputValue::Number(f64::from(n)));
+    }
+    if let Some(seed) = args.seed {
+        inputs.insert("seed".into(), InputValue::Number(seed as f64));
+    }
+    if let Some(ratio) = &args.aspect_ratio {
+        inputs.insert("aspect_ratio".into(), InputValue::Text(ratio.clone()));
+    }
+    for pair in &args.set {
+        let (name, value) =
+            pair.split_once('=').ok_or_else(|| Error::invalid("set", format!("{pair:?} is not NAME=VALUE")))?;
+        inputs.insert(name.trim().to_string(), InputValue::parse_cli(value.trim()));
+    }
+    Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: None, exact_rerun: false })
+}
+
+pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, Error> {
+    token_from_environment(&core)?;
+    let request = request(&args, &core)?;
+    let job = core.generate(&request).await?;
+    if args.detach {
+        spawn_runner()?;
+        println!("queued job {} ({}); follow it with `flux-krea-cli jobs`", job.id, job.model);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !core.start_jobs()? {
+        eprintln!("The Flux Krea window is running this data folder's jobs; waiting for job {}.", job.id);
+    }
+    eprintln!(
+        "job {} queued: {} × {} (about ${:.3})",
+        job.id,
+        job.images_requested,
+        job.model,
+        job.cost_usd.unwrap_or(0.0)
+    );
+    let job = wait_for(&core, job.id).await?;
+    report(&core, &job, args.json).await
+}
+
+/// Follows a job until it ends, printing each status change; Ctrl-C cancels it.
+async fn wait_for(core: &Core, id: i32) -> Result<Job, Error> {
+    let mut last = None;
+    let mut canceling = false;
+    loop {
+        let job = core.job(id).await?;
+        if last != Some(job.status) {
+            eprintln!("job {id}: {}", job.status.as_str());
+            last = Some(job.status);
+        }
+        if job.status.is_finished() {
+            return Ok(job);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = tokio::signal::ctrl_c(), if !canceling => {
+                eprintln!("canceling job {id}…");
+                canceling = true;
+                core.cancel_job(id).await?;
+            }
+        }
+    }
+}
+
+async fn report(core: &Core, job: &Job, json: bool) -> Result<ExitCode, Error> {
+    let details = core.generation_details(job.id).await?;
+    let files: Vec<String> =
+        details.images.iter().filter_map(|i| core.cached_file(&i.file).ok().map(|p| p.display().to_string())).collect();
+    if json {
+        println!("{}", to_json(&serde_json::json!({ "job": job, "files": files }))?);
+    } else {
+        for file in &files {
+            println!("{file}");
+        }
+        if let Some(note) = &job.note {
+            eprintln!("{note}");
+        }
+        match job.status {
+            Status::Done => {
+                eprintln!("job {}: {} image(s), ${:.3}", job.id, job.images_returned, job.cost_usd.unwrap_or(0.0))
+            }
+            _ => eprintln!(
+                "job {} {}: {}",
+                job.id,
+                job.status.as_str(),
+                job.error.as_deref().unwrap_or("no reason given")
+            ),
+        }
+    }
+    Ok(if job.status == Status::Done && job.images_returned > 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn spawn_runner() -> Result<(), Error> {
+    let exe = std::env::current_exe().map_err(|e| Error::internal(format!("cannot find this program: {e}")))?;
+    std::process::Command::new(exe)
+        .args(["jobs", "run"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| Error::internal(format!("cannot start the background runner: {e}")))?;
+    Ok(())
+}
+
+pub async fn jobs(core: Arc<Core>, action: Option<JobsAction>) -> Result<ExitCode, Error> {
+    match action.unwrap_or(JobsAction::List { limit: 20, json: false }) {
+        JobsAction::List { limit, json } => {
+            let queue = core.queue(limit).await?;
+            if json {
+                println!("{}", to_json(&queue.jobs)?);
+            } else {
+                for j in &queue.jobs {
+                    let extra = j.error.as_deref().or(j.note.as_deref()).unwrap_or("");
+                    println!(
+                        "{:>7}  {:<11}  {:<16}  {}/{}  ${:.3}  {extra}",
+                        j.id,
+                        j.status.as_str(),
+                        j.model,
+                        j.images_returned,
+                        j.images_requested,
+                        j.cost_usd.unwrap_or(0.0)
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsAction::Run => {
+            token_from_environment(&core)?;
+            if !core.start_jobs()? {
+                eprintln!("another process already runs this data folder's jobs");
+                return Ok(ExitCode::SUCCESS);
+            }
+            // Until nothing is left: the dispatcher resumes and runs everything unfinished.
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let queue = core.queue(500).await?;
+                if queue.jobs.iter().all(|j| j.status.is_finished()) {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    }
+}
+
+pub async fn cancel(core: &Core, id: i32) -> Result<ExitCode, Error> {
+    let job = core.cancel_job(id).await?;
+    println!("job {id}: {}{}", job.status.as_str(), if job.status.is_finished() { "" } else { " (cancel requested)" });
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn retry(core: Arc<Core>, id: i32) -> Result<ExitCode, Error> {
+    token_from_environment(&core)?;
+    let job = core.retry_job(id).await?;
+    core.start_jobs()?;
+    let job = wait_for(&core, job.id).await?;
+    report(&core, &job, false).await
+}
+
+pub async fn key(core: &Core, action: Option<KeyAction>) -> Result<ExitCode, Error> {
+    let status = match action.unwrap_or(KeyAction::Status) {
+        KeyAction::Status => {
+            token_from_environment(core)?;
+            core.replicate_key().await?
+        }
+        KeyAction::Set => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("Paste your Replicate API token and press Enter (it is not shown):");
+            }
+            let mut token = String::new();
+            std::io::stdin()
+                .read_to_string(&mut token)
+                .map_err(|e| Error::invalid("replicate_token", e.to_string()))?;
+            core.set_replicate_token(token.lines().next().unwrap_or("")).await?
+        }
+        KeyAction::Remove => core.remove_replicate_token().await?,
+    };
+    println!("{}", to_json(&status)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn spend(core: &Core, args: SpendArgs) -> Result<ExitCode, Error> {
+    let summary = if args.no_budget {
+        core.set_monthly_budget(None).await?
+    } else if let Some(b) = args.budget {
+        core.set_monthly_budget(Some(b)).await?
+    } else {
+        core.spend().await?
+    };
+    println!("{}", to_json(&summary)?);
+    Ok(ExitCode::SUCCESS)
+}

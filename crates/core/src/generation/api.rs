@@ -1,0 +1,176 @@
+//! The generation façade on [`Core`]: what the window's commands and the CLI call.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+use crate::generation::catalogue::{catalogue, Catalogue};
+use crate::generation::jobs::{self, Job, QueueState};
+use crate::generation::request::{validate, GenerationRequest, InputValue};
+use crate::generation::spend::{self, SpendSummary};
+use crate::history::journal::{self, NewGeneration};
+use crate::history::{now_ms, Provider, Status};
+use crate::Core;
+
+impl Core {
+    pub fn catalogue(&self) -> &'static Catalogue {
+        catalogue()
+    }
+
+    /// Starts running jobs in this process, unless another process already does. Call once.
+    pub fn start_jobs(self: &Arc<Self>) -> Result<bool> {
+        jobs::start(self)
+    }
+
+    /// Validates, checks the budget and the key, then writes the job to the journal and wakes the
+    /// runner. Nothing is sent when any check fails.
+    pub async fn generate(&self, request: &GenerationRequest) -> Result<Job> {
+        let valid = validate(request)?;
+        if self.replicate_token().await?.is_none() {
+            return Err(crate::generation::own_key::no_token());
+        }
+        let now = now_ms();
+        spend::check_budget(self.pool(), valid.estimate_usd, now).await?;
+        let new = NewGeneration {
+            provider: Provider::Replicate,
+            model: valid.model.id.clone(),
+            inputs: Value::Object(valid.input.clone()),
+            prompt: valid.prompt.clone(),
+            seed: Some(valid.seed),
+            images_requested: valid.images_requested as i32,
+            parent_id: request.parent_id,
+            cost_usd: Some(valid.estimate_usd),
+            cost_credits: None,
+            price_usd: Some(valid.model.price_usd),
+            status: Status::Queued,
+            created_at: now,
+        };
+        let mut tx = self.pool().begin().await?;
+        let id = journal::insert_generation(&mut *tx, &new).await?;
+        spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now).await?;
+        tx.commit().await?;
+        tracing::info!(job = id, model = %valid.model.id, images = valid.images_requested, "job queued");
+        self.jobs.wake();
+        jobs::announce(self, id).await;
+        jobs::job(self, id).await
+    }
+
+    pub async fn job(&self, id: i32) -> Result<Job> {
+        jobs::job(self, id).await
+    }
+
+    pub async fn queue(&self, limit: i32) -> Result<QueueState> {
+        Ok(QueueState {
+            paused: self.jobs.is_paused(),
+            runs_here: self.jobs.runs_here(),
+            limit: jobs::DEFAULT_LIMIT as u32,
+            jobs: jobs::recent(self, limit).await?,
+        })
+    }
+
+    pub fn subscribe_jobs(&self) -> broadcast::Receiver<Job> {
+        self.jobs.subscribe()
+    }
+
+    pub fn set_queue_paused(&self, paused: bool) {
+        self.jobs.set_paused(paused);
+    }
+
+    /// Cancels a job: a queued one at once, a running one on the provider too. A job already
+    /// downloading finishes (its images are paid for).
+    pub async fn cancel_job(&self, id: i32) -> Result<Job> {
+        let job = jobs::job(self, id).await?;
+        if job.status.is_finished() {
+            return Err(Error::invalid("job", format!("job {id} has already ended ({})", job.status.as_str())));
+        }
+        sqlx::query("UPDATE generations SET cancel_requested = 1 WHERE id = ?").bind(id).execute(self.pool()).await?;
+        if job.status == Status::Queued {
+            // Only if it is still queued: the runner may have picked it up meanwhile.
+            sqlx::query(
+                "UPDATE generations SET status = 'canceled', completed_at = ?2 WHERE id = ?1 AND status = 'queued'",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?;
+            spend::settle(self.pool(), id, 0, 0.0).await?;
+        }
+        self.jobs.cancel_active(id);
+        jobs::announce(self, id).await;
+        jobs::job(self, id).await
+    }
+
+    /// Retries a failed or canceled job. One whose prediction succeeded fetches its missing
+    /// outputs (no new charge); otherwise a new job with the same inputs is queued.
+    pub async fn retry_job(&self, id: i32) -> Result<Job> {
+        let job = jobs::job(self, id).await?;
+        if !matches!(job.status, Status::Failed | Status::Canceled) {
+            return Err(Error::invalid(
+                "job",
+                format!("job {id} is {}; only failed or canceled jobs can be retried", job.status.as_str()),
+            ));
+        }
+        let (prediction_id,): (Option<String>,) = sqlx::query_as("SELECT prediction_id FROM generations WHERE id = ?")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        if prediction_id.is_some() && job.status == Status::Failed {
+            sqlx::query(
+                "UPDATE generations SET status = 'downloading', error = NULL, completed_at = NULL, cancel_requested = 0
+                 WHERE id = ?",
+            )
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+            sqlx::query("UPDATE spend_ledger SET state = 'pending' WHERE generation_id = ?")
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            self.jobs.wake();
+            jobs::announce(self, id).await;
+            return jobs::job(self, id).await;
+        }
+        let mut request = self.request_from(id).await?;
+        request.parent_id = Some(id);
+        self.generate(&request).await
+    }
+
+    /// The form values of an earlier generation, for "Re-run" (exact) and "Remix".
+    pub async fn request_from(&self, id: i32) -> Result<GenerationRequest> {
+        let (model, inputs): (String, String) = sqlx::query_as("SELECT model, inputs FROM generations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| Error::NotFound { what: format!("generation {id}") })?;
+        let model = catalogue().model(&model)?;
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&inputs) else {
+            return Err(Error::internal("the generation's stored inputs are unreadable"));
+        };
+        let inputs = map
+            .into_iter()
+            // Only fields the form knows; go_fast is decided by "exact re-run".
+            .filter(|(k, _)| model.field(k).is_some() && k != "go_fast")
+            .filter_map(|(k, v)| {
+                let value = match v {
+                    Value::Bool(b) => InputValue::Toggle(b),
+                    Value::Number(n) => InputValue::Number(n.as_f64()?),
+                    Value::String(s) => InputValue::Text(s),
+                    _ => return None,
+                };
+                Some((k, value))
+            })
+            .collect();
+        Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false })
+    }
+
+    pub async fn spend(&self) -> Result<SpendSummary> {
+        spend::summary(self.pool(), now_ms(), 50).await
+    }
+
+    pub async fn set_monthly_budget(&self, monthly_usd: Option<f64>) -> Result<SpendSummary> {
+        spend::set_budget(self.pool(), monthly_usd, now_ms()).await?;
+        self.spend().await
+    }
+}

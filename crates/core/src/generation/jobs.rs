@@ -1,0 +1,303 @@
+//! The job queue. The database is the queue: a job is a `generations` row written before anything
+//! is sent, and whichever process holds the data folder's runner lock (the window, or the CLI when
+//! the window is closed) runs queued rows oldest first, at most [`DEFAULT_LIMIT`] at a time, and
+//! resumes unfinished ones at start. Other processes only add rows and set `cancel_requested`.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use tokio::sync::{broadcast, Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::history::{to_ui_id, Status};
+use crate::Core;
+
+pub const DEFAULT_LIMIT: usize = 2;
+/// How often an idle runner looks for rows another process queued.
+const IDLE_POLL: Duration = Duration::from_secs(2);
+
+/// A job as the queue panel and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Job {
+    pub id: i32,
+    pub model: String,
+    pub prompt: String,
+    pub status: Status,
+    /// 0..1 while running or downloading, when known.
+    pub progress: Option<f64>,
+    pub error: Option<String>,
+    pub images_requested: i32,
+    pub images_returned: i32,
+    /// Estimated while running; what the returned images cost once done.
+    pub cost_usd: Option<f64>,
+    pub created_at: f64,
+    pub completed_at: Option<f64>,
+    /// Thumbnails of the images delivered so far (paths relative to the data folder).
+    pub thumbs: Vec<String>,
+    /// Said plainly when fewer images came back than were asked for.
+    pub note: Option<String>,
+    pub cancel_requested: bool,
+}
+
+/// The queue's state for the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct QueueState {
+    pub paused: bool,
+    /// False when another process (the CLI, another window) runs the jobs of this data folder.
+    pub runs_here: bool,
+    pub limit: u32,
+    pub jobs: Vec<Job>,
+}
+
+pub struct Jobs {
+    paused: AtomicBool,
+    limit: usize,
+    wake: Notify,
+    active: Mutex<HashMap<i32, CancellationToken>>,
+    progress: Mutex<HashMap<i32, f64>>,
+    events: broadcast::Sender<Job>,
+    /// Held while this process runs jobs; the OS releases it if the process dies.
+    runner_lock: Mutex<Option<File>>,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Jobs {
+            paused: AtomicBool::new(false),
+            limit: DEFAULT_LIMIT,
+            wake: Notify::new(),
+            active: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
+            events: broadcast::channel(256).0,
+            runner_lock: Mutex::new(None),
+        }
+    }
+}
+
+impl Jobs {
+    pub fn subscribe(&self) -> broadcast::Receiver<Job> {
+        self.events.subscribe()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    pub fn runs_here(&self) -> bool {
+        self.runner_lock.lock().map(|l| l.is_some()).unwrap_or(false)
+    }
+
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn set_progress(&self, id: i32, value: Option<f64>) {
+        if let Ok(mut p) = self.progress.lock() {
+            match value {
+                Some(v) => p.insert(id, v),
+                None => p.remove(&id),
+            };
+        }
+    }
+
+    fn progress_of(&self, id: i32) -> Option<f64> {
+        self.progress.lock().ok()?.get(&id).copied()
+    }
+
+    /// Cancels a job this process is running; false if it is not running here.
+    pub(crate) fn cancel_active(&self, id: i32) -> bool {
+        match self.active.lock().ok().and_then(|a| a.get(&id).cloned()) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn active_ids(&self) -> Vec<i32> {
+        self.active.lock().map(|a| a.keys().copied().collect()).unwrap_or_default()
+    }
+}
+
+/// Takes the runner lock and starts the dispatcher. Returns false (and runs nothing) when another
+/// process already runs this data folder's jobs.
+pub fn start(core: &Arc<Core>) -> Result<bool> {
+    let path = core.data_dir().join("runner.lock");
+    let file =
+        File::options().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::storage(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::storage(&path, e)),
+    }
+    {
+        let mut held = core.jobs.runner_lock.lock().map_err(|_| Error::internal("runner lock poisoned"))?;
+        if held.is_some() {
+            return Ok(true);
+        }
+        *held = Some(file);
+    }
+    tokio::spawn(dispatch(core.clone()));
+    Ok(true)
+}
+
+async fn dispatch(core: Arc<Core>) {
+    // Unfinished work from an earlier run (crash, restart) goes first, in order.
+    match unfinished(core.pool()).await {
+        Ok(ids) if !ids.is_empty() => tracing::info!(count = ids.len(), "resuming unfinished jobs"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "could not read unfinished jobs"),
+    }
+    loop {
+        if !core.jobs.is_paused() {
+            let active = core.jobs.active_ids();
+            let free = core.jobs.limit.saturating_sub(active.len());
+            if free > 0 {
+                match next_jobs(core.pool(), &active, free).await {
+                    Ok(ids) => {
+                        for id in ids {
+                            launch(&core, id);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not read the queue"),
+                }
+            }
+        }
+        let _ = tokio::time::timeout(IDLE_POLL, core.jobs.wake.notified()).await;
+    }
+}
+
+fn launch(core: &Arc<Core>, id: i32) {
+    let token = CancellationToken::new();
+    if let Ok(mut active) = core.jobs.active.lock() {
+        active.insert(id, token.clone());
+    }
+    let core = core.clone();
+    tokio::spawn(async move {
+        super::run::run(&core, id, token).await;
+        if let Ok(mut active) = core.jobs.active.lock() {
+            active.remove(&id);
+        }
+        core.jobs.set_progress(id, None);
+        core.jobs.wake();
+    });
+}
+
+async fn unfinished(pool: &SqlitePool) -> Result<Vec<i32>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM generations WHERE status IN ('submitted', 'running', 'downloading') ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    ids.into_iter().map(to_ui_id).collect()
+}
+
+/// Resumable rows first, then queued ones, oldest first, skipping those already running here.
+async fn next_jobs(pool: &SqlitePool, active: &[i32], free: usize) -> Result<Vec<i32>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM generations
+         WHERE status IN ('queued', 'submitted', 'running', 'downloading')
+           AND provider IN ('replicate', 'platform')
+           AND id NOT IN (SELECT value FROM json_each(?1))
+         ORDER BY status = 'queued', id LIMIT ?2",
+    )
+    .bind(crate::history::id_list(active))
+    .bind(free as i64)
+    .fetch_all(pool)
+    .await?;
+    ids.into_iter().map(to_ui_id).collect()
+}
+
+/// One job as the UI shows it.
+pub async fn job(core: &Core, id: i32) -> Result<Job> {
+    let rows = jobs_where(core, id, 1).await?;
+    rows.into_iter().next().ok_or_else(|| Error::NotFound { what: format!("job {id}") })
+}
+
+/// Unfinished jobs and the most recent finished ones, newest first.
+pub async fn recent(core: &Core, limit: i32) -> Result<Vec<Job>> {
+    jobs_where(core, 0, limit.clamp(1, 500)).await
+}
+
+/// One job (`id` > 0), or the recent real jobs (`id` = 0; synthetic history is not a job).
+async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
+    type Row =
+        (i64, String, String, String, Option<String>, i64, i64, Option<f64>, i64, Option<i64>, Option<String>, i64);
+    let sql = "SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned, g.cost_usd,
+                g.created_at, g.completed_at,
+                (SELECT json_group_array(thumb) FROM (SELECT thumb FROM images WHERE generation_id = g.id
+                                                      AND thumb IS NOT NULL ORDER BY idx)),
+                g.cancel_requested
+         FROM generations g
+         WHERE (?1 = 0 AND g.provider IN ('replicate', 'platform')) OR g.id = ?1
+         ORDER BY g.status IN ('done', 'failed', 'canceled'), g.id DESC LIMIT ?2";
+    let rows: Vec<Row> = sqlx::query_as(sql).bind(id).bind(limit).fetch_all(core.pool()).await?;
+    rows.into_iter()
+        .map(|(id, model, prompt, status, error, requested, returned, cost, created, completed, thumbs, cancel)| {
+            let id = to_ui_id(id)?;
+            let status = Status::parse(&status)?;
+            Ok(Job {
+                id,
+                model,
+                prompt,
+                status,
+                progress: if status.is_finished() { None } else { core.jobs.progress_of(id) },
+                error,
+                images_requested: requested as i32,
+                images_returned: returned as i32,
+                cost_usd: cost,
+                created_at: created as f64,
+                completed_at: completed.map(|c| c as f64),
+                thumbs: thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+                note: shortfall_note(status, requested, returned),
+                cancel_requested: cancel != 0,
+            })
+        })
+        .collect()
+}
+
+fn shortfall_note(status: Status, requested: i64, returned: i64) -> Option<String> {
+    if status != Status::Done || returned >= requested {
+        return None;
+    }
+    let missing = requested - returned;
+    let images = if missing == 1 { "image" } else { "images" };
+    Some(format!(
+        "{returned} of {requested} images came back: the provider's safety filter removed {missing} {images}; only delivered images are counted."
+    ))
+}
+
+/// Tells listeners (the window, a waiting CLI) that a job changed.
+pub(crate) async fn announce(core: &Core, id: i32) {
+    match job(core, id).await {
+        Ok(job) => {
+            let _ = core.jobs.events.send(job);
+        }
+        Err(e) => tracing::warn!(job = id, error = %e, "could not read a job to announce it"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shortfall_is_said_plainly() {
+        assert_eq!(shortfall_note(Status::Done, 4, 4), None);
+        assert_eq!(shortfall_note(Status::Running, 4, 1), None);
+        let note = shortfall_note(Status::Done, 4, 3).unwrap();
+        assert!(note.starts_with("3 of 4 images came back") && note.contains("removed 1 image;"), "{note}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Generation: the model catalogue (data), request validation, the Replicate-format client, image
+//! inputs, the crash-safe job journal and runner, own-key credentials and the spend ledger.
+
+pub mod api;
+pub mod catalogue;
+pub mod input_image;
+pub mod jobs;
+pub mod own_key;
+pub mod prediction;
+pub mod provider;
+pub mod request;
+mod run;
+pub mod spend;
+pub mod staging;
+
+pub use catalogue::{catalogue, Catalogue, Model};
+pub use jobs::{Job, Jobs, QueueState};
+pub use own_key::{Credentials, KeySource, KeyStatus};
+pub use request::{GenerationRequest, InputValue};

@@ -1,0 +1,165 @@
+//! Own-key mode: the user's Replicate API token. It is checked with `GET /account` before it is
+//! kept, then lives only in the OS keychain and in memory — never in a file, a log or the webview
+//! (the window only ever learns whether a key is set and whose account it is).
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::generation::provider::{Provider, ProviderAccount};
+use crate::secrets::{KeychainEntry, Sensitive};
+use crate::Core;
+
+const KEYCHAIN_NAME: &str = "replicate-token";
+/// The account a stored token belongs to (not secret), kept so the Account screen shows it offline.
+const ACCOUNT_KEY: &str = "replicate_account";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    Keychain,
+    /// `REPLICATE_API_TOKEN`, for this CLI run only.
+    Environment,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct KeyStatus {
+    pub configured: bool,
+    pub source: Option<KeySource>,
+    pub account: Option<ProviderAccount>,
+}
+
+/// Tokens in memory. `from_environment` wins over the keychain.
+#[derive(Default)]
+pub struct Credentials {
+    from_environment: Mutex<Option<Sensitive<String>>>,
+    cached: Mutex<Option<Sensitive<String>>>,
+}
+
+fn clean(token: &str) -> Result<Sensitive<String>> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::invalid("replicate_token", "is empty"));
+    }
+    if token.len() > 512 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid("replicate_token", "does not look like a Replicate API token"));
+    }
+    Ok(Sensitive::new(token.to_string()))
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the keychain call stopped"))?
+}
+
+impl Core {
+    /// Uses this token for the life of the process (the CLI's `REPLICATE_API_TOKEN`); not stored.
+    pub fn use_replicate_token_from_environment(&self, token: &str) -> Result<()> {
+        let token = clean(token)?;
+        *self.credentials.from_environment.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
+        Ok(())
+    }
+
+    /// Checks the token with Replicate, then stores it in the keychain.
+    pub async fn set_replicate_token(&self, token: &str) -> Result<KeyStatus> {
+        let token = clean(token)?;
+        let provider = Provider::replicate(&self.config().replicate_url.value, token.clone())?;
+        let account = match provider.account().await {
+            Ok(a) => a,
+            Err(Error::AuthRequired) => {
+                return Err(Error::invalid("replicate_token", "Replicate did not accept this token"));
+            }
+            Err(e) => return Err(e),
+        };
+        let stored = token.clone();
+        blocking(move || KeychainEntry::new(KEYCHAIN_NAME).set(&stored)).await?;
+        *self.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
+        self.save_account(Some(&account)).await?;
+        tracing::info!("replicate token stored in the keychain");
+        self.replicate_key().await
+    }
+
+    pub async fn remove_replicate_token(&self) -> Result<KeyStatus> {
+        blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
+        *self.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = None;
+        self.save_account(None).await?;
+        tracing::info!("replicate token removed from the keychain");
+        self.replicate_key().await
+    }
+
+    pub async fn replicate_key(&self) -> Result<KeyStatus> {
+        let source = match self.replicate_token().await {
+            Ok(Some((_, source))) => Some(source),
+            Ok(None) => None,
+            Err(e) => return Err(e),
+        };
+        let account = match source {
+            Some(KeySource::Keychain) => self.load_account().await?,
+            _ => None,
+        };
+        Ok(KeyStatus { configured: source.is_some(), source, account })
+    }
+
+    /// The token in force and where it came from.
+    pub(crate) async fn replicate_token(&self) -> Result<Option<(Sensitive<String>, KeySource)>> {
+        let poisoned = || Error::internal("credentials poisoned");
+        if let Some(t) = self.credentials.from_environment.lock().map_err(|_| poisoned())?.clone() {
+            return Ok(Some((t, KeySource::Environment)));
+        }
+        if let Some(t) = self.credentials.cached.lock().map_err(|_| poisoned())?.clone() {
+            return Ok(Some((t, KeySource::Keychain)));
+        }
+        let found = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
+        if let Some(t) = &found {
+            *self.credentials.cached.lock().map_err(|_| poisoned())? = Some(t.clone());
+        }
+        Ok(found.map(|t| (t, KeySource::Keychain)))
+    }
+
+    /// The client for a job's provider, with its credentials.
+    pub(crate) async fn provider_for(&self, provider: crate::history::Provider) -> Result<Provider> {
+        match provider {
+            crate::history::Provider::Replicate => match self.replicate_token().await? {
+                Some((token, _)) => Provider::replicate(&self.config().replicate_url.value, token),
+                None => Err(no_token()),
+            },
+            // Account mode arrives with sign-in; until then a platform job needs a session.
+            _ => Err(Error::AuthRequired),
+        }
+    }
+
+    async fn save_account(&self, account: Option<&ProviderAccount>) -> Result<()> {
+        match account {
+            Some(a) => {
+                let json = serde_json::to_string(a).map_err(|e| Error::internal(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, unixepoch())
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(ACCOUNT_KEY)
+                .bind(json)
+                .execute(self.pool())
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = ?").bind(ACCOUNT_KEY).execute(self.pool()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn load_account(&self) -> Result<Option<ProviderAccount>> {
+        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(ACCOUNT_KEY)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+    }
+}
+
+pub fn no_token() -> Error {
+    Error::invalid(
+        "replicate_token",
+        "no Replicate API token is set: add one on the Account screen, with `flux-krea-cli key set`, or in REPLICATE_API_TOKEN",
+    )
+}

@@ -1,0 +1,393 @@
+//! The HTTP client for Replicate's prediction API (external-apis.md §A). The platform proxies the
+//! same format, so one client serves both modes: a base URL, a bearer token and, for the platform,
+//! an `Idempotency-Key` on creates.
+//!
+//! Retries: reads, cancels and downloads are retried on throttling, 502/503/504 and broken
+//! connections; a create only on 429 (anything else might have created it — the job runner finds
+//! it again instead of paying twice).
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, FieldProblem, Result};
+use crate::generation::prediction::{decode_data_uri, malformed, Prediction, PredictionPage};
+use crate::secrets::Sensitive;
+
+/// How long a create holds the connection waiting for the result (`Prefer: wait=N`, 1..=60).
+pub const WAIT_SECONDS: u64 = 60;
+/// Predictions that have not finished by then are stopped by Replicate instead of billing on.
+const CANCEL_AFTER: &str = "15m";
+/// Outputs larger than this are refused rather than held in memory.
+const MAX_DOWNLOAD: u64 = 200 * 1024 * 1024;
+
+/// The Replicate account a token belongs to (`GET /account`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct ProviderAccount {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub username: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Provider {
+    service: &'static str,
+    base: String,
+    token: Sensitive<String>,
+    http: reqwest::Client,
+    idempotent_creates: bool,
+    retry: ExponentialBuilder,
+}
+
+impl Provider {
+    /// A client for Replicate itself (own-key mode).
+    pub fn replicate(base_url: &str, token: Sensitive<String>) -> Result<Provider> {
+        Provider::new("Replicate", base_url, token, false)
+    }
+
+    pub fn new(
+        service: &'static str,
+        base_url: &str,
+        token: Sensitive<String>,
+        idempotent_creates: bool,
+    ) -> Result<Provider> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(WAIT_SECONDS + 30))
+            .user_agent(concat!("flux-krea-desktop/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::internal(format!("the HTTP client could not start: {e}")))?;
+        let retry = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(250))
+            .with_max_delay(Duration::from_secs(8))
+            .with_max_times(4)
+            .with_jitter();
+        Ok(Provider {
+            service,
+            base: base_url.trim_end_matches('/').to_string(),
+            token,
+            http,
+            idempotent_creates,
+            retry,
+        })
+    }
+
+    /// Shorter waits between retries, for tests.
+    pub fn with_retry_delays(mut self, min: Duration, max: Duration) -> Self {
+        self.retry = ExponentialBuilder::default().with_min_delay(min).with_max_delay(max).with_max_times(4);
+        self
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    fn auth(&self) -> Result<HeaderValue> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
+            .map_err(|_| Error::invalid("token", "contains characters a token cannot have"))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    pub async fn account(&self) -> Result<ProviderAccount> {
+        let url = format!("{}/account", self.base);
+        let call = || async { self.send_json(self.http.get(&url).header(AUTHORIZATION, self.auth()?)).await };
+        let value =
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await?;
+        serde_json::from_value(value).map_err(|_| malformed("the account is not in the documented shape"))
+    }
+
+    /// Creates a prediction of an official model, waiting up to `wait` for it to finish.
+    pub async fn create(&self, model: &str, input: &Value, submit_key: &str, wait: Duration) -> Result<Prediction> {
+        let url = format!("{}/models/{model}/predictions", self.base);
+        let wait_s = wait.as_secs().clamp(1, WAIT_SECONDS);
+        let body = serde_json::json!({ "input": input });
+        let call = || async {
+            let mut request = self
+                .http
+                .post(&url)
+                .header(AUTHORIZATION, self.auth()?)
+                .header("Prefer", format!("wait={wait_s}"))
+                .header("Cancel-After", CANCEL_AFTER)
+                .timeout(Duration::from_secs(wait_s + 30))
+                .json(&body);
+            if self.idempotent_creates {
+                request = request.header("Idempotency-Key", submit_key);
+            }
+            self.send_json(request).await
+        };
+        let retry_create =
+            |e: &Error| matches!(e, Error::RateLimited { .. }) || (self.idempotent_creates && retry_read(e));
+        let value =
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_create).adjust(honour_retry_after).await?;
+        parse_prediction(value)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Prediction> {
+        // By id under our base URL, not the `urls.get` the server sent: the token only ever goes
+        // to the host the user configured.
+        let url = format!("{}/predictions/{}", self.base, path_segment(id)?);
+        let call = || async { self.send_json(self.http.get(&url).header(AUTHORIZATION, self.auth()?)).await };
+        parse_prediction(
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await?,
+        )
+    }
+
+    pub async fn cancel(&self, id: &str) -> Result<Prediction> {
+        let url = format!("{}/predictions/{}/cancel", self.base, path_segment(id)?);
+        let call = || async { self.send_json(self.http.post(&url).header(AUTHORIZATION, self.auth()?)).await };
+        parse_prediction(
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await?,
+        )
+    }
+
+    /// Finds a prediction created after `created_after` (RFC 3339) of this model with this prompt
+    /// and seed (the seed is random per job): the runner's way to recover a create whose answer
+    /// was lost, instead of creating (and paying for) it twice.
+    pub async fn find(&self, model: &str, prompt: &str, seed: i64, created_after: &str) -> Result<Option<Prediction>> {
+        let mut url = format!("{}/predictions?created_after={created_after}", self.base);
+        for _ in 0..20 {
+            let call = || async { self.send_json(self.http.get(&url).header(AUTHORIZATION, self.auth()?)).await };
+            let value =
+                call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await?;
+            let page: PredictionPage = serde_json::from_value(value)
+                .map_err(|_| malformed("the prediction list is not in the documented shape"))?;
+            let same = |p: &Prediction| {
+                p.model.as_deref().is_none_or(|m| m == model)
+                    && p.input.get("prompt").and_then(Value::as_str) == Some(prompt)
+                    && p.input.get("seed").and_then(Value::as_i64) == Some(seed)
+            };
+            if let Some(found) = page.results.into_iter().find(same) {
+                return Ok(Some(found));
+            }
+            match page.next {
+                // `next` is followed only while it stays on our host.
+                Some(next) if same_origin(&next, &self.base) => url = next,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Uploads a file (`POST /files`) and returns the URL a model input can point at.
+    pub async fn upload(&self, bytes: Vec<u8>, file_name: &str, mime: &str) -> Result<String> {
+        let url = format!("{}/files", self.base);
+        let call = || async {
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name(file_name.to_string())
+                .mime_str(mime)
+                .map_err(|_| Error::internal("bad MIME type"))?;
+            let form = reqwest::multipart::Form::new()
+                .part("content", part)
+                .text("filename", file_name.to_string())
+                .text("type", mime.to_string());
+            self.send_json(self.http.post(&url).header(AUTHORIZATION, self.auth()?).multipart(form)).await
+        };
+        let value =
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await?;
+        value
+            .pointer("/urls/get")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| malformed("the uploaded file has no urls.get"))
+    }
+
+    /// Downloads one output (or decodes a data URI), reporting bytes received. The token is sent
+    /// to the delivery host only if it asks for it with a 401 (external-apis.md).
+    pub async fn download(&self, url: &str, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
+        if url.starts_with("data:") {
+            return decode_data_uri(url);
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost"))
+        {
+            return Err(malformed("an output URL that is not https"));
+        }
+        let call = || async { self.fetch(url, progress).await };
+        call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await
+    }
+
+    async fn fetch(&self, url: &str, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
+        use futures_util::StreamExt;
+        let mut response = self.http.get(url).send().await.map_err(|e| self.transport(e))?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            response =
+                self.http.get(url).header(AUTHORIZATION, self.auth()?).send().await.map_err(|e| self.transport(e))?;
+        }
+        let status = response.status();
+        if !status.is_success() {
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(self.answer_error(status, &headers, &body));
+        }
+        let expected = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if expected.is_some_and(|n| n > MAX_DOWNLOAD) {
+            return Err(malformed("an output file larger than 200 MB"));
+        }
+        let mut bytes = Vec::with_capacity(expected.unwrap_or(1 << 20).min(MAX_DOWNLOAD) as usize);
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.transport(e))?;
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > MAX_DOWNLOAD {
+                return Err(malformed("an output file larger than 200 MB"));
+            }
+            progress(bytes.len() as u64, expected);
+        }
+        if let Some(n) = expected.filter(|n| *n != bytes.len() as u64) {
+            return Err(Error::Network {
+                service: self.service.into(),
+                detail: format!("the download ended early ({} of {n} bytes)", bytes.len()),
+            });
+        }
+        Ok(bytes)
+    }
+
+    async fn send_json(&self, request: reqwest::RequestBuilder) -> Result<Value> {
+        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        if !status.is_success() {
+            return Err(self.answer_error(status, &headers, &body));
+        }
+        serde_json::from_slice(&body).map_err(|_| malformed("the answer is not JSON"))
+    }
+
+    /// Turns a transport failure into words; never the URL (it could carry a signed query).
+    fn transport(&self, err: reqwest::Error) -> Error {
+        let service = self.service.to_string();
+        if err.is_connect() {
+            Error::Offline { service }
+        } else if err.is_timeout() {
+            Error::Network { service, detail: "it took too long to answer".into() }
+        } else {
+            Error::Network { service, detail: "the connection broke".into() }
+        }
+    }
+
+    /// Maps an error answer (problem+json, or `{detail}` for 429) to the app's error.
+    fn answer_error(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+        let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let detail = json
+            .get("detail")
+            .and_then(Value::as_str)
+            .or_else(|| json.get("title").and_then(Value::as_str))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        match status {
+            StatusCode::UNAUTHORIZED => Error::AuthRequired,
+            StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after_s: retry_after(headers, &detail) },
+            StatusCode::UNPROCESSABLE_ENTITY => match json.get("invalid_fields").and_then(Value::as_array) {
+                Some(fields) if !fields.is_empty() => {
+                    Error::InvalidFields { fields: fields.iter().map(field_problem).collect() }
+                }
+                _ => Error::Upstream { service: self.service.into(), status: 422, detail },
+            },
+            _ => Error::Upstream {
+                service: self.service.into(),
+                status: status.as_u16(),
+                detail: if detail.is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_string()
+                } else {
+                    detail
+                },
+            },
+        }
+    }
+}
+
+fn parse_prediction(value: Value) -> Result<Prediction> {
+    serde_json::from_value(value).map_err(|_| malformed("the prediction is not in the documented shape"))
+}
+
+/// `input.num_outputs` → `num_outputs`: the form's field names.
+fn field_problem(item: &Value) -> FieldProblem {
+    let field = item.get("field").and_then(Value::as_str).unwrap_or("input");
+    let field = field.strip_prefix("input.").unwrap_or(field).to_string();
+    let reason = item.get("description").and_then(Value::as_str).unwrap_or("is not accepted by the model").to_string();
+    FieldProblem { field, reason }
+}
+
+/// Seconds to wait from `Retry-After`, else the "Expected available in N seconds" hint, else 1.
+fn retry_after(headers: &HeaderMap, detail: &str) -> u32 {
+    if let Some(s) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) {
+        return s.clamp(1, 3600);
+    }
+    detail
+        .split("available in ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|s| s.ceil().clamp(1.0, 3600.0) as u32)
+        .unwrap_or(1)
+}
+
+fn retry_read(err: &Error) -> bool {
+    match err {
+        Error::RateLimited { .. } | Error::Network { .. } | Error::Offline { .. } => true,
+        Error::Upstream { status, .. } => matches!(status, 502..=504),
+        _ => false,
+    }
+}
+
+fn honour_retry_after(err: &Error, planned: Option<Duration>) -> Option<Duration> {
+    match (err, planned) {
+        (Error::RateLimited { retry_after_s }, Some(p)) => Some(p.max(Duration::from_secs(u64::from(*retry_after_s)))),
+        (_, p) => p,
+    }
+}
+
+fn path_segment(id: &str) -> Result<&str> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        Ok(id)
+    } else {
+        Err(malformed("a prediction id with unexpected characters"))
+    }
+}
+
+fn same_origin(url: &str, base: &str) -> bool {
+    match (url::Url::parse(url), url::Url::parse(base)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_prefers_the_header_then_the_detail_hint() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 3 seconds."), 3);
+        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 0.4 second."), 1);
+        assert_eq!(retry_after(&headers, "slow down"), 1);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers, "Expected available in 3 seconds."), 7);
+    }
+
+    #[test]
+    fn invalid_fields_lose_their_input_prefix() {
+        let p = field_problem(
+            &serde_json::json!({"type": "x", "field": "input.num_outputs", "description": "Must be ≤ 4"}),
+        );
+        assert_eq!((p.field.as_str(), p.reason.as_str()), ("num_outputs", "Must be ≤ 4"));
+    }
+
+    #[test]
+    fn only_safe_failures_are_retried() {
+        assert!(retry_read(&Error::RateLimited { retry_after_s: 1 }));
+        assert!(retry_read(&Error::Upstream { service: "R".into(), status: 503, detail: String::new() }));
+        assert!(!retry_read(&Error::Upstream { service: "R".into(), status: 500, detail: String::new() }));
+        assert!(!retry_read(&Error::AuthRequired));
+        assert!(path_segment("../x").is_err());
+        assert!(same_origin("http://127.0.0.1:9/v1/predictions?cursor=a", "http://127.0.0.1:9/v1"));
+        assert!(!same_origin("https://evil.example/v1", "http://127.0.0.1:9/v1"));
+    }
+}

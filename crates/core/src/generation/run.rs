@@ -1,0 +1,324 @@
+//! Driving one job from its journal row to the end: submit (or find the earlier submission), wait,
+//! download every output at once, record. Every step is written down before the next starts, so a
+//! crash at any point resumes from the row: nothing is lost and nothing is paid for twice.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::generation::catalogue::{catalogue, Model};
+use crate::generation::input_image::{self, INLINE_LIMIT};
+use crate::generation::jobs::announce;
+use crate::generation::prediction::{Prediction, PredictionStatus};
+use crate::generation::provider::{Provider, WAIT_SECONDS};
+use crate::generation::spend;
+use crate::history::journal::{self, StatusChange};
+use crate::history::{now_ms, Status};
+use crate::Core;
+
+/// A job's journal row.
+struct Row {
+    id: i32,
+    model: &'static Model,
+    inputs: serde_json::Map<String, Value>,
+    status: Status,
+    prediction_id: Option<String>,
+    created_at: i64,
+    provider: crate::history::Provider,
+}
+
+pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
+    let outcome = match load(core, id).await {
+        Ok(row) => drive(core, &row, &cancel).await.map_err(|e| match (e, row.provider) {
+            // In own-key mode a 401 means the user's token, not a sign-in.
+            (Error::AuthRequired, crate::history::Provider::Replicate) => {
+                Error::invalid("replicate_token", "Replicate refused the token; check it on the Account screen")
+            }
+            (e, _) => e,
+        }),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = outcome {
+        // The message is the app's own words (the error type carries no URLs or tokens).
+        tracing::warn!(job = id, kind = error_kind(&e), "job failed");
+        let change = StatusChange {
+            status: Status::Failed,
+            error: Some(e.to_string()),
+            prediction_id: None,
+            completed_at: Some(now_ms()),
+        };
+        if let Err(e) = journal::set_status(core.pool(), id, &change).await {
+            tracing::error!(job = id, error = %e, "could not record a job's failure");
+        }
+        settle(core, id).await;
+    }
+    announce(core, id).await;
+}
+
+fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::AuthRequired => "auth_required",
+        Error::RateLimited { .. } => "rate_limited",
+        Error::InvalidInput { .. } | Error::InvalidFields { .. } => "invalid_input",
+        Error::Offline { .. } => "offline",
+        Error::Network { .. } => "network",
+        Error::Upstream { .. } => "upstream",
+        _ => "other",
+    }
+}
+
+async fn load(core: &Core, id: i32) -> Result<Row> {
+    type Raw = (String, String, String, Option<String>, i64, String);
+    let (model, inputs, status, prediction_id, created_at, provider): Raw = sqlx::query_as(
+        "SELECT model, inputs, status, prediction_id, created_at, provider FROM generations WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(core.pool())
+    .await?
+    .ok_or_else(|| Error::NotFound { what: format!("job {id}") })?;
+    let model = catalogue().model(&model)?;
+    let inputs = match serde_json::from_str(&inputs) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(Error::internal("the job's stored inputs are unreadable")),
+    };
+    Ok(Row {
+        id,
+        model,
+        inputs,
+        status: Status::parse(&status)?,
+        prediction_id,
+        created_at,
+        provider: crate::history::Provider::parse(&provider)?,
+    })
+}
+
+async fn drive(core: &Core, row: &Row, cancel: &CancellationToken) -> Result<()> {
+    if cancel_requested(core, row.id).await? && row.prediction_id.is_none() {
+        return finish(core, row.id, Status::Canceled, None).await;
+    }
+    let provider = core.provider_for(row.provider).await?;
+    let prediction = match (&row.prediction_id, row.status) {
+        (Some(pid), _) => provider.get(pid).await?,
+        (None, Status::Queued) => submit(core, &provider, row).await?,
+        // The create went out but its answer was never recorded: find it before sending another.
+        (None, _) => match find_submitted(&provider, row).await? {
+            Some(found) => {
+                tracing::info!(job = row.id, "found the earlier submission of a resumed job");
+                record_prediction(core, row.id, &found).await?;
+                found
+            }
+            None => submit(core, &provider, row).await?,
+        },
+    };
+    let prediction = wait(core, &provider, row, prediction, cancel).await?;
+    match prediction.status {
+        PredictionStatus::Succeeded => download(core, &provider, row, &prediction).await,
+        PredictionStatus::Canceled => finish(core, row.id, Status::Canceled, None).await,
+        PredictionStatus::Aborted => {
+            finish(
+                core,
+                row.id,
+                Status::Failed,
+                Some("the job did not start before its deadline and was stopped (not billed)".into()),
+            )
+            .await
+        }
+        _ => {
+            let reason = prediction.error_text().unwrap_or_else(|| "the model failed without saying why".into());
+            finish(core, row.id, Status::Failed, Some(reason)).await
+        }
+    }
+}
+
+async fn cancel_requested(core: &Core, id: i32) -> Result<bool> {
+    let flag: i64 = sqlx::query_scalar("SELECT cancel_requested FROM generations WHERE id = ?")
+        .bind(id)
+        .fetch_one(core.pool())
+        .await?;
+    Ok(flag != 0)
+}
+
+/// The wire input: image fields become a data URL (small) or an uploaded file's URL, metadata stripped.
+async fn wire_input(provider: &Provider, row: &Row) -> Result<Value> {
+    let mut input = row.inputs.clone();
+    for field in row.model.image_fields() {
+        let Some(path) = input.get(&field.name).and_then(Value::as_str).map(str::to_string) else { continue };
+        let max = match field.kind {
+            crate::generation::catalogue::FieldKind::Image { max_bytes } => u64::from(max_bytes),
+            _ => 0,
+        };
+        let name = field.name.clone();
+        let clean = tokio::task::spawn_blocking(move || input_image::load(&name, std::path::Path::new(&path), max))
+            .await
+            .map_err(|_| Error::internal("reading the input image stopped"))??;
+        let value = if clean.bytes.len() <= INLINE_LIMIT {
+            clean.data_url()
+        } else {
+            provider.upload(clean.bytes, &clean.file_name, clean.mime).await?
+        };
+        input.insert(field.name.clone(), Value::from(value));
+    }
+    Ok(Value::Object(input))
+}
+
+async fn submit(core: &Core, provider: &Provider, row: &Row) -> Result<Prediction> {
+    let input = wire_input(provider, row).await?;
+    // Written before sending: if the answer is lost, the resumed job looks for it instead.
+    let change = StatusChange { status: Status::Submitted, error: None, prediction_id: None, completed_at: None };
+    journal::set_status(core.pool(), row.id, &change).await?;
+    announce(core, row.id).await;
+    let key = format!("flux-krea-job-{}-{}", row.id, row.created_at);
+    match provider.create(&row.model.replicate, &input, &key, Duration::from_secs(WAIT_SECONDS)).await {
+        Ok(prediction) => {
+            record_prediction(core, row.id, &prediction).await?;
+            Ok(prediction)
+        }
+        // The request may have been accepted before the connection broke.
+        Err(e @ (Error::Network { .. } | Error::Upstream { status: 500..=599, .. })) => {
+            match find_submitted(provider, row).await {
+                Ok(Some(found)) => {
+                    record_prediction(core, row.id, &found).await?;
+                    Ok(found)
+                }
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn find_submitted(provider: &Provider, row: &Row) -> Result<Option<Prediction>> {
+    let prompt = row.inputs.get("prompt").and_then(Value::as_str).unwrap_or_default();
+    let seed = row.inputs.get("seed").and_then(Value::as_i64).unwrap_or_default();
+    // A minute of slack for clock differences between this machine and the provider.
+    let after = time::OffsetDateTime::from_unix_timestamp(row.created_at / 1000 - 60)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .ok_or_else(|| Error::internal("bad job time"))?;
+    provider.find(&row.model.replicate, prompt, seed, &after).await
+}
+
+async fn record_prediction(core: &Core, id: i32, prediction: &Prediction) -> Result<()> {
+    let change = StatusChange {
+        status: Status::Running,
+        error: None,
+        prediction_id: Some(prediction.id.clone()),
+        completed_at: None,
+    };
+    journal::set_status(core.pool(), id, &change).await?;
+    announce(core, id).await;
+    Ok(())
+}
+
+/// Polls until the prediction ends, with backoff; a cancel request stops it on the provider too.
+async fn wait(
+    core: &Core,
+    provider: &Provider,
+    row: &Row,
+    mut prediction: Prediction,
+    cancel: &CancellationToken,
+) -> Result<Prediction> {
+    let mut delay = Duration::from_millis(250);
+    let mut cancel_sent = false;
+    while !prediction.status.is_finished() {
+        if !cancel_sent && (cancel.is_cancelled() || cancel_requested(core, row.id).await?) {
+            prediction = provider.cancel(&prediction.id).await?;
+            cancel_sent = true;
+            continue;
+        }
+        let progress = prediction.progress();
+        core.jobs.set_progress(row.id, progress.map(|p| 0.05 + p * 0.8));
+        announce(core, row.id).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = cancel.cancelled(), if !cancel_sent => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(3));
+        prediction = provider.get(&prediction.id).await?;
+    }
+    Ok(prediction)
+}
+
+/// Downloads every output not yet stored, all at once, then completes the row.
+async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Prediction) -> Result<()> {
+    let change = StatusChange { status: Status::Downloading, error: None, prediction_id: None, completed_at: None };
+    journal::set_status(core.pool(), row.id, &change).await?;
+    core.jobs.set_progress(row.id, Some(0.85));
+    announce(core, row.id).await;
+    let urls = prediction.output_urls()?;
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT idx FROM images WHERE generation_id = ?")
+        .bind(row.id)
+        .fetch_all(core.pool())
+        .await?;
+    if prediction.data_removed || urls.is_empty() {
+        let reason = if stored.is_empty() {
+            Some("the outputs expired before they could be downloaded".to_string())
+        } else {
+            None
+        };
+        let status = if stored.is_empty() { Status::Failed } else { Status::Done };
+        return finish(core, row.id, status, reason).await;
+    }
+    let pending: Vec<(usize, &String)> =
+        urls.iter().enumerate().filter(|(i, _)| !stored.contains(&(*i as i64))).collect();
+    let results = futures_util::future::join_all(pending.iter().map(|(idx, url)| async move {
+        let bytes = provider.download(url, &|_, _| {}).await?;
+        journal::add_image(core.pool(), core.data_dir(), row.id, *idx as i32, bytes, Some((*url).clone()), now_ms())
+            .await?;
+        announce(core, row.id).await;
+        Ok::<(), Error>(())
+    }))
+    .await;
+    let failures: Vec<Error> = results.into_iter().filter_map(|r| r.err()).collect();
+    match failures.into_iter().next() {
+        None => finish(core, row.id, Status::Done, None).await,
+        Some(first) => {
+            let total = urls.len();
+            Err(match first {
+                Error::Upstream { status: 404 | 410, .. } => Error::Upstream {
+                    service: provider.service().into(),
+                    status: 410,
+                    detail: "some outputs expired before they could be downloaded".into(),
+                },
+                other => {
+                    tracing::warn!(job = row.id, total, "some outputs could not be downloaded; retry fetches the rest");
+                    other
+                }
+            })
+        }
+    }
+}
+
+/// Ends a job: its status, completion time and what it cost.
+async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> Result<()> {
+    let change = StatusChange { status, error, prediction_id: None, completed_at: Some(now_ms()) };
+    journal::set_status(core.pool(), id, &change).await?;
+    settle(core, id).await;
+    core.jobs.set_progress(id, None);
+    announce(core, id).await;
+    Ok(())
+}
+
+/// Cost = price × images actually delivered, on the row and in the spend ledger.
+async fn settle(core: &Core, id: i32) {
+    let result = async {
+        let (returned, price): (i64, Option<f64>) =
+            sqlx::query_as("SELECT images_returned, price_usd FROM generations WHERE id = ?")
+                .bind(id)
+                .fetch_one(core.pool())
+                .await?;
+        let cost = price.unwrap_or(0.0) * returned as f64;
+        sqlx::query("UPDATE generations SET cost_usd = ? WHERE id = ?")
+            .bind(cost)
+            .bind(id)
+            .execute(core.pool())
+            .await?;
+        spend::settle(core.pool(), id, returned as u32, cost).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(job = id, error = %e, "could not settle a job's cost");
+    }
+}

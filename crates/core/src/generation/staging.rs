@@ -1,0 +1,73 @@
+//! The Create form's picture slot: a preview of a chosen file, and pasted pictures kept as files
+//! (in the private data folder) so every input is a path like a dropped or picked file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::history::{images, thumbnail};
+use crate::Core;
+
+const STAGING_DIR: &str = "staging";
+const MAX_PASTE: usize = 20 * 1024 * 1024;
+
+/// What the form shows for a chosen picture. `data_url` is a small JPEG thumbnail.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct InputPreview {
+    pub path: String,
+    pub file_name: String,
+    pub data_url: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: f64,
+}
+
+fn preview_of(path: &Path) -> Result<InputPreview> {
+    use base64::Engine;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::invalid("image", format!("cannot read {}: {e}", path.display())))?;
+    let made = thumbnail::make(&bytes, &file_name).map_err(|e| match e {
+        Error::InvalidInput { reason, .. } => Error::invalid("image", reason),
+        other => other,
+    })?;
+    Ok(InputPreview {
+        path: path.display().to_string(),
+        file_name,
+        data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&made.jpeg)),
+        width: made.source_width,
+        height: made.source_height,
+        bytes: bytes.len() as f64,
+    })
+}
+
+impl Core {
+    /// Checks a picked or dropped file and makes its preview.
+    pub async fn preview_input_image(&self, path: &str) -> Result<InputPreview> {
+        let path = PathBuf::from(path);
+        tokio::task::spawn_blocking(move || preview_of(&path)).await.map_err(|_| Error::internal("preview stopped"))?
+    }
+
+    /// Keeps pasted image bytes as a private file (named by content) and previews it.
+    pub async fn stage_pasted_image(&self, bytes: Vec<u8>) -> Result<InputPreview> {
+        if bytes.len() > MAX_PASTE {
+            return Err(Error::invalid("image", "the pasted picture is larger than 20 MB"));
+        }
+        let ext = match image::guess_format(&bytes) {
+            Ok(image::ImageFormat::Png) => "png",
+            Ok(image::ImageFormat::Jpeg) => "jpg",
+            Ok(image::ImageFormat::WebP) => "webp",
+            _ => return Err(Error::invalid("image", "the clipboard does not hold a PNG, JPEG or WebP picture")),
+        };
+        let dir = self.data_dir().join(STAGING_DIR);
+        tokio::task::spawn_blocking(move || {
+            crate::storage::create_private_dir(&dir)?;
+            let path = dir.join(format!("pasted-{}.{ext}", &images::content_hash(&bytes)[..16]));
+            images::write_atomic(&path, &bytes)?;
+            preview_of(&path)
+        })
+        .await
+        .map_err(|_| Error::internal("staging stopped"))?
+    }
+}
