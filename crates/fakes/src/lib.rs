@@ -19,7 +19,13 @@ pub struct RunningFake {
 impl RunningFake {
     /// Serves `router` on a fresh loopback port.
     pub async fn serve(router: axum::Router) -> std::io::Result<RunningFake> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        RunningFake::serve_on(0, router).await
+    }
+
+    /// Serves `router` on `127.0.0.1:port` (0 = any free port); fails if the port is taken, so a
+    /// script never talks to a stale server.
+    pub async fn serve_on(port: u16, router: axum::Router) -> std::io::Result<RunningFake> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {

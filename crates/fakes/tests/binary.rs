@@ -1,0 +1,27 @@
+//! The `flux-krea-fakes` binary demo scripts run.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn binary_prints_the_url_and_serves_with_the_default_token() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux-krea-fakes"))
+        .arg("replicate")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("FLUX_KREA_REPLICATE_URL=").expect("first line names the URL").to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/v1"), "{url}");
+
+    let res =
+        reqwest::Client::new().get(format!("{url}/account")).bearer_auth("r8_demo_fake_token").send().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(res.status(), 200);
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_flux-krea-fakes")).arg("platform").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
