@@ -95,7 +95,7 @@ async fn four_outputs_are_downloaded_thumbnailed_recorded_and_paid_for_once() {
     let w = world(Knobs::default()).await;
     let job =
         w.core.generate(&request("flux-schnell", "a lighthouse at dusk", &[("num_outputs", n(4.0))])).await.unwrap();
-    assert_eq!((job.status, job.images_requested), (Status::Queued, 4));
+    assert!(!job.status.is_finished() && job.images_requested == 4, "{job:?}");
     let job = finished(&w.core, job.id).await;
     assert_eq!((job.status, job.images_returned, job.thumbs.len()), (Status::Done, 4, 4), "{job:?}");
     assert!((job.cost_usd.unwrap() - 0.012).abs() < 1e-9);
@@ -227,7 +227,7 @@ async fn expired_outputs_are_reported_as_such() {
 async fn cancel_stops_a_running_prediction_and_a_queued_job() {
     let w = world(Knobs { run_ms: 20_000, ..Knobs::default() }).await;
     let running = w.core.generate(&request("flux-dev", "slow", &[])).await.unwrap();
-    for _ in 0..200 {
+    for _ in 0..500 {
         if w.core.job(running.id).await.unwrap().status == Status::Running {
             break;
         }

@@ -12,11 +12,16 @@ use crate::generation::catalogue::{catalogue, Model};
 use crate::generation::input_image::{self, INLINE_LIMIT};
 use crate::generation::jobs::announce;
 use crate::generation::prediction::{Prediction, PredictionStatus};
-use crate::generation::provider::{Provider, WAIT_SECONDS};
+use crate::generation::provider::Provider;
 use crate::generation::spend;
 use crate::history::journal::{self, StatusChange};
 use crate::history::{now_ms, Status};
 use crate::Core;
+
+/// How long a create holds the connection for the result (`Prefer: wait=5`). Fast models finish
+/// inside it (lowest latency); slower ones come back unfinished and are polled, which is when
+/// progress shows and a cancel takes effect.
+const CREATE_WAIT: Duration = Duration::from_secs(5);
 
 /// A job's journal row.
 struct Row {
@@ -43,6 +48,8 @@ pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
     if let Err(e) = outcome {
         // The message is the app's own words (the error type carries no URLs or tokens).
         tracing::warn!(job = id, kind = error_kind(&e), "job failed");
+        // Cost first, then the status: whoever sees the job ended also sees what it cost.
+        settle(core, id).await;
         let change = StatusChange {
             status: Status::Failed,
             error: Some(e.to_string()),
@@ -52,7 +59,6 @@ pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
         if let Err(e) = journal::set_status(core.pool(), id, &change).await {
             tracing::error!(job = id, error = %e, "could not record a job's failure");
         }
-        settle(core, id).await;
     }
     announce(core, id).await;
 }
@@ -170,7 +176,7 @@ async fn submit(core: &Core, provider: &Provider, row: &Row) -> Result<Predictio
     journal::set_status(core.pool(), row.id, &change).await?;
     announce(core, row.id).await;
     let key = format!("flux-krea-job-{}-{}", row.id, row.created_at);
-    match provider.create(&row.model.replicate, &input, &key, Duration::from_secs(WAIT_SECONDS)).await {
+    match provider.create(&row.model.replicate, &input, &key, CREATE_WAIT).await {
         Ok(prediction) => {
             record_prediction(core, row.id, &prediction).await?;
             Ok(prediction)
@@ -294,8 +300,8 @@ async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Pred
 /// Ends a job: its status, completion time and what it cost.
 async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> Result<()> {
     let change = StatusChange { status, error, prediction_id: None, completed_at: Some(now_ms()) };
-    journal::set_status(core.pool(), id, &change).await?;
     settle(core, id).await;
+    journal::set_status(core.pool(), id, &change).await?;
     core.jobs.set_progress(id, None);
     announce(core, id).await;
     Ok(())

@@ -195,11 +195,13 @@ mod tests {
             "images",
             "retention_policy",
             "settings",
+            "spend_budget",
+            "spend_ledger",
         ] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
-        assert_eq!(status.schema_version, 2);
+        assert_eq!(status.schema_version, 3);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")
