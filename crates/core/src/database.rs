@@ -32,7 +32,22 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .connect_with(options)
         .await
         .map_err(|e| Error::storage(&path, e))?;
-    MIGRATOR.run(&pool).await?;
+    // The window and the CLI may open the same folder at once; SQLite migrations in sqlx take no
+    // lock, so two processes could both apply one. A lock file makes them take turns.
+    let lock_path = data_dir.join(".migrate.lock");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::storage(&lock_path, e))?;
+    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await
+        .map_err(|_| Error::internal("waiting for the migration lock stopped"))?
+        .map_err(|e| Error::storage(&lock_path, e))?;
+    let migrated = MIGRATOR.run(&pool).await;
+    drop(lock);
+    migrated?;
     Ok(pool)
 }
 
