@@ -89,6 +89,13 @@ pub fn run() {
                 }
                 tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));
                 jobs::forward(app.handle().clone(), core.clone());
+                // Like Replicate's own clients (and the offline demo): a token in the environment
+                // is used for this run without being stored.
+                if let Ok(token) = std::env::var("REPLICATE_API_TOKEN") {
+                    if let Err(e) = core.use_replicate_token_from_environment(&token) {
+                        tracing::warn!(error = %e, "REPLICATE_API_TOKEN is set but unusable");
+                    }
+                }
                 // The runner needs a Tokio context; Tauri's async runtime is one.
                 let runner = core.clone();
                 tauri::async_runtime::block_on(async move {
