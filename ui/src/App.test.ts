@@ -25,8 +25,18 @@ vi.mock('./lib/bindings', () => ({
     listCollections: async () => ({ status: 'ok', data: [] }),
     getRetention: async () => ({ status: 'ok', data: { window_days: 365, disk_budget_bytes: null, keep_favourites: false } }),
     previewPurge: async () => ({ status: 'ok', data: { items: 0, bytes: 0 } }),
+    modelCatalogue: async () => ({ status: 'ok', data: { source: 'test', models: [] } }),
+    queueState: async () => ({ status: 'ok', data: { paused: false, runs_here: true, limit: 2, jobs: [] } }),
+    replicateKeyStatus: async () => ({ status: 'ok', data: { configured: false, source: null, account: null } }),
+    spendSummary: async () => ({
+      status: 'ok',
+      data: { month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] },
+    }),
   },
-  events: { navigateRequested: { listen: async () => () => {} } },
+  events: {
+    navigateRequested: { listen: async () => () => {} },
+    jobUpdated: { listen: async () => () => {} },
+  },
 }));
 
 import App from './App.svelte';

@@ -22,3 +22,36 @@ describe('unwrap', () => {
     await expect(failing).rejects.toMatchObject({ error: { kind: 'auth_required' } });
   });
 });
+
+describe('describeError for generation errors', () => {
+  it('lists every bad field of invalid_fields', () => {
+    expect(describeError({ kind: 'invalid_fields', fields: [{ field: 'seed', reason: 'must be a whole number' }] })).toBe(
+      'Please fix this: seed must be a whole number.',
+    );
+    const two = describeError({
+      kind: 'invalid_fields',
+      fields: [
+        { field: 'prompt', reason: 'must not be empty' },
+        { field: 'width', reason: 'must be a multiple of 32' },
+      ],
+    });
+    expect(two).toBe('Please fix 2 values: prompt must not be empty; width must be a multiple of 32.');
+  });
+
+  it('explains a budget stop in words with the amounts', () => {
+    const text = describeError({ kind: 'budget_exceeded', budget_usd: 5, spent_usd: 4.99, estimate_usd: 0.1 });
+    expect(text).toContain('about $0.10');
+    expect(text).toContain('monthly budget of $5.00');
+    expect(text).toContain('spent $4.99 this month');
+    expect(text).toContain('Account screen');
+    expect(describeError({ kind: 'budget_exceeded', budget_usd: null, spent_usd: null, estimate_usd: null })).toMatch(
+      /^This run would go over your monthly budget\./,
+    );
+  });
+
+  it('names the service and the detail of a broken connection', () => {
+    expect(describeError({ kind: 'network', service: 'Replicate', detail: 'timed out' })).toBe(
+      'The connection to Replicate broke off (timed out). Check your connection and try again.',
+    );
+  });
+});

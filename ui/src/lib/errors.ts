@@ -1,4 +1,5 @@
 import type { Error as CoreError } from './bindings';
+import { formatUsd } from './format';
 
 /** A sentence a person can act on, for every kind of core error. */
 export function describeError(error: CoreError): string {
@@ -11,8 +12,21 @@ export function describeError(error: CoreError): string {
       return `The service is busy. Try again in ${error.retry_after_s} s.`;
     case 'invalid_input':
       return `${error.field}: ${error.reason}`;
+    case 'invalid_fields': {
+      const parts = error.fields.map((f) => `${f.field} ${f.reason}`);
+      if (parts.length === 0) return 'Some values are not acceptable.';
+      return parts.length === 1 ? `Please fix this: ${parts[0]}.` : `Please fix ${parts.length} values: ${parts.join('; ')}.`;
+    }
+    case 'budget_exceeded': {
+      const estimate = error.estimate_usd === null ? 'This run' : `This run (about ${formatUsd(error.estimate_usd)})`;
+      const budget = error.budget_usd === null ? 'your monthly budget' : `your monthly budget of ${formatUsd(error.budget_usd)}`;
+      const spent = error.spent_usd === null ? '' : ` You have spent ${formatUsd(error.spent_usd)} this month.`;
+      return `${estimate} would go over ${budget}.${spent} Raise or clear the budget on the Account screen, or ask for fewer images.`;
+    }
     case 'offline':
       return `You appear to be offline: ${error.service} cannot be reached.`;
+    case 'network':
+      return `The connection to ${error.service} broke off (${error.detail}). Check your connection and try again.`;
     case 'upstream':
       return `${error.service} answered with an error (${error.status}): ${error.detail}`;
     case 'keychain_unavailable':

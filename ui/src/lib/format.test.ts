@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, plural } from './format';
+import { formatBytes, formatUsd, plural } from './format';
 
 describe('format', () => {
   it('formats bytes in decimal units', () => {
@@ -13,5 +13,17 @@ describe('format', () => {
   it('pluralises with separators', () => {
     expect(plural(1, 'item')).toBe('1 item');
     expect(plural(12000, 'item')).toBe(`${(12000).toLocaleString()} items`);
+  });
+});
+
+describe('formatUsd', () => {
+  it('shows a third decimal only when it carries a digit', () => {
+    expect(formatUsd(0.003)).toBe('$0.003');
+    expect(formatUsd(0.012)).toBe('$0.012');
+    expect(formatUsd(0.1)).toBe('$0.10');
+    expect(formatUsd(4.99)).toBe('$4.99');
+    expect(formatUsd(0.04 * 3)).toBe('$0.12');
+    expect(formatUsd(1234.5)).toBe('$1,234.50');
+    expect(formatUsd(0)).toBe('$0.00');
   });
 });

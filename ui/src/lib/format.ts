@@ -14,3 +14,11 @@ export function formatBytes(bytes: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
+
+/** US dollars as prices read: $0.003, $0.012, $0.10, $4.99 (a third decimal only when it carries a digit). */
+export function formatUsd(amount: number): string {
+  const sign = amount < 0 ? '-' : '';
+  const mills = Math.round(Math.abs(amount) * 1000);
+  const digits = mills % 10 === 0 ? 2 : 3;
+  return `${sign}$${(mills / 1000).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}

@@ -1,0 +1,315 @@
+import {
+  commands,
+  type Catalogue,
+  type GenerationRequest,
+  type InputPreview,
+  type Job,
+  type KeyStatus,
+  type Model,
+  type SpendSummary,
+} from '../lib/bindings';
+import { CommandError, describeError, unwrap } from '../lib/errors';
+import { formatBytes } from '../lib/format';
+import {
+  carryOver,
+  defaultsFor,
+  estimate,
+  fromInputs,
+  isSet,
+  SEED_FIELD,
+  toBase64,
+  toInputs,
+  validate,
+  visibleFields,
+  type FormValue,
+  type FormValues,
+} from './form';
+import { queue } from './queue.svelte';
+
+/** Where the form's values came from, when it was filled from a gallery item. */
+export interface Origin {
+  parentId: number;
+  exact: boolean;
+}
+
+const DEFAULT_MODEL = 'flux-schnell';
+
+/**
+ * The Create form. One module-level instance, so the form keeps its state while other screens
+ * show; only `load` (Re-run / Remix from the Gallery) replaces it from outside.
+ */
+export class CreateForm {
+  catalogue = $state<Catalogue | null>(null);
+  catalogueError = $state<string | null>(null);
+  modelId = $state('');
+  values = $state<FormValues>({});
+  /** Previews of the chosen pictures, by field. */
+  previews = $state<Record<string, InputPreview>>({});
+  /** Fields the user changed (their errors show as they type). */
+  touched = $state<Set<string>>(new Set());
+  /** Set by a Generate attempt: every error shows. */
+  attempted = $state(false);
+  /** The core's per-field answer to the last request, cleared field by field as they change. */
+  serverErrors = $state<Record<string, string>>({});
+  /** A problem of the whole request, in words. */
+  formError = $state<string | null>(null);
+  submitting = $state(false);
+  /** The image field whose picture is being read. */
+  loadingImage = $state<string | null>(null);
+  origin = $state<Origin | null>(null);
+  /** The seed the last run used (the core picks one when the seed is unlocked). */
+  lastSeed = $state<number | null>(null);
+  lastJobId = $state<number | null>(null);
+  keyStatus = $state<KeyStatus | null>(null);
+  spend = $state<SpendSummary | null>(null);
+
+  readonly model = $derived<Model | null>(this.catalogue?.models.find((m) => m.id === this.modelId) ?? null);
+  readonly fields = $derived(this.model ? visibleFields(this.model, this.values) : []);
+  readonly clientErrors = $derived<Record<string, string>>(this.model ? validate(this.model, this.values) : {});
+  readonly estimate = $derived(this.model ? estimate(this.model, this.values) : null);
+  readonly seedLocked = $derived(isSet(this.values[SEED_FIELD]));
+  readonly keyMissing = $derived(this.keyStatus !== null && !this.keyStatus.configured);
+  readonly valid = $derived(this.model !== null && Object.keys(this.clientErrors).length === 0);
+  readonly canGenerate = $derived(this.valid && !this.submitting && !this.keyMissing);
+
+  #catalogueLoad: Promise<void> | null = null;
+
+  /** Loads the catalogue once; refreshes the key status and spend every time the screen shows. */
+  async init(): Promise<void> {
+    await Promise.all([this.loadCatalogue(), this.refreshKey(), this.refreshSpend()]);
+  }
+
+  loadCatalogue(): Promise<void> {
+    this.#catalogueLoad ??= unwrap(commands.modelCatalogue()).then(
+      (catalogue) => {
+        this.catalogue = catalogue;
+        this.catalogueError = null;
+        if (!this.model) {
+          const first = catalogue.models.find((m) => m.id === DEFAULT_MODEL) ?? catalogue.models[0];
+          if (first) {
+            this.modelId = first.id;
+            this.values = defaultsFor(first);
+          }
+        }
+      },
+      (e: unknown) => {
+        this.#catalogueLoad = null;
+        this.catalogueError = e instanceof Error ? e.message : String(e);
+      },
+    );
+    return this.#catalogueLoad;
+  }
+
+  async refreshKey(): Promise<void> {
+    try {
+      this.keyStatus = await unwrap(commands.replicateKeyStatus());
+    } catch {
+      // Unknown: Generate stays available and the core says what is missing.
+      this.keyStatus = null;
+    }
+  }
+
+  async refreshSpend(): Promise<void> {
+    try {
+      this.spend = await unwrap(commands.spendSummary());
+    } catch {
+      this.spend = null;
+    }
+  }
+
+  selectModel(id: string): void {
+    const model = this.catalogue?.models.find((m) => m.id === id);
+    if (!model || id === this.modelId) return;
+    this.values = carryOver(model, this.values);
+    this.previews = Object.fromEntries(Object.entries(this.previews).filter(([name]) => isSet(this.values[name])));
+    this.modelId = id;
+    this.serverErrors = {};
+    this.formError = null;
+    if (this.origin) this.origin = { ...this.origin, exact: false };
+  }
+
+  set(name: string, value: FormValue): void {
+    this.values = { ...this.values, [name]: value };
+    if (!this.touched.has(name)) this.touched = new Set(this.touched).add(name);
+    if (name in this.serverErrors) {
+      const { [name]: _, ...rest } = this.serverErrors;
+      this.serverErrors = rest;
+    }
+  }
+
+  setImage(name: string, preview: InputPreview | null): void {
+    this.set(name, preview?.path ?? null);
+    const { [name]: _, ...rest } = this.previews;
+    this.previews = preview ? { ...rest, [name]: preview } : rest;
+  }
+
+  /** A picked or dropped file: previewed (and checked) by the core, then used as the field's value. */
+  async choosePath(name: string, path: string, maxBytes: number): Promise<void> {
+    if (!/\.(png|jpe?g|webp)$/i.test(path)) {
+      this.setFieldError(name, 'Use a PNG, JPEG or WebP picture.');
+      return;
+    }
+    await this.#preview(name, maxBytes, () => unwrap(commands.previewInputImage(path)));
+  }
+
+  /** A pasted picture: kept by the core as a private file, then used like a picked one. */
+  async pasteFile(name: string, file: Blob, maxBytes: number): Promise<void> {
+    if (file.size > maxBytes) {
+      this.setFieldError(name, `The pasted picture is ${formatBytes(file.size)}; at most ${formatBytes(maxBytes)}.`);
+      return;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    await this.#preview(name, maxBytes, () => unwrap(commands.stagePastedImage(toBase64(bytes))));
+  }
+
+  async #preview(name: string, maxBytes: number, make: () => Promise<InputPreview>): Promise<void> {
+    this.loadingImage = name;
+    try {
+      const preview = await make();
+      if (preview.bytes !== null && preview.bytes > maxBytes) {
+        this.setFieldError(name, `${preview.file_name} is ${formatBytes(preview.bytes)}; at most ${formatBytes(maxBytes)}.`);
+        return;
+      }
+      this.setImage(name, preview);
+    } catch (e) {
+      this.setFieldError(name, e instanceof CommandError && e.error.kind === 'invalid_input' ? sentence(e.error.reason) : String(e instanceof Error ? e.message : e));
+    } finally {
+      this.loadingImage = null;
+    }
+  }
+
+  setFieldError(name: string, message: string): void {
+    this.serverErrors = { ...this.serverErrors, [name]: message };
+  }
+
+  /** The error shown under a field: the core's answer, else the client check once the field was touched. */
+  errorFor(name: string): string | null {
+    const server = this.serverErrors[name];
+    if (server) return server;
+    const client = this.clientErrors[name];
+    return client && (this.attempted || this.touched.has(name)) ? client : null;
+  }
+
+  lockSeed(seed: number): void {
+    this.set(SEED_FIELD, seed);
+  }
+
+  unlockSeed(): void {
+    this.set(SEED_FIELD, null);
+  }
+
+  /** Fills the form from a gallery item: exact (same seed, go_fast off) for Re-run, seed unlocked for Remix. */
+  async load(request: GenerationRequest, exact: boolean): Promise<void> {
+    await this.loadCatalogue();
+    const model = this.catalogue?.models.find((m) => m.id === request.model);
+    if (!model) {
+      this.formError = `The model ${request.model} is not in this version's catalogue.`;
+      return;
+    }
+    const values = fromInputs(model, request.inputs);
+    const seed = values[SEED_FIELD];
+    this.lastSeed = typeof seed === 'number' ? seed : null;
+    if (!exact && model.fields.some((f) => f.name === SEED_FIELD)) values[SEED_FIELD] = null;
+    this.modelId = model.id;
+    this.values = values;
+    this.previews = {};
+    this.serverErrors = {};
+    this.formError = null;
+    this.attempted = false;
+    this.touched = new Set(model.fields.map((f) => f.name));
+    this.origin = request.parent_id != null ? { parentId: request.parent_id, exact } : null;
+    await Promise.all(
+      model.fields
+        .filter((f) => f.kind.type === 'image' && typeof values[f.name] === 'string')
+        .map(async (f) => {
+          const path = values[f.name] as string;
+          try {
+            const preview = await unwrap(commands.previewInputImage(path));
+            this.previews = { ...this.previews, [f.name]: preview };
+          } catch (e) {
+            this.serverErrors = {
+              ...this.serverErrors,
+              [f.name]: `The original picture can't be used any more (${e instanceof Error ? e.message : String(e)}). Choose it again or remove it.`,
+            };
+          }
+        }),
+    );
+  }
+
+  clearOrigin(): void {
+    this.origin = null;
+  }
+
+  request(): GenerationRequest | null {
+    if (!this.model) return null;
+    return {
+      model: this.model.id,
+      inputs: toInputs(this.model, this.values),
+      parent_id: this.origin?.parentId ?? null,
+      exact_rerun: this.origin?.exact ?? false,
+    };
+  }
+
+  /** Sends the form. Returns the queued job, or null with the problems shown on the form. */
+  async generate(): Promise<Job | null> {
+    this.attempted = true;
+    const request = this.request();
+    if (!request || !this.valid || this.submitting || this.keyMissing) return null;
+    this.submitting = true;
+    this.formError = null;
+    this.serverErrors = {};
+    try {
+      const job = await unwrap(commands.generate(request));
+      queue.apply(job);
+      this.lastJobId = job.id;
+      this.attempted = false;
+      void this.#seedOf(job.id);
+      void this.refreshSpend();
+      return job;
+    } catch (e) {
+      this.#show(e);
+      return null;
+    } finally {
+      this.submitting = false;
+    }
+  }
+
+  async #seedOf(id: number): Promise<void> {
+    try {
+      const details = await unwrap(commands.generationDetails(id));
+      if (details.generation.seed !== null && details.generation.seed !== undefined) this.lastSeed = details.generation.seed;
+    } catch {
+      // The seed hint is a convenience; the gallery still shows it.
+    }
+  }
+
+  #show(e: unknown): void {
+    if (!(e instanceof CommandError)) {
+      this.formError = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    const error = e.error;
+    const known = new Set(this.model?.fields.map((f) => f.name));
+    if (error.kind === 'invalid_fields') {
+      const mine = error.fields.filter((f) => known.has(f.field));
+      const other = error.fields.filter((f) => !known.has(f.field));
+      this.serverErrors = Object.fromEntries(mine.map((f) => [f.field, sentence(f.reason)]));
+      this.formError = other.length ? describeError({ kind: 'invalid_fields', fields: other }) : null;
+    } else if (error.kind === 'invalid_input' && error.field === 'replicate_token') {
+      this.keyStatus = { configured: false, source: null, account: null };
+    } else if (error.kind === 'invalid_input' && known.has(error.field)) {
+      this.serverErrors = { [error.field]: sentence(error.reason) };
+    } else {
+      this.formError = describeError(error);
+      if (error.kind === 'budget_exceeded') void this.refreshSpend();
+    }
+  }
+}
+
+/** "must be between 1 and 4" → "Must be between 1 and 4." */
+function sentence(reason: string): string {
+  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+export const createForm = new CreateForm();
