@@ -108,7 +108,8 @@ pub async fn settle(pool: &SqlitePool, generation_id: i32, images: u32, amount_u
 
 pub async fn summary(pool: &SqlitePool, now_ms: i64, limit: i32) -> Result<SpendSummary> {
     let all: Option<f64> = sqlx::query_scalar("SELECT SUM(amount_usd) FROM spend_ledger").fetch_one(pool).await?;
-    let rows: Vec<(i64, Option<i64>, String, i64, f64, String, i64)> = sqlx::query_as(
+    type Row = (i64, Option<i64>, String, i64, f64, String, i64);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, generation_id, model, images, amount_usd, state, created_at FROM spend_ledger
          ORDER BY created_at DESC, id DESC LIMIT ?",
     )

@@ -143,7 +143,7 @@ pub async fn synthetic_with(pool: &SqlitePool, data_dir: &Path, plan: SeedPlan) 
             "id": id, "model": MODELS[(rng.next() % 4) as usize], "prompt": prompt, "seed": seed,
             "inputs": json!({ "prompt": prompt, "seed": seed, "aspect_ratio": "1:1" }).to_string(),
             "status": status, "error": (status == "failed").then_some("synthetic failure"),
-            "returned": i32::from(status == "done"), "favourite": i32::from(rng.next() % 20 == 0),
+            "returned": i32::from(status == "done"), "favourite": i32::from(rng.next().is_multiple_of(20)),
             "created_at": created_at, "completed_at": created_at + 4_000, "cost": 0.025,
         }));
         if status == "done" {
@@ -216,7 +216,7 @@ pub fn synthetic_png(variant: u32, side: u32) -> Result<Vec<u8>> {
     let hue = variant.wrapping_mul(2_654_435_761);
     for y in 0..side {
         for x in 0..side {
-            let stripe = ((x + y + variant) / 16) % 2 == 0;
+            let stripe = ((x + y + variant) / 16).is_multiple_of(2);
             let base = [(hue >> 24) as u8, (hue >> 16) as u8, (hue >> 8) as u8];
             let shade = ((x * 255) / side.max(1)) as u8;
             let px = base.map(|c| if stripe { c.wrapping_add(shade / 2) } else { c.wrapping_sub(shade / 3) });
@@ -238,7 +238,7 @@ pub fn synthetic_png(variant: u32, side: u32) -> Result<Vec<u8>> {
 fn prompt(rng: &mut SplitMix) -> String {
     let mut pick = |list: &[&'static str]| list[(rng.next() % list.len() as u64) as usize];
     let mut text = format!("{} {} {}, {}", pick(&ADJECTIVES), pick(&SUBJECTS), pick(&PLACES), pick(&STYLES));
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         text.push_str(", ");
         text.push_str(LIGHTS[(rng.next() % LIGHTS.len() as u64) as usize]);
     }
