@@ -43,7 +43,12 @@ const NEWEST_JOB: &str = "const el = document.querySelector(\"[data-testid='queu
 async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart() -> TestResult {
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     // Longer than the create's wait, so the job is seen running and then downloading.
-    fake.fake.set_knobs(Knobs { run_ms: 6500, image_side: Some(512), delivery_chunk_delay_ms: 150, ..Knobs::default() });
+    fake.fake.set_knobs(Knobs {
+        run_ms: 6500,
+        image_side: Some(512),
+        delivery_chunk_delay_ms: 150,
+        ..Knobs::default()
+    });
     let sandbox = Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url());
 
     let app = App::launch(&sandbox).await?;
@@ -79,27 +84,31 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     assert!(estimate.contains("0.006"), "2 × $0.003: {estimate}");
     click(&app, "[data-testid='generate']").await?;
 
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut job_testid = String::new();
-    wait_until("the job to finish", 60, || {
-        let (seen, job_testid) = (&mut seen, &mut job_testid);
-        let app = &app;
-        async move {
-            let v = js(app, NEWEST_JOB).await?;
-            let Some(status) = v["status"].as_str() else { return Ok(false) };
-            *job_testid = v["id"].as_str().unwrap_or_default().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = js(&app, NEWEST_JOB).await?;
+        if let Some(status) = v["status"].as_str() {
+            job_testid = v["id"].as_str().unwrap_or_default().to_string();
             if seen.last().map(String::as_str) != Some(status) {
                 seen.push(status.to_string());
             }
-            Ok(status == "done" || status == "failed")
+            if status == "done" || status == "failed" {
+                break;
+            }
         }
-    })
-    .await?;
+        if Instant::now() > deadline {
+            return Err(format!("the job did not finish; statuses seen: {seen:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(seen.last().map(String::as_str), Some("done"), "statuses seen: {seen:?}");
     assert!(seen.iter().any(|s| s == "running"), "progress was visible: {seen:?}");
     let job_id: i64 = job_testid.trim_start_matches("job-").parse()?;
     wait_until("two results", 10, || async {
-        let n = js(&app, &format!("return document.querySelectorAll(\"[data-testid^='result-{job_id}-']\").length;")).await?;
+        let n = js(&app, &format!("return document.querySelectorAll(\"[data-testid^='result-{job_id}-']\").length;"))
+            .await?;
         Ok(n.as_u64() == Some(2))
     })
     .await?;
