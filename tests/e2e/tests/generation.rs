@@ -85,7 +85,7 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     click(&app, "[data-testid='generate']").await?;
 
     let mut seen: Vec<String> = Vec::new();
-    let mut job_testid = String::new();
+    let mut job_testid;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let v = js(&app, NEWEST_JOB).await?;
