@@ -409,3 +409,27 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The client on its own: Replicate's 422 `invalid_fields` become the form's field errors, creates
+/// carry a `Cancel-After` deadline, and outputs come back as the model's shape.
+#[tokio::test]
+async fn the_client_maps_field_errors_and_sends_a_deadline() {
+    use flux_krea_core::generation::provider::Provider;
+    use flux_krea_core::secrets::Sensitive;
+    let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
+    fake.fake.set_knobs(Knobs { image_side: Some(32), ..Knobs::default() });
+    let provider = Provider::replicate(&fake.base_url(), Sensitive::new(TOKEN.to_string())).unwrap();
+    let bad = serde_json::json!({"prompt": "x", "num_outputs": 9, "signal": true});
+    let err = provider.create("black-forest-labs/flux-dev", &bad, "k", Duration::from_secs(5)).await.unwrap_err();
+    let Error::InvalidFields { fields } = err else { panic!("{err:?}") };
+    assert!(fields.iter().any(|f| f.field == "num_outputs"), "{fields:?}");
+    assert_eq!(fake.fake.creates(), 0);
+    let ok = serde_json::json!({"prompt": "x", "seed": 3});
+    let p = provider.create("black-forest-labs/flux-1.1-pro", &ok, "k", Duration::from_secs(5)).await.unwrap();
+    assert_eq!(p.output_urls().unwrap().len(), 1, "pro models answer one string");
+    assert!(fake.fake.predictions()[0]["deadline"].is_string(), "Cancel-After was sent");
+    let unknown = provider.get("nosuchprediction").await.unwrap_err();
+    assert!(matches!(unknown, Error::Upstream { status: 404, .. }), "{unknown:?}");
+    let account = provider.account().await.unwrap();
+    assert_eq!(account.username, "fake-user");
+}
