@@ -15,6 +15,13 @@ let appInfoResult: unknown = {
   },
 };
 
+let queueJobs: unknown[] = [];
+const doneJob = {
+  id: 11, model: 'flux-schnell', prompt: 'fox', status: 'done', progress: null, error: null, images_requested: 1, images_returned: 1,
+  cost_usd: 0.003, created_at: 1, completed_at: 2, thumbs: ['thumbs/11-0.webp'], note: null, cancel_requested: false,
+};
+
+vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
 vi.mock('./lib/bindings', () => ({
   commands: {
     appInfo: async () => appInfoResult,
@@ -25,8 +32,16 @@ vi.mock('./lib/bindings', () => ({
     listCollections: async () => ({ status: 'ok', data: [] }),
     getRetention: async () => ({ status: 'ok', data: { window_days: 365, disk_budget_bytes: null, keep_favourites: false } }),
     previewPurge: async () => ({ status: 'ok', data: { items: 0, bytes: 0 } }),
-    modelCatalogue: async () => ({ status: 'ok', data: { source: 'test', models: [] } }),
-    queueState: async () => ({ status: 'ok', data: { paused: false, runs_here: true, limit: 2, jobs: [] } }),
+    modelCatalogue: async () => ({ status: 'ok', data: (await import('./create/fixtures')).catalogue }),
+    queueState: async () => ({ status: 'ok', data: { paused: false, runs_here: true, limit: 2, jobs: queueJobs } }),
+    generationDetails: async (id: number) => ({
+      status: 'ok',
+      data: {
+        generation: { id, provider: 'replicate', model: 'flux-schnell', inputs: '{}', prompt: 'fox', seed: 1, status: 'done', error: null, prediction_id: null, cost_usd: 0.003, cost_credits: null, images_requested: 1, images_returned: 1, parent_id: null, favourite: false, created_at: 1, completed_at: 2 },
+        images: [],
+        collections: [],
+      },
+    }),
     replicateKeyStatus: async () => ({ status: 'ok', data: { configured: false, source: null, account: null } }),
     spendSummary: async () => ({
       status: 'ok',
@@ -40,11 +55,16 @@ vi.mock('./lib/bindings', () => ({
 }));
 
 import App from './App.svelte';
+import { nav } from './lib/nav.svelte';
 
 const heading = () => screen.getByRole('heading', { level: 1 });
 
 describe('App shell', () => {
-  beforeEach(() => updateSettings.mockClear());
+  beforeEach(() => {
+    updateSettings.mockClear();
+    nav.screen = 'create';
+    queueJobs = [];
+  });
 
   it('opens on Create and switches screens from the sidebar', async () => {
     render(App);
@@ -74,6 +94,19 @@ describe('App shell', () => {
     await fireEvent.click(toggle);
     expect(updateSettings).toHaveBeenLastCalledWith({ theme: 'dark' });
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+  });
+
+  it('badges running jobs on Create and opens a result in the Gallery with its details', async () => {
+    queueJobs = [{ ...doneJob, id: 12, status: 'running', thumbs: [], completed_at: null }, doneJob];
+    const { queue } = await import('./create/queue.svelte');
+    await queue.load();
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('badge-create').textContent).toBe('1'));
+    await waitFor(() => expect(screen.getByTestId('result-11-0')).toBeTruthy());
+    expect(screen.getByTestId('job-12').dataset.status).toBe('running');
+    await fireEvent.click(screen.getByTestId('result-11-0'));
+    expect(heading().textContent).toBe('Gallery');
+    await waitFor(() => expect(screen.getByTestId('details-panel')).toBeTruthy());
   });
 
   it('shows the start-up error, naming the setting, instead of the shell', async () => {

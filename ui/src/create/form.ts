@@ -14,7 +14,8 @@ export type Control = 'prompt' | 'aspect' | 'segmented' | 'select' | 'seed' | 'r
 export const SEED_FIELD = 'seed';
 
 export function isSet(value: FormValue | undefined): boolean {
-  return value !== null && value !== undefined && value !== '' && !(typeof value === 'number' && Number.isNaN(value));
+  // NaN stands for text typed in a number box that is not a number: set, and invalid.
+  return value !== null && value !== undefined && value !== '';
 }
 
 export function defaultValue(field: Field): FormValue {
@@ -229,4 +230,9 @@ export function toBase64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
   }
   return btoa(binary);
+}
+
+/** A size limit as the core words it: whole megabytes, rounded down (20 MiB reads "20 MB"). */
+export function megabytes(bytes: number): string {
+  return `${Math.floor(bytes / 1_000_000)} MB`;
 }

@@ -16,6 +16,7 @@ import {
   estimate,
   fromInputs,
   isSet,
+  megabytes,
   SEED_FIELD,
   toBase64,
   toInputs,
@@ -128,6 +129,19 @@ export class CreateForm {
     if (this.origin) this.origin = { ...this.origin, exact: false };
   }
 
+  /** Back to the model's defaults (the prompt stays: it is the user's writing). */
+  reset(keepPrompt = true): void {
+    if (!this.model) return;
+    const prompt = this.values['prompt'];
+    this.values = { ...defaultsFor(this.model), ...(keepPrompt && typeof prompt === 'string' ? { prompt } : {}) };
+    this.previews = {};
+    this.serverErrors = {};
+    this.formError = null;
+    this.touched = new Set();
+    this.attempted = false;
+    this.origin = null;
+  }
+
   set(name: string, value: FormValue): void {
     this.values = { ...this.values, [name]: value };
     if (!this.touched.has(name)) this.touched = new Set(this.touched).add(name);
@@ -155,10 +169,10 @@ export class CreateForm {
   /** A pasted picture: kept by the core as a private file, then used like a picked one. */
   async pasteFile(name: string, file: Blob, maxBytes: number): Promise<void> {
     if (file.size > maxBytes) {
-      this.setFieldError(name, `The pasted picture is ${formatBytes(file.size)}; at most ${formatBytes(maxBytes)}.`);
+      this.setFieldError(name, `The pasted picture is ${formatBytes(file.size)}; at most ${megabytes(maxBytes)}.`);
       return;
     }
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const bytes = await readBytes(file);
     await this.#preview(name, maxBytes, () => unwrap(commands.stagePastedImage(toBase64(bytes))));
   }
 
@@ -167,7 +181,7 @@ export class CreateForm {
     try {
       const preview = await make();
       if (preview.bytes !== null && preview.bytes > maxBytes) {
-        this.setFieldError(name, `${preview.file_name} is ${formatBytes(preview.bytes)}; at most ${formatBytes(maxBytes)}.`);
+        this.setFieldError(name, `${preview.file_name} is ${formatBytes(preview.bytes)}; at most ${megabytes(maxBytes)}.`);
         return;
       }
       this.setImage(name, preview);
@@ -304,6 +318,17 @@ export class CreateForm {
       if (error.kind === 'budget_exceeded') void this.refreshSpend();
     }
   }
+}
+
+/** A blob's bytes (FileReader where Blob.arrayBuffer is missing, as in older webviews). */
+function readBytes(blob: Blob): Promise<Uint8Array> {
+  if (typeof blob.arrayBuffer === 'function') return blob.arrayBuffer().then((b) => new Uint8Array(b));
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error ?? new Error('the pasted picture could not be read'));
+    reader.readAsArrayBuffer(blob);
+  });
 }
 
 /** "must be between 1 and 4" → "Must be between 1 and 4." */

@@ -1,0 +1,191 @@
+import { describe, expect, it, vi, beforeEach } from 'vitest';
+import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
+import type { GenerationRequest } from '../lib/bindings';
+import { catalogue, job } from './fixtures';
+
+type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
+const ok = (data: unknown): Result => ({ status: 'ok', data });
+
+let keyConfigured = true;
+let generateAnswer: () => Result = () => ok(job(41));
+const generate = vi.fn(async (_request: GenerationRequest) => generateAnswer());
+
+vi.mock('../lib/bindings', () => ({
+  commands: {
+    modelCatalogue: async () => ok(catalogue),
+    replicateKeyStatus: async () =>
+      ok({ configured: keyConfigured, source: keyConfigured ? 'keychain' : null, account: null }),
+    spendSummary: async () => ok({ month_usd: 0.5, all_time_usd: 2, monthly_budget_usd: 5, recent: [] }),
+    queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
+    generate: (request: GenerationRequest) => generate(request),
+    generationDetails: async (id: number) => ok({ generation: { id, seed: 123456 }, images: [], collections: [] }),
+    previewInputImage: async (path: string) =>
+      ok({ path, file_name: path.split('/').pop(), data_url: 'data:image/jpeg;base64,', width: 640, height: 480, bytes: 1000 }),
+  },
+  events: { jobUpdated: { listen: async () => () => {} } },
+}));
+vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
+vi.mock('@tauri-apps/api/webview', () => ({
+  getCurrentWebview: () => ({ onDragDropEvent: async () => () => {} }),
+}));
+
+import CreateScreen from '../screens/CreateScreen.svelte';
+import { createForm } from './store.svelte';
+import { nav } from '../lib/nav.svelte';
+
+const info = null;
+const byTestId = (id: string) => screen.getByTestId(id);
+
+async function ready() {
+  render(CreateScreen, { props: { info } });
+  await waitFor(() => expect(byTestId('prompt')).toBeTruthy());
+}
+
+async function typeNumber(id: string, value: string) {
+  const input = byTestId(id) as HTMLInputElement;
+  await fireEvent.input(input, { target: { value } });
+}
+
+describe('Create screen', () => {
+  beforeEach(async () => {
+    keyConfigured = true;
+    generateAnswer = () => ok(job(41));
+    generate.mockClear();
+    await createForm.loadCatalogue();
+    createForm.selectModel('flux-schnell');
+    createForm.reset(false);
+  });
+
+  it('builds the form from the chosen model, and switching model changes the fields', async () => {
+    await ready();
+    expect(byTestId('model-flux-schnell').getAttribute('aria-checked')).toBe('true');
+    expect(screen.queryByTestId('field-image')).toBeNull();
+    expect((byTestId('field-num_inference_steps') as HTMLInputElement).max).toBe('4');
+
+    await fireEvent.click(byTestId('model-flux-dev'));
+    expect(byTestId('model-flux-dev').getAttribute('aria-checked')).toBe('true');
+    expect(byTestId('field-image')).toBeTruthy();
+    expect(byTestId('field-guidance')).toBeTruthy();
+    expect((byTestId('field-num_inference_steps') as HTMLInputElement).max).toBe('50');
+    expect(screen.queryByTestId('field-prompt_strength')).toBeNull(); // only with an input image
+
+    await fireEvent.click(byTestId('model-flux-1.1-pro'));
+    expect(screen.queryByTestId('field-width')).toBeNull();
+    await fireEvent.click(byTestId('field-aspect_ratio-custom'));
+    expect(byTestId('field-width')).toBeTruthy();
+    expect(screen.getByText('$0.04 / image')).toBeTruthy();
+    expect(screen.getByText(/Third-party listing, unverified/)).toBeTruthy();
+  });
+
+  it('shows an out-of-range value under its field and disables Generate until it is fixed', async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'a red fox in snow' } });
+    const button = byTestId('generate') as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+
+    await typeNumber('field-num_inference_steps', '9');
+    expect(byTestId('field-num_inference_steps-error').textContent).toBe('Use a value from 1 to 4.');
+    expect(byTestId('field-num_inference_steps').getAttribute('aria-invalid')).toBe('true');
+    expect(button.disabled).toBe(true);
+    expect(byTestId('form-summary').textContent).toContain('Steps');
+
+    await typeNumber('field-num_inference_steps', '3');
+    expect(screen.queryByTestId('field-num_inference_steps-error')).toBeNull();
+    expect(button.disabled).toBe(false);
+  });
+
+  it('counts prompt characters and estimates the cost', async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    expect(byTestId('prompt-counter').textContent?.trim()).toBe('3 / 2,000');
+    await typeNumber('field-num_outputs', '4');
+    expect(byTestId('cost-estimate').textContent).toBe('4 images × $0.003 = $0.012');
+    expect(byTestId('create-spend').textContent).toContain('This month: $0.50 of $5.00');
+  });
+
+  it('generates on Ctrl+Enter with the form values, then offers the seed it used', async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'a red fox' } });
+    await fireEvent.keyDown(window, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(generate).toHaveBeenCalledTimes(1));
+    expect(generate.mock.calls[0]?.[0]).toEqual({
+      model: 'flux-schnell',
+      inputs: {
+        prompt: 'a red fox',
+        aspect_ratio: '1:1',
+        megapixels: '1',
+        num_outputs: 1,
+        num_inference_steps: 4,
+        output_format: 'webp',
+        output_quality: 80,
+        go_fast: true,
+      },
+      parent_id: null,
+      exact_rerun: false,
+    });
+    await waitFor(() => expect(byTestId('seed-lock-last')).toBeTruthy());
+    await fireEvent.click(byTestId('seed-lock-last'));
+    expect((byTestId('field-seed') as HTMLInputElement).value).toBe('123456');
+    expect(byTestId('seed-lock').getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('does not send an empty prompt: Ctrl+Enter shows the problem instead', async () => {
+    await ready();
+    await fireEvent.keyDown(window, { key: 'Enter', ctrlKey: true });
+    expect(generate).not.toHaveBeenCalled();
+    expect(byTestId('field-prompt-error').textContent).toBe('Write a prompt to generate.');
+  });
+
+  it("shows the core's per-field answer under each field and explains a budget stop", async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    generateAnswer = () => ({
+      status: 'error',
+      error: { kind: 'invalid_fields', fields: [{ field: 'num_outputs', reason: 'must be between 1 and 4' }] },
+    });
+    await fireEvent.click(byTestId('generate'));
+    await waitFor(() => expect(byTestId('field-num_outputs-error').textContent).toBe('Must be between 1 and 4.'));
+
+    generateAnswer = () => ({
+      status: 'error',
+      error: { kind: 'budget_exceeded', budget_usd: 5, spent_usd: 4.99, estimate_usd: 0.012 },
+    });
+    await fireEvent.click(byTestId('generate'));
+    await waitFor(() => expect(byTestId('form-error').textContent).toContain('monthly budget of $5.00'));
+  });
+
+  it('offers the Account screen instead of failing when no key is set', async () => {
+    keyConfigured = false;
+    await createForm.refreshKey();
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    await waitFor(() => expect(byTestId('key-missing')).toBeTruthy());
+    expect((byTestId('generate') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(byTestId('open-account'));
+    expect(nav.screen).toBe('account');
+  });
+});
+
+describe('Re-run and Remix fill the form', () => {
+  const request: GenerationRequest = {
+    model: 'flux-dev',
+    inputs: { prompt: 'an old prompt', seed: 777, num_inference_steps: 30, aspect_ratio: '16:9' },
+    parent_id: 9,
+    exact_rerun: false,
+  };
+
+  it('an exact re-run keeps the seed and sends exact_rerun', async () => {
+    await createForm.load(request, true);
+    expect(createForm.modelId).toBe('flux-dev');
+    expect(createForm.values).toMatchObject({ prompt: 'an old prompt', seed: 777, num_inference_steps: 30, aspect_ratio: '16:9' });
+    expect(createForm.request()).toMatchObject({ parent_id: 9, exact_rerun: true, inputs: { seed: 777 } });
+  });
+
+  it('a remix unlocks the seed and remembers the old one', async () => {
+    await createForm.load(request, false);
+    expect(createForm.values.seed).toBeNull();
+    expect(createForm.lastSeed).toBe(777);
+    expect(createForm.request()).toMatchObject({ parent_id: 9, exact_rerun: false });
+    expect(createForm.request()?.inputs).not.toHaveProperty('seed');
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it, vi, beforeEach } from 'vitest';
+import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
+import { catalogue } from './fixtures';
+
+const ok = (data: unknown) => ({ status: 'ok', data });
+const preview = (path: string, bytes = 48_000) =>
+  ok({ path, file_name: path.split('/').pop(), data_url: 'data:image/jpeg;base64,AAAA', width: 800, height: 600, bytes });
+const previewInputImage = vi.fn(async (path: string) => preview(path));
+const stagePastedImage = vi.fn(async (_b64: string) => preview('/data/staging/pasted-0123.png'));
+const open = vi.fn(async (_options: unknown): Promise<string | null> => '/pictures/cat.png');
+
+vi.mock('../lib/bindings', () => ({
+  commands: {
+    modelCatalogue: async () => ok(catalogue),
+    replicateKeyStatus: async () => ok({ configured: true, source: 'keychain', account: null }),
+    spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
+    queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
+    previewInputImage: (path: string) => previewInputImage(path),
+    stagePastedImage: (b64: string) => stagePastedImage(b64),
+  },
+  events: { jobUpdated: { listen: async () => () => {} } },
+}));
+vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
+vi.mock('@tauri-apps/api/webview', () => ({ getCurrentWebview: () => ({ onDragDropEvent: async () => () => {} }) }));
+vi.mock('@tauri-apps/plugin-dialog', () => ({ open: (o: unknown) => open(o) }));
+
+import CreateScreen from '../screens/CreateScreen.svelte';
+import { createForm } from './store.svelte';
+
+const byTestId = (id: string) => screen.getByTestId(id);
+
+describe('picture inputs', () => {
+  beforeEach(async () => {
+    previewInputImage.mockClear();
+    stagePastedImage.mockClear();
+    await createForm.loadCatalogue();
+    createForm.selectModel('flux-dev');
+    createForm.reset(false);
+  });
+
+  it('picks a file with the dialog, previews it, shows the fields that need a picture, and removes it', async () => {
+    render(CreateScreen, { props: { info: null } });
+    await waitFor(() => expect(byTestId('field-image-choose')).toBeTruthy());
+    expect(screen.queryByTestId('field-prompt_strength')).toBeNull();
+
+    await fireEvent.click(byTestId('field-image-choose'));
+    await waitFor(() => expect(screen.getByText('cat.png')).toBeTruthy());
+    expect(open.mock.calls[0]?.[0]).toMatchObject({ filters: [{ extensions: ['png', 'jpg', 'jpeg', 'webp'] }] });
+    expect(previewInputImage).toHaveBeenCalledWith('/pictures/cat.png');
+    expect(byTestId('field-image').textContent).toMatch(/800 × 600\s*·\s*48 KB/);
+    expect(byTestId('field-prompt_strength')).toBeTruthy();
+    expect(createForm.request()?.inputs).toMatchObject({ image: '/pictures/cat.png', prompt_strength: 0.8 });
+
+    await fireEvent.click(byTestId('field-image-remove'));
+    expect(screen.queryByText('cat.png')).toBeNull();
+    expect(screen.queryByTestId('field-prompt_strength')).toBeNull();
+    expect(createForm.request()?.inputs).not.toHaveProperty('image');
+  });
+
+  it('refuses a file that is not a PNG, JPEG or WebP before reading it', async () => {
+    open.mockResolvedValueOnce('/pictures/scan.tiff');
+    render(CreateScreen, { props: { info: null } });
+    await waitFor(() => expect(byTestId('field-image-choose')).toBeTruthy());
+    await fireEvent.click(byTestId('field-image-choose'));
+    await waitFor(() => expect(byTestId('field-image-error').textContent).toBe('Use a PNG, JPEG or WebP picture.'));
+    expect(previewInputImage).not.toHaveBeenCalled();
+  });
+
+  it('takes a pasted picture: base64 to the core, which keeps it as a file', async () => {
+    render(CreateScreen, { props: { info: null } });
+    await waitFor(() => expect(byTestId('field-image-choose')).toBeTruthy());
+    const file = new File([new Uint8Array([137, 80, 78, 71])], 'clip.png', { type: 'image/png' });
+    const event = new Event('paste', { bubbles: true, cancelable: true });
+    Object.defineProperty(event, 'clipboardData', {
+      value: { items: [{ kind: 'file', type: 'image/png', getAsFile: () => file }] },
+    });
+    window.dispatchEvent(event);
+    expect(event.defaultPrevented).toBe(true);
+    await waitFor(() => expect(stagePastedImage).toHaveBeenCalledWith('iVBORw=='));
+    await waitFor(() => expect(screen.getByText('pasted-0123.png')).toBeTruthy());
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it, vi, beforeEach } from 'vitest';
+import type { Job } from '../lib/bindings';
+import { job } from './fixtures';
+
+let listener: ((e: { payload: { job: Job } }) => void) | null = null;
+let snapshot: { paused: boolean; runs_here: boolean; limit: number; jobs: Job[] } = { paused: false, runs_here: true, limit: 2, jobs: [] };
+let release: (() => void) | null = null;
+const cancelJob = vi.fn(async (id: number) => ({ status: 'ok', data: job(id, { status: 'canceled', completed_at: 5 }) }));
+const retryJob = vi.fn(async (id: number) => ({ status: 'ok', data: job(id + 100) }));
+
+vi.mock('../lib/bindings', () => ({
+  commands: {
+    queueState: async () => {
+      if (release === null) return { status: 'ok', data: snapshot };
+      const data = snapshot; // read now: an event may land while the answer travels
+      await new Promise<void>((resolve) => (release = resolve));
+      return { status: 'ok', data };
+    },
+    cancelJob: (id: number) => cancelJob(id),
+    retryJob: (id: number) => retryJob(id),
+    setQueuePaused: async (paused: boolean) => ({ status: 'ok', data: { ...snapshot, paused } }),
+  },
+  events: {
+    jobUpdated: {
+      listen: async (cb: (e: { payload: { job: Job } }) => void) => {
+        listener = cb;
+        return () => (listener = null);
+      },
+    },
+  },
+}));
+
+import { Queue, mergeJob, recentResults } from './queue.svelte';
+
+const ids = (jobs: Job[]) => jobs.map((j) => j.id);
+
+describe('mergeJob', () => {
+  it('replaces a job by id and keeps unfinished jobs first, newest first', () => {
+    let jobs = [job(3, { status: 'running' }), job(2, { status: 'done' }), job(1, { status: 'failed' })];
+    jobs = mergeJob(jobs, job(4));
+    expect(ids(jobs)).toEqual([4, 3, 2, 1]);
+    jobs = mergeJob(jobs, job(3, { status: 'done', images_returned: 1 }));
+    expect(ids(jobs)).toEqual([4, 3, 2, 1]);
+    expect(jobs.find((j) => j.id === 3)?.status).toBe('done');
+    jobs = mergeJob(jobs, job(4, { status: 'done' }));
+    jobs = mergeJob(jobs, job(1, { status: 'downloading' })); // a retry fetching its outputs
+    expect(ids(jobs)).toEqual([1, 4, 3, 2]);
+    expect(jobs).toHaveLength(4);
+  });
+
+  it('keeps a bounded number of finished jobs', () => {
+    let jobs: Job[] = [];
+    for (let i = 1; i <= 60; i++) jobs = mergeJob(jobs, job(i, { status: 'done' }));
+    jobs = mergeJob(jobs, job(61, { status: 'running' }));
+    expect(jobs).toHaveLength(51);
+    expect(jobs[0]?.id).toBe(61);
+    expect(jobs.at(-1)?.id).toBe(11);
+  });
+});
+
+describe('recentResults', () => {
+  it('lists the thumbnails of the latest finished jobs first', () => {
+    const jobs = [
+      job(1, { status: 'done', completed_at: 10, thumbs: ['t/1a.webp', 't/1b.webp'] }),
+      job(2, { status: 'done', completed_at: 20, thumbs: ['t/2a.webp'] }),
+      job(3, { status: 'running', thumbs: ['t/3a.webp'] }),
+    ];
+    expect(recentResults(jobs).map((r) => `${r.jobId}-${r.idx}`)).toEqual(['2-0', '1-0', '1-1']);
+    expect(recentResults(jobs, 2)).toHaveLength(2);
+  });
+});
+
+describe('Queue', () => {
+  beforeEach(() => {
+    listener = null;
+    release = null;
+    snapshot = { paused: false, runs_here: true, limit: 2, jobs: [job(2, { status: 'running' }), job(1, { status: 'done' })] };
+  });
+
+  it('loads the snapshot and merges job-updated events by id', async () => {
+    const q = new Queue();
+    const stop = await q.start();
+    expect(ids(q.jobs)).toEqual([2, 1]);
+    expect(q.active).toBe(1);
+    listener?.({ payload: { job: job(2, { status: 'running', progress: 0.5 }) } });
+    expect(q.jobs[0]?.progress).toBe(0.5);
+    listener?.({ payload: { job: job(3) } });
+    expect(ids(q.jobs)).toEqual([3, 2, 1]);
+    expect(q.active).toBe(2);
+    listener?.({ payload: { job: job(2, { status: 'done', images_returned: 1, thumbs: ['t/2.webp'] }) } });
+    expect(q.active).toBe(1);
+    expect(q.results.map((r) => r.jobId)).toEqual([2]);
+    stop();
+    expect(listener).toBeNull();
+  });
+
+  it('does not lose an event that lands while the snapshot loads', async () => {
+    const q = new Queue();
+    await q.start();
+    release = () => {};
+    const loading = q.load();
+    await Promise.resolve();
+    listener?.({ payload: { job: job(2, { status: 'done', images_returned: 1 }) } });
+    release();
+    await loading;
+    expect(q.jobs.find((j) => j.id === 2)?.status).toBe('done');
+  });
+
+  it('cancels and retries through the core, merging the answers', async () => {
+    const q = new Queue();
+    await q.start();
+    await q.cancel(2);
+    expect(cancelJob).toHaveBeenCalledWith(2);
+    expect(q.jobs.find((j) => j.id === 2)?.status).toBe('canceled');
+    await q.retry(2);
+    expect(ids(q.jobs)[0]).toBe(102);
+    await q.setPaused(true);
+    expect(q.paused).toBe(true);
+  });
+});
