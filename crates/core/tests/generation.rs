@@ -433,3 +433,12 @@ async fn the_client_maps_field_errors_and_sends_a_deadline() {
     let account = provider.account().await.unwrap();
     assert_eq!(account.username, "fake-user");
 }
+
+#[tokio::test]
+async fn a_model_failure_is_recorded_with_the_models_words() {
+    let w = world(Knobs { fail_with: Some("CUDA out of memory".into()), ..Knobs::default() }).await;
+    let job = finished(&w.core, w.core.generate(&request("flux-dev", "x", &[])).await.unwrap().id).await;
+    assert_eq!((job.status, job.error.as_deref()), (Status::Failed, Some("CUDA out of memory")));
+    assert_eq!(ledger(&w.core, job.id).await, (0.0, "final".to_string()));
+    assert!(w.core.generation_details(job.id).await.unwrap().images.is_empty());
+}
