@@ -17,6 +17,8 @@ fn main() {
                 "delete_generations",
                 "list_collections",
                 "create_collection",
+                "rename_collection",
+                "delete_collection",
                 "add_to_collection",
                 "remove_from_collection",
                 "reveal_file",

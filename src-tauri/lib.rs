@@ -28,6 +28,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::history::delete_generations,
             commands::history::list_collections,
             commands::history::create_collection,
+            commands::history::rename_collection,
+            commands::history::delete_collection,
             commands::history::add_to_collection,
             commands::history::remove_from_collection,
             commands::history::reveal_file,

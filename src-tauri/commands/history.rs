@@ -47,6 +47,19 @@ pub async fn create_collection(state: State<'_, AppState>, name: String) -> Resu
 
 #[tauri::command]
 #[specta::specta]
+pub async fn rename_collection(state: State<'_, AppState>, id: i32, name: String) -> Result<Collection, Error> {
+    state.core()?.rename_collection(id, &name).await
+}
+
+/// Deletes the collection, not its generations.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_collection(state: State<'_, AppState>, id: i32) -> Result<(), Error> {
+    state.core()?.delete_collection(id).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn add_to_collection(state: State<'_, AppState>, collection_id: i32, ids: Vec<i32>) -> Result<i32, Error> {
     state.core()?.add_to_collection(collection_id, &ids).await
 }

@@ -18,6 +18,9 @@ export const commands = {
 	deleteGenerations: (ids: number[]) => typedError<DeleteReport, Error>(__TAURI_INVOKE("delete_generations", { ids })),
 	listCollections: () => typedError<Collection[], Error>(__TAURI_INVOKE("list_collections")),
 	createCollection: (name: string) => typedError<Collection, Error>(__TAURI_INVOKE("create_collection", { name })),
+	renameCollection: (id: number, name: string) => typedError<Collection, Error>(__TAURI_INVOKE("rename_collection", { id, name })),
+	/**  Deletes the collection, not its generations. */
+	deleteCollection: (id: number) => typedError<null, Error>(__TAURI_INVOKE("delete_collection", { id })),
 	addToCollection: (collectionId: number, ids: number[]) => typedError<number, Error>(__TAURI_INVOKE("add_to_collection", { collectionId, ids })),
 	removeFromCollection: (collectionId: number, ids: number[]) => typedError<number, Error>(__TAURI_INVOKE("remove_from_collection", { collectionId, ids })),
 	/**  Shows an image file of the cache in the system file manager. */

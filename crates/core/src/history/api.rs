@@ -53,6 +53,15 @@ impl Core {
         collections::create(self.pool(), name, now_ms()).await
     }
 
+    pub async fn rename_collection(&self, id: i32, name: &str) -> Result<Collection> {
+        collections::rename(self.pool(), id, name).await
+    }
+
+    /// Deletes the board only; its generations stay in the history.
+    pub async fn delete_collection(&self, id: i32) -> Result<()> {
+        collections::delete(self.pool(), id).await
+    }
+
     pub async fn add_to_collection(&self, collection_id: i32, ids: &[i32]) -> Result<i32> {
         collections::add(self.pool(), collection_id, ids, now_ms()).await
     }
