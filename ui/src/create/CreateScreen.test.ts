@@ -181,6 +181,16 @@ describe('Re-run and Remix fill the form', () => {
     expect(createForm.request()).toMatchObject({ parent_id: 9, exact_rerun: true, inputs: { seed: 777 } });
   });
 
+  it('shows go_fast locked off for an exact re-run, and says why', async () => {
+    await createForm.load(request, true);
+    render(CreateScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('origin-banner').textContent).toMatch(/Exact re-runs send\s+go_fast: off because the fast path isn't deterministic/));
+    await fireEvent.click(byTestId('more-options'));
+    const toggle = byTestId('field-go_fast') as HTMLButtonElement;
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    expect(toggle.disabled).toBe(true);
+  });
+
   it('a remix unlocks the seed and remembers the old one', async () => {
     await createForm.load(request, false);
     expect(createForm.values.seed).toBeNull();
