@@ -29,8 +29,20 @@ async fn js(app: &App, script: &str) -> TestResult<serde_json::Value> {
     Ok(app.client.execute(script, vec![]).await?)
 }
 
+async fn text_of(app: &App, css: &str) -> String {
+    match app.client.find(Locator::Css(css)).await {
+        Ok(el) => el.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Waits for an element; the error names the selector (WebDriver's own does not).
+async fn find(app: &App, css: &str) -> TestResult<fantoccini::elements::Element> {
+    app.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
+}
+
 async fn click(app: &App, css: &str) -> TestResult {
-    app.wait_for(Locator::Css(css)).await?.click().await?;
+    find(app, css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
     Ok(())
 }
 
@@ -54,21 +66,21 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     let app = App::launch(&sandbox).await?;
     // No key yet: the Create screen says so instead of failing later.
     click(&app, "nav button[data-screen='create']").await?;
-    app.wait_for(Locator::Css("[data-testid='key-missing']")).await?;
+    find(&app, "[data-testid='key-missing']").await?;
 
     click(&app, "nav button[data-screen='account']").await?;
-    let input = app.wait_for(Locator::Css("[data-testid='replicate-key-input']")).await?;
+    let input = find(&app, "[data-testid='replicate-key-input']").await?;
     input.send_keys("r8_wrong_token").await?;
     click(&app, "[data-testid='replicate-key-save']").await?;
-    let error = app.wait_for(Locator::Css("[data-testid='replicate-key-error']")).await?.text().await?;
+    let error = find(&app, "[data-testid='replicate-key-error']").await?.text().await?;
     assert!(error.contains("did not accept"), "a refused token is explained: {error}");
-    let input = app.wait_for(Locator::Css("[data-testid='replicate-key-input']")).await?;
+    let input = find(&app, "[data-testid='replicate-key-input']").await?;
     input.clear().await?;
     input.send_keys(TOKEN).await?;
     click(&app, "[data-testid='replicate-key-save']").await?;
     wait_until("the key to be accepted", 15, || async {
-        let text = app.client.find(Locator::Css("[data-testid='replicate-key-status']")).await?.text().await?;
-        Ok(text.contains("fake-user"))
+        // The card re-renders while saving: a missing element is "not yet".
+        Ok(text_of(&app, "[data-testid='replicate-key-status']").await.contains("fake-user"))
     })
     .await?;
     let page = app.client.source().await?;
@@ -76,11 +88,11 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
 
     click(&app, "nav button[data-screen='create']").await?;
     click(&app, "[data-testid='model-flux-schnell']").await?;
-    app.wait_for(Locator::Css("[data-testid='prompt']")).await?.send_keys("a lighthouse in fog, e2e").await?;
-    let outputs = app.wait_for(Locator::Css("input[data-testid='field-num_outputs']")).await?;
+    find(&app, "[data-testid='prompt']").await?.send_keys("a lighthouse in fog, e2e").await?;
+    let outputs = find(&app, "input[data-testid='field-num_outputs']").await?;
     outputs.clear().await?;
     outputs.send_keys("2").await?;
-    let estimate = app.wait_for(Locator::Css("[data-testid='cost-estimate']")).await?.text().await?;
+    let estimate = find(&app, "[data-testid='cost-estimate']").await?.text().await?;
     assert!(estimate.contains("0.006"), "2 × $0.003: {estimate}");
     click(&app, "[data-testid='generate']").await?;
 
@@ -119,7 +131,7 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     let app = App::launch(&sandbox).await?;
     click(&app, "nav button[data-screen='gallery']").await?;
     let tile = format!("[data-testid='gallery-grid'] button.tile[data-id='{job_id}']");
-    app.wait_for(Locator::Css(&tile)).await?;
+    find(&app, &tile).await?;
     wait_until("the thumbnail to decode", 10, || async {
         let ok = app
             .client
@@ -130,8 +142,8 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     .await?;
     click(&app, "nav button[data-screen='account']").await?;
     wait_until("the key status", 10, || async {
-        let text = app.client.find(Locator::Css("[data-testid='replicate-key-status']")).await?.text().await?;
-        Ok(text.contains("fake-user"))
+        // The card re-renders while saving: a missing element is "not yet".
+        Ok(text_of(&app, "[data-testid='replicate-key-status']").await.contains("fake-user"))
     })
     .await?;
     app.quit().await?;
