@@ -38,10 +38,22 @@ async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
             app.attr(&format!("nav button[data-screen='{id}']"), "aria-current").await?.as_deref(),
             Some("page")
         );
-        // Each screen says honestly what it can do today; the gallery of a new install is empty.
-        let empty = app.wait_for(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
-        let expected = if id == "gallery" { "Your gallery is empty" } else { "in this build yet" };
-        assert!(empty.ends_with(expected), "{id}: {empty}");
+        // Each screen shows its own content; the gallery and queue of a new install are empty,
+        // and what is not built yet says so.
+        match id {
+            "create" => {
+                app.wait_for(Locator::Css("[data-testid='create-form']")).await?;
+                app.wait_for(Locator::Css("[data-testid='queue-empty']")).await?;
+            }
+            "account" => {
+                app.wait_for(Locator::Css("[data-testid='replicate-key-card']")).await?;
+            }
+            _ => {
+                let empty = app.wait_for(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
+                let expected = if id == "gallery" { "Your gallery is empty" } else { "in this build yet" };
+                assert!(empty.ends_with(expected), "{id}: {empty}");
+            }
+        }
     }
 
     // Ctrl+1..4 from the keyboard, through WebDriver's real key input.
