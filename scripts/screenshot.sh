@@ -2,6 +2,8 @@
 # Screenshots of the real app under Xvfb, one per theme: docs/screenshot-<screen>-{light,dark}.png.
 # Usage: scripts/screenshot.sh [create|gallery|account|privacy] [seed-count]
 # With a seed count, the history is filled with that many synthetic items first.
+# create/account screens also get a few jobs made against the local Replicate fake (FAKE images)
+# and a key stored in a throwaway keychain, so they show real content.
 # Uses target/e2e/flux-krea-desktop (built by scripts/test.sh), building it if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ if [ ! -x "$app" ]; then
   npx tauri build --debug --no-bundle
   mkdir -p "$target_dir/e2e" && cp "$target_dir/debug/flux-krea-desktop" "$app"
 fi
-cargo build -q -p flux-krea-cli
+cargo build -q -p flux-krea-cli -p flux-krea-fakes
 mkdir -p docs
 
 tmp=$(mktemp -d)
@@ -31,6 +33,15 @@ Xvfb "$display" -screen 0 1200x780x24 -nolisten tcp &
 pids+=($!)
 sleep 1
 
+with_jobs=0
+if [ "$screen" = create ] || [ "$screen" = account ]; then
+  with_jobs=1
+  "$target_dir/debug/flux-krea-fakes" replicate >"$tmp/fake.out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q '^FLUX_KREA_REPLICATE_URL=' "$tmp/fake.out" && break; sleep 0.1; done
+  export FLUX_KREA_REPLICATE_URL="$(sed -n 's/^FLUX_KREA_REPLICATE_URL=//p' "$tmp/fake.out")"
+fi
+
 for theme in light dark; do
   home="$tmp/$theme"
   # An isolated install per theme; the theme is preset through the CLI, like a user would.
@@ -38,6 +49,15 @@ for theme in light dark; do
     FLUX_KREA_DATA_DIR="$home/app" FLUX_KREA_LOG_DIR="$home/logs" FLUX_KREA_CONFIG="$home/config.toml"
   cli="$target_dir/debug/flux-krea-cli"
   "$cli" settings set theme "$theme" >/dev/null
+  if [ "$with_jobs" = 1 ]; then
+    mkdir -p "$XDG_DATA_HOME"
+    eval "$(printf shot | gnome-keyring-daemon --unlock --components=secrets)"
+    printf r8_demo_fake_token | "$cli" key set >/dev/null
+    "$cli" spend --budget 10 >/dev/null
+    "$cli" generate --model flux-schnell --prompt "a lighthouse on a cliff at dusk, long exposure" --n 4 >/dev/null 2>&1
+    "$cli" generate --model flux-dev --prompt "a ceramic teapot shaped like a fox, studio light" --n 2 >/dev/null 2>&1
+    "$cli" generate --model flux-1.1-pro --prompt "isometric city block in the rain" >/dev/null 2>&1
+  fi
   if [ "$seed" -gt 0 ]; then
     "$cli" retention set --forever >/dev/null
     "$cli" seed --count "$seed" >/dev/null

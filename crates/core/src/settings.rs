@@ -41,9 +41,7 @@ impl Settings {
 }
 
 pub async fn load(pool: &SqlitePool) -> Result<Settings> {
-    let raw: Option<String> =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(KEY).fetch_optional(pool).await?;
-    match raw {
+    match get_document(pool, KEY).await? {
         None => Ok(Settings::default()),
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             // A value we cannot read must not take the whole app down: fall back, but say so in the log.
@@ -54,12 +52,26 @@ pub async fn load(pool: &SqlitePool) -> Result<Settings> {
 }
 
 pub async fn save(pool: &SqlitePool, settings: &Settings) -> Result<()> {
-    let json = serde_json::to_string(settings).map_err(|e| Error::internal(e.to_string()))?;
+    put_document(pool, KEY, Some(settings)).await
+}
+
+/// One JSON document of the `settings` table (other modules keep small, non-secret state here).
+pub(crate) async fn get_document(pool: &SqlitePool, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(pool).await?)
+}
+
+/// Stores (or with `None`, removes) one JSON document of the `settings` table.
+pub(crate) async fn put_document<T: Serialize>(pool: &SqlitePool, key: &str, value: Option<&T>) -> Result<()> {
+    let Some(value) = value else {
+        sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(pool).await?;
+        return Ok(());
+    };
+    let json = serde_json::to_string(value).map_err(|e| Error::internal(e.to_string()))?;
     sqlx::query(
         "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, unixepoch())
          ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     )
-    .bind(KEY)
+    .bind(key)
     .bind(json)
     .execute(pool)
     .await?;

@@ -129,30 +129,11 @@ impl Core {
     }
 
     async fn save_account(&self, account: Option<&ProviderAccount>) -> Result<()> {
-        match account {
-            Some(a) => {
-                let json = serde_json::to_string(a).map_err(|e| Error::internal(e.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, unixepoch())
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                )
-                .bind(ACCOUNT_KEY)
-                .bind(json)
-                .execute(self.pool())
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM settings WHERE key = ?").bind(ACCOUNT_KEY).execute(self.pool()).await?;
-            }
-        }
-        Ok(())
+        crate::settings::put_document(self.pool(), ACCOUNT_KEY, account).await
     }
 
     async fn load_account(&self) -> Result<Option<ProviderAccount>> {
-        let raw: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(ACCOUNT_KEY)
-            .fetch_optional(self.pool())
-            .await?;
+        let raw = crate::settings::get_document(self.pool(), ACCOUNT_KEY).await?;
         Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
 }
