@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
-import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
+import { render, screen, fireEvent, waitFor, within } from '@testing-library/svelte';
 import type { GenerationRequest } from '../lib/bindings';
 import { catalogue, job } from './fixtures';
 
@@ -75,6 +75,46 @@ describe('Create screen', () => {
     expect(byTestId('field-width')).toBeTruthy();
     expect(screen.getByText('$0.04 / image')).toBeTruthy();
     expect(screen.getByText(/Third-party listing, unverified/)).toBeTruthy();
+  });
+
+  it('puts the prompt first, then a compact model radio group, with Generate in the same form', async () => {
+    await ready();
+    const form = byTestId('create-form');
+    const prompt = byTestId('prompt');
+    const group = screen.getByRole('radiogroup', { name: 'Model' });
+    expect(form.contains(prompt) && form.contains(group) && form.contains(byTestId('generate'))).toBe(true);
+    // DOM order: prompt, then the model picker, then the other fields, then Generate.
+    expect(prompt.compareDocumentPosition(group) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(group.compareDocumentPosition(byTestId('field-num_outputs')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(byTestId('field-num_outputs').compareDocumentPosition(byTestId('generate')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // Each option is one row: name and price per image.
+    const radios = within(group).getAllByRole('radio');
+    expect(radios.map((r) => r.dataset.testid)).toEqual(catalogue.models.map((m) => `model-${m.id}`));
+    expect(byTestId('model-flux-schnell').textContent).toContain('$0.003 / image');
+  });
+
+  it('selects a model with arrow keys, Home and End, keeping one tab stop', async () => {
+    await ready();
+    const ids = catalogue.models.map((m) => m.id);
+    const first = byTestId(`model-${ids[0]}`);
+    expect(first.tabIndex).toBe(0);
+    await fireEvent.keyDown(first, { key: 'ArrowDown' });
+    const second = byTestId(`model-${ids[1]}`);
+    expect(second.getAttribute('aria-checked')).toBe('true');
+    expect(document.activeElement).toBe(second);
+    expect(first.tabIndex).toBe(-1);
+    expect(second.tabIndex).toBe(0);
+    expect(createForm.modelId).toBe(ids[1]);
+    await fireEvent.keyDown(second, { key: 'End' });
+    expect(createForm.modelId).toBe(ids[ids.length - 1]);
+    await fireEvent.keyDown(byTestId(`model-${ids[ids.length - 1]}`), { key: 'ArrowRight' });
+    expect(createForm.modelId).toBe(ids[0]); // wraps
+    await fireEvent.keyDown(first, { key: 'ArrowUp' });
+    expect(createForm.modelId).toBe(ids[ids.length - 1]);
+    await fireEvent.keyDown(byTestId(`model-${ids[ids.length - 1]}`), { key: 'Home' });
+    expect(createForm.modelId).toBe(ids[0]);
+    const group = screen.getByRole('radiogroup', { name: 'Model' });
+    expect(within(group).getAllByRole('radio').filter((r) => r.getAttribute('aria-checked') === 'true')).toHaveLength(1);
   });
 
   it('shows an out-of-range value under its field and disables Generate until it is fixed', async () => {
