@@ -9,6 +9,7 @@ pub mod generation;
 pub mod history;
 pub mod logging;
 pub mod paths;
+pub mod privacy;
 pub mod retention;
 pub mod secrets;
 pub mod settings;
@@ -35,7 +36,8 @@ pub struct Core {
     settings: Mutex<Settings>,
     /// Set when a damaged database was moved aside at open; the UI tells the user.
     recovery: Option<history::Recovery>,
-    purge_lock: Mutex<()>,
+    /// Serialises purges and remembers when the last one ran (the privacy report's "next purge").
+    purge_lock: Mutex<Option<i64>>,
     jobs: generation::Jobs,
     credentials: generation::Credentials,
 }
@@ -69,7 +71,7 @@ impl Core {
             pool,
             settings: Mutex::new(settings),
             recovery,
-            purge_lock: Mutex::new(()),
+            purge_lock: Mutex::new(None),
             jobs: generation::Jobs::default(),
             credentials: generation::Credentials::default(),
         })

@@ -20,6 +20,17 @@ pub fn ensure_private_file(path: &Path) -> Result<()> {
     set_mode(path, 0o600)
 }
 
+/// Creates a new file (truncating a leftover) readable only by the owner, open for writing.
+pub fn create_private_file(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| Error::storage(path, e))?;
+    set_mode(path, 0o600)?;
+    Ok(file)
+}
+
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;

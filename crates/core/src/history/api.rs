@@ -97,9 +97,11 @@ impl Core {
 
     /// Purges with the saved policy. Serialised: the periodic purge and a user's change never overlap.
     pub async fn purge(&self) -> Result<PurgeReport> {
-        let _running = self.purge_lock.lock().await;
+        let mut last = self.purge_lock.lock().await;
         let policy = retention::load(self.pool()).await?;
-        let report = retention::purge(self.pool(), self.data_dir(), &policy, now_ms()).await?;
+        let now = now_ms();
+        let report = retention::purge(self.pool(), self.data_dir(), &policy, now).await?;
+        *last = Some(now);
         tracing::info!(
             items = report.items,
             files = report.files_removed,

@@ -1,0 +1,202 @@
+//! "Export my data": one zip archive with the whole local history (schema-versioned JSON), the
+//! image files, consents with their history, settings, the spend ledger and the privacy requests,
+//! plus a README saying what each file is. No token or key is ever read here, so none can go in.
+//! The archive is written under a temporary name and renamed when complete.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::{Row, SqlitePool};
+use zip::write::SimpleFileOptions;
+use zip::ZipWriter;
+
+use crate::error::{Error, Result};
+use crate::history::images;
+use crate::history::{api::format_time, now_ms};
+
+pub const SCHEMA_VERSION: u32 = 1;
+const BATCH: i64 = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ExportReport {
+    pub path: String,
+    pub bytes: f64,
+    pub generations: i32,
+    pub images: i32,
+}
+
+const README: &str = "Flux Krea Desktop: your data export\n\
+\n\
+history.json         every generation: model, inputs, prompt, seed, status, cost, times, and its\n\
+                     images (paths inside this archive). `schema_version` says the format.\n\
+images/              the image files, named by their SHA-256.\n\
+consents.json        your consents as they stand, and every change with its time and source.\n\
+settings.json        your preferences and the retention policy.\n\
+spend_ledger.json    own-key runs and what each was estimated to cost on your Replicate bill.\n\
+privacy_requests.json  exports, erasures and deletion requests you made.\n\
+\n\
+Not included, by design: API tokens and sign-in sessions (they live only in your system keychain).\n";
+
+type Zip = ZipWriter<File>;
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the export stopped"))?
+}
+
+fn zip_error(path: &Path) -> impl Fn(zip::result::ZipError) -> Error + '_ {
+    move |e| Error::storage(path, e)
+}
+
+/// Writes the archive to `out` (which must not exist yet); `progress(done, total)` counts generations.
+pub async fn export(
+    pool: &SqlitePool,
+    data_dir: &Path,
+    out: &Path,
+    documents: Vec<(&'static str, Value)>,
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<ExportReport> {
+    if out.exists() {
+        return Err(Error::invalid("out", format!("{} already exists; choose a new file name", out.display())));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::invalid("out", format!("the folder {} does not exist", parent.display())));
+    }
+    let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| Error::invalid("out", "needs a file name"))?;
+    let temp: PathBuf = parent.join(format!(".{name}.partial"));
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(pool).await?;
+    let written = write(pool, data_dir, &temp, documents, total as u32, progress).await;
+    let (generations, image_count) = match written {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&temp, out).map_err(|e| Error::storage(out, e))?;
+    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(generations, images = image_count, bytes, "data exported");
+    Ok(ExportReport { path: out.display().to_string(), bytes: bytes as f64, generations, images: image_count })
+}
+
+async fn write(
+    pool: &SqlitePool,
+    data_dir: &Path,
+    temp: &Path,
+    documents: Vec<(&'static str, Value)>,
+    total: u32,
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<(i32, i32)> {
+    let path = temp.to_path_buf();
+    let mut zip: Zip = blocking(move || {
+        let file = crate::storage::create_private_file(&path)?;
+        let mut zip = ZipWriter::new(file);
+        let text = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("README.txt", text).map_err(zip_error(&path))?;
+        zip.write_all(README.as_bytes()).map_err(|e| Error::storage(&path, e))?;
+        for (name, doc) in documents {
+            zip.start_file(name, text).map_err(zip_error(&path))?;
+            serde_json::to_writer_pretty(&mut zip, &doc).map_err(|e| Error::storage(&path, e))?;
+        }
+        zip.start_file("history.json", text).map_err(zip_error(&path))?;
+        let head = format!(
+            "{{\"schema_version\": {SCHEMA_VERSION}, \"exported_at\": {}, \"app_version\": {}, \"generations\": [\n",
+            json!(format_time(now_ms())),
+            json!(crate::VERSION)
+        );
+        zip.write_all(head.as_bytes()).map_err(|e| Error::storage(&path, e))?;
+        Ok(zip)
+    })
+    .await?;
+    let (mut done, mut files, mut last_id) = (0u32, Vec::new(), 0i64);
+    loop {
+        let rows = sqlx::query(
+            "SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
+                    g.images_requested, g.images_returned, g.parent_id, g.favourite, g.created_at, g.completed_at,
+                    (SELECT json_group_array(json_object('idx', idx, 'file', file, 'width', width, 'height', height,
+                            'format', format, 'bytes', bytes, 'downloaded_at', downloaded_at))
+                     FROM images WHERE generation_id = g.id) AS images,
+                    (SELECT json_group_array(c.name) FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                     WHERE ci.generation_id = g.id) AS collections
+             FROM generations g WHERE g.id > ? ORDER BY g.id LIMIT ?",
+        )
+        .bind(last_id)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut chunk = String::new();
+        for r in &rows {
+            last_id = r.try_get("id")?;
+            let image_list: Vec<Value> = serde_json::from_str(r.try_get::<&str, _>("images")?).unwrap_or_default();
+            let image_list: Vec<Value> = image_list
+                .into_iter()
+                .map(|mut i| {
+                    if let Some(file) = i["file"].as_str().map(str::to_string) {
+                        files.push(file.clone());
+                        i["file"] = json!(file);
+                    }
+                    i
+                })
+                .collect();
+            let time = |ms: Option<i64>| ms.map(format_time);
+            let entry = json!({
+                "id": last_id,
+                "provider": r.try_get::<String, _>("provider")?,
+                "model": r.try_get::<String, _>("model")?,
+                "inputs": serde_json::from_str::<Value>(r.try_get::<&str, _>("inputs")?).unwrap_or(Value::Null),
+                "prompt": r.try_get::<String, _>("prompt")?,
+                "seed": r.try_get::<Option<i64>, _>("seed")?,
+                "status": r.try_get::<String, _>("status")?,
+                "error": r.try_get::<Option<String>, _>("error")?,
+                "cost_usd": r.try_get::<Option<f64>, _>("cost_usd")?,
+                "cost_credits": r.try_get::<Option<i64>, _>("cost_credits")?,
+                "images_requested": r.try_get::<i64, _>("images_requested")?,
+                "images_returned": r.try_get::<i64, _>("images_returned")?,
+                "parent_id": r.try_get::<Option<i64>, _>("parent_id")?,
+                "favourite": r.try_get::<i64, _>("favourite")? != 0,
+                "created_at": time(Some(r.try_get("created_at")?)),
+                "completed_at": time(r.try_get("completed_at")?),
+                "images": image_list,
+                "collections": serde_json::from_str::<Value>(r.try_get::<&str, _>("collections")?).unwrap_or(Value::Null),
+            });
+            if done > 0 {
+                chunk.push_str(",\n");
+            }
+            chunk.push_str(&entry.to_string());
+            done += 1;
+        }
+        let path = temp.to_path_buf();
+        zip = blocking(move || {
+            zip.write_all(chunk.as_bytes()).map_err(|e| Error::storage(&path, e))?;
+            Ok(zip)
+        })
+        .await?;
+        progress(done, total);
+    }
+    files.sort();
+    files.dedup();
+    let (path, dir) = (temp.to_path_buf(), data_dir.to_path_buf());
+    let image_count = files.len() as i32;
+    blocking(move || {
+        zip.write_all(b"\n]}\n").map_err(|e| Error::storage(&path, e))?;
+        // Images are already compressed: stored as they are.
+        let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for relative in &files {
+            let source = images::absolute(&dir, relative)?;
+            let mut input = File::open(&source).map_err(|e| Error::storage(&source, e))?;
+            zip.start_file(relative.as_str(), stored).map_err(zip_error(&path))?;
+            std::io::copy(&mut input, &mut zip).map_err(|e| Error::storage(&source, e))?;
+        }
+        let file = zip.finish().map_err(zip_error(&path))?;
+        file.sync_all().map_err(|e| Error::storage(&path, e))?;
+        Ok(())
+    })
+    .await?;
+    Ok((done as i32, image_count))
+}

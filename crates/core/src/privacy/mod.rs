@@ -1,0 +1,138 @@
+//! Privacy: the policy's promises kept on this computer (privacy-promises.md) — consents, the
+//! data export, erasure, the "what is stored" report and the record of the rights exercised.
+//! Promises the platform keeps (its copies, account deletion) arrive with account mode.
+
+pub mod consents;
+pub mod erasure;
+pub mod export;
+pub mod report;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::history::now_ms;
+use crate::Core;
+
+pub use consents::{Consent, ConsentChange, ConsentSource};
+pub use erasure::ErasureReport;
+pub use export::ExportReport;
+pub use report::{PrivacyReport, UsageStats};
+
+/// A right the user exercised, kept so the Privacy screen can show what was done and when.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct PrivacyRequest {
+    pub id: i32,
+    pub kind: String,
+    pub requested_at: f64,
+    pub outcome: String,
+    pub platform_request_id: Option<String>,
+    pub due_at: Option<f64>,
+}
+
+impl Core {
+    pub async fn consents(&self) -> Result<Vec<Consent>> {
+        consents::current(self.pool()).await
+    }
+
+    pub async fn set_consent(&self, name: &str, granted: bool, source: ConsentSource) -> Result<Vec<Consent>> {
+        consents::set(self.pool(), name, granted, source, now_ms()).await
+    }
+
+    pub async fn consent_history(&self) -> Result<Vec<ConsentChange>> {
+        consents::history(self.pool()).await
+    }
+
+    pub async fn privacy_report(&self) -> Result<PrivacyReport> {
+        let policy = self.retention().await?;
+        let last_purge_at = self.purge_lock.try_lock().ok().and_then(|last| *last);
+        let keychain_entries = match self.replicate_key().await {
+            Ok(status) if status.source == Some(crate::generation::KeySource::Keychain) => {
+                vec!["replicate-token".into()]
+            }
+            _ => Vec::new(),
+        };
+        report::report(report::ReportInput {
+            pool: self.pool(),
+            data_dir: self.data_dir(),
+            log_dir: &self.config().log_dir.value,
+            retention_days: policy.window_days,
+            last_purge_at,
+            purge_every_ms: crate::history::api::PURGE_EVERY.as_millis() as i64,
+            keychain_entries,
+        })
+        .await
+    }
+
+    /// Writes the archive to `out`; `progress(done, total)` counts generations written.
+    pub async fn export_data(&self, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
+        let documents = vec![
+            (
+                "consents.json",
+                serde_json::json!({ "current": self.consents().await?, "history": self.consent_history().await? }),
+            ),
+            (
+                "settings.json",
+                serde_json::json!({ "settings": self.settings().await, "retention": self.retention().await? }),
+            ),
+            (
+                "spend_ledger.json",
+                serde_json::to_value(crate::generation::spend::summary(self.pool(), now_ms(), 1000).await?)
+                    .unwrap_or_default(),
+            ),
+            ("privacy_requests.json", serde_json::to_value(self.privacy_requests().await?).unwrap_or_default()),
+        ];
+        let report = export::export(self.pool(), self.data_dir(), out, documents, progress).await?;
+        let outcome =
+            format!("{} generations and {} images written to {}", report.generations, report.images, report.path);
+        self.record_request("export", &outcome).await?;
+        Ok(report)
+    }
+
+    pub async fn erase_prompts(&self) -> Result<ErasureReport> {
+        let report = erasure::erase_prompts(self.pool()).await?;
+        self.record_request(
+            "erase_prompts",
+            &format!("prompts and parameters of {} generations erased", report.generations),
+        )
+        .await?;
+        Ok(report)
+    }
+
+    pub async fn erase_everything(&self) -> Result<ErasureReport> {
+        let report = erasure::erase_everything(self.pool(), self.data_dir()).await?;
+        let outcome = format!("{} generations and {} files erased", report.generations, report.files_removed);
+        self.record_request("erase_all", &outcome).await?;
+        Ok(report)
+    }
+
+    pub async fn privacy_requests(&self) -> Result<Vec<PrivacyRequest>> {
+        let rows: Vec<(i64, String, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, at, outcome, platform_request_id, due)| PrivacyRequest {
+                id: id as i32,
+                kind,
+                requested_at: at as f64,
+                outcome,
+                platform_request_id,
+                due_at: due.map(|d| d as f64),
+            })
+            .collect())
+    }
+
+    async fn record_request(&self, kind: &str, outcome: &str) -> Result<()> {
+        sqlx::query("INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)")
+            .bind(kind)
+            .bind(now_ms())
+            .bind(outcome)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The data export read back, and the record of rights exercised, through the real core.
+
+use std::io::Read;
+use std::path::Path;
+
+use flux_krea_core::privacy::ConsentSource;
+use flux_krea_core::{Config, Core, Error};
+
+const TOKEN: &str = "r8_never_in_an_export_0042";
+
+async fn core(dir: &Path) -> Core {
+    let data = dir.join("data").display().to_string();
+    let logs = dir.join("logs").display().to_string();
+    let config = Config::resolve(&dir.join("none.toml"), move |k| match k {
+        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
+        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
+        _ => None,
+    })
+    .unwrap();
+    Core::open(&config.data_dir.value.clone(), config).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_export_holds_every_row_and_file_and_no_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let core = core(tmp.path()).await;
+    core.use_replicate_token_from_environment(TOKEN).unwrap();
+    let mut policy = core.retention().await.unwrap();
+    policy.window_days = None;
+    core.set_retention(&policy).await.unwrap();
+    core.seed_synthetic(120).await.unwrap();
+    core.set_consent("training_use", true, ConsentSource::App).await.unwrap();
+    let out = tmp.path().join("my-data.zip");
+    let calls = std::sync::atomic::AtomicU32::new(0);
+    let report = core
+        .export_data(&out, &|done, total| {
+            assert!(done <= total);
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.generations, 120);
+    assert!(calls.into_inner() >= 1, "progress was reported");
+    assert!(!tmp.path().join(".my-data.zip.partial").exists(), "no temp file left");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let raw = std::fs::read(&out).unwrap();
+    assert!(!raw.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "a token went into the archive");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut text = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap_or_else(|_| panic!("{name} missing")).read_to_string(&mut s).unwrap();
+        s
+    };
+    assert!(text("README.txt").contains("history.json"));
+    let history: serde_json::Value = serde_json::from_str(&text("history.json")).unwrap();
+    assert_eq!(history["schema_version"], 1);
+    let generations = history["generations"].as_array().unwrap();
+    assert_eq!(generations.len(), 120);
+    let consents: serde_json::Value = serde_json::from_str(&text("consents.json")).unwrap();
+    assert_eq!(consents["history"][0]["name"], "training_use");
+    for name in ["settings.json", "spend_ledger.json", "privacy_requests.json"] {
+        serde_json::from_str::<serde_json::Value>(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let mut files = std::collections::HashSet::new();
+    for g in generations {
+        for image in g["images"].as_array().unwrap() {
+            files.insert(image["file"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(!files.is_empty());
+    for file in &files {
+        let entry = zip.by_name(file).unwrap_or_else(|_| panic!("{file} missing from the archive"));
+        assert!(entry.size() > 0);
+    }
+    // The export itself is recorded; a second export to the same name is refused, naming the field.
+    let requests = core.privacy_requests().await.unwrap();
+    assert_eq!(requests[0].kind, "export");
+    let again = core.export_data(&out, &|_, _| {}).await.unwrap_err();
+    assert!(matches!(again, Error::InvalidInput { ref field, .. } if field == "out"), "{again:?}");
+}
+
+#[tokio::test]
+async fn the_report_counts_what_is_stored_and_erasure_empties_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let core = core(tmp.path()).await;
+    // Synthetic history spans 18 months: keep it all, so the counts are the seeded ones.
+    let mut policy = core.retention().await.unwrap();
+    policy.window_days = None;
+    core.set_retention(&policy).await.unwrap();
+    core.seed_synthetic(30).await.unwrap();
+    core.purge().await.unwrap();
+    let report = core.privacy_report().await.unwrap();
+    let count = |key: &str| report.kinds.iter().find(|k| k.key == key).unwrap().count;
+    assert_eq!((count("generations"), count("prompts")), (30.0, 30.0));
+    assert!(count("images") > 0.0 && report.oldest_item.is_some());
+    assert_eq!(report.retention_days, None, "kept forever");
+    assert!(report.next_purge_at.is_some(), "a purge ran, so the next one is known");
+    let erased = core.erase_prompts().await.unwrap();
+    assert_eq!(erased.generations, 30);
+    assert_eq!(core.privacy_report().await.unwrap().kinds.iter().find(|k| k.key == "prompts").unwrap().count, 0.0);
+    core.erase_everything().await.unwrap();
+    let after = core.privacy_report().await.unwrap();
+    assert_eq!(after.kinds.iter().find(|k| k.key == "images").unwrap().count, 0.0);
+    let kinds: Vec<String> = core.privacy_requests().await.unwrap().into_iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, ["erase_all", "erase_prompts"]);
+}
