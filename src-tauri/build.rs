@@ -39,6 +39,14 @@ fn main() {
                 "remove_replicate_key",
                 "spend_summary",
                 "set_monthly_budget",
+                "privacy_report",
+                "consents",
+                "set_consent",
+                "consent_history",
+                "export_data",
+                "erase_prompts",
+                "erase_everything",
+                "privacy_requests",
             ])),
     )
     .expect("tauri build script failed");

@@ -50,8 +50,16 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::own_key::remove_replicate_key,
             commands::own_key::spend_summary,
             commands::own_key::set_monthly_budget,
+            commands::privacy::privacy_report,
+            commands::privacy::consents,
+            commands::privacy::set_consent,
+            commands::privacy::consent_history,
+            commands::privacy::export_data,
+            commands::privacy::erase_prompts,
+            commands::privacy::erase_everything,
+            commands::privacy::privacy_requests,
         ])
-        .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated])
+        .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated, commands::privacy::ExportProgress])
 }
 
 pub fn run() {

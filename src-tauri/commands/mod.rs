@@ -4,4 +4,5 @@ pub mod app;
 pub mod generation;
 pub mod history;
 pub mod own_key;
+pub mod privacy;
 pub mod retention;

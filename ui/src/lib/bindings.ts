@@ -45,10 +45,20 @@ export const commands = {
 	removeReplicateKey: () => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("remove_replicate_key")),
 	spendSummary: () => typedError<SpendSummary_Serialize, Error>(__TAURI_INVOKE("spend_summary")),
 	setMonthlyBudget: (monthlyUsd: number | null) => typedError<SpendSummary_Serialize, Error>(__TAURI_INVOKE("set_monthly_budget", { monthlyUsd })),
+	privacyReport: () => typedError<PrivacyReport_Serialize, Error>(__TAURI_INVOKE("privacy_report")),
+	consents: () => typedError<Consent_Serialize[], Error>(__TAURI_INVOKE("consents")),
+	setConsent: (name: string, granted: boolean) => typedError<Consent_Serialize[], Error>(__TAURI_INVOKE("set_consent", { name, granted })),
+	consentHistory: () => typedError<ConsentChange_Serialize[], Error>(__TAURI_INVOKE("consent_history")),
+	/**  Writes the archive to `path` (chosen in a save dialog), reporting progress as events. */
+	exportData: (path: string) => typedError<ExportReport, Error>(__TAURI_INVOKE("export_data", { path })),
+	erasePrompts: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_prompts")),
+	eraseEverything: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_everything")),
+	privacyRequests: () => typedError<PrivacyRequest_Serialize[], Error>(__TAURI_INVOKE("privacy_requests")),
 };
 
 /** Events */
 export const events = {
+	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 	jobUpdated: makeEvent<JobUpdated_Serialize, JobUpdated_Deserialize>("job-updated"),
 	navigateRequested: makeEvent<NavigateRequested, NavigateRequested>("navigate-requested"),
 };
@@ -106,10 +116,60 @@ export type CollectionRef = {
 	name: string,
 };
 
+/**  One consent as it stands: never changed means off. */
+export type Consent = Consent_Serialize | Consent_Deserialize;
+
+export type ConsentChange = ConsentChange_Serialize | ConsentChange_Deserialize;
+
+export type ConsentChange_Deserialize = {
+	name: string,
+	granted: boolean,
+	changed_at: number | null,
+	source: string,
+	synced_at?: number | null,
+};
+
+export type ConsentChange_Serialize = {
+	name: string,
+	granted: boolean,
+	changed_at: number | null,
+	source: string,
+	synced_at: number | null,
+};
+
+export type ConsentSource = "app" | "cli" | "platform";
+
+/**  One consent as it stands: never changed means off. */
+export type Consent_Deserialize = {
+	name: string,
+	granted: boolean,
+	/**  Unix ms of the last change; `None` = never changed (off by default). */
+	changed_at?: number | null,
+	source?: ConsentSource | null,
+};
+
+/**  One consent as it stands: never changed means off. */
+export type Consent_Serialize = {
+	name: string,
+	granted: boolean,
+	/**  Unix ms of the last change; `None` = never changed (off by default). */
+	changed_at: number | null,
+	source: ConsentSource | null,
+};
+
 export type DeleteReport = {
 	items: number,
 	files_removed: number,
 	bytes_removed: number | null,
+};
+
+export type ErasureReport = {
+	/**  Generations whose prompt and parameters were erased (or which were deleted). */
+	generations: number,
+	files_removed: number,
+	bytes_removed: number | null,
+	/**  Unfinished jobs left as they are. */
+	skipped_running: number,
 };
 
 export type Error = 
@@ -139,6 +199,19 @@ export type Error =
 { kind: "storage"; path: string; reason: string } | 
 /**  A bug or an unexpected state; `message` is safe to show, details are in the log. */
 { kind: "internal"; message: string };
+
+/**  Export progress, generations written of the total. */
+export type ExportProgress = {
+	done: number,
+	total: number,
+};
+
+export type ExportReport = {
+	path: string,
+	bytes: number | null,
+	generations: number,
+	images: number,
+};
 
 export type Field = Field_Serialize | Field_Deserialize;
 
@@ -520,6 +593,57 @@ export type NavigateRequested = {
 /**  Pro models return one URI string; the others an array (1–4 images). */
 export type OutputShape = "one" | "many";
 
+export type PrivacyReport = PrivacyReport_Serialize | PrivacyReport_Deserialize;
+
+export type PrivacyReport_Deserialize = {
+	data_dir: string,
+	kinds: StoredKind[],
+	oldest_item?: number | null,
+	/**  Days history is kept (`None` = forever). */
+	retention_days?: number | null,
+	/**  When the next automatic purge runs, unix ms (every few hours while the app is open). */
+	next_purge_at?: number | null,
+	/**  Names of the app's keychain entries that exist (never their values). */
+	keychain_entries: string[],
+	usage: UsageStats_Deserialize,
+};
+
+export type PrivacyReport_Serialize = {
+	data_dir: string,
+	kinds: StoredKind[],
+	oldest_item: number | null,
+	/**  Days history is kept (`None` = forever). */
+	retention_days: number | null,
+	/**  When the next automatic purge runs, unix ms (every few hours while the app is open). */
+	next_purge_at: number | null,
+	/**  Names of the app's keychain entries that exist (never their values). */
+	keychain_entries: string[],
+	usage: UsageStats_Serialize,
+};
+
+/**  A right the user exercised, kept so the Privacy screen can show what was done and when. */
+export type PrivacyRequest = PrivacyRequest_Serialize | PrivacyRequest_Deserialize;
+
+/**  A right the user exercised, kept so the Privacy screen can show what was done and when. */
+export type PrivacyRequest_Deserialize = {
+	id: number,
+	kind: string,
+	requested_at: number | null,
+	outcome: string,
+	platform_request_id?: string | null,
+	due_at?: number | null,
+};
+
+/**  A right the user exercised, kept so the Privacy screen can show what was done and when. */
+export type PrivacyRequest_Serialize = {
+	id: number,
+	kind: string,
+	requested_at: number | null,
+	outcome: string,
+	platform_request_id: string | null,
+	due_at: number | null,
+};
+
 /**  Where a generation ran. */
 export type Provider = "replicate" | "platform" | 
 /**  Made by [`seed::synthetic`] for demos and benchmarks. */
@@ -667,9 +791,44 @@ export type SpendSummary_Serialize = {
 /**  A generation's life: queued → submitted → running → downloading → done, or failed/canceled. */
 export type Status = "queued" | "submitted" | "running" | "downloading" | "done" | "failed" | "canceled";
 
+export type StoredKind = {
+	/**  A stable key (`generations`, `images`, …) and a label for people. */
+	key: string,
+	label: string,
+	count: number | null,
+	bytes: number | null,
+	location: string,
+};
+
 export type ThemePreference = 
 /**  Follow the operating system's light/dark setting. */
 "system" | "light" | "dark";
+
+export type UsageStats = UsageStats_Serialize | UsageStats_Deserialize;
+
+export type UsageStats_Deserialize = {
+	runs: number,
+	succeeded: number,
+	failed: number,
+	canceled: number,
+	/**  Share of finished runs that succeeded, 0..1 (`None` before the first run). */
+	success_rate?: number | null,
+	/**  Average seconds from queued to done, over successful runs. */
+	average_seconds?: number | null,
+	spend_usd: number | null,
+};
+
+export type UsageStats_Serialize = {
+	runs: number,
+	succeeded: number,
+	failed: number,
+	canceled: number,
+	/**  Share of finished runs that succeeded, 0..1 (`None` before the first run). */
+	success_rate: number | null,
+	/**  Average seconds from queued to done, over successful runs. */
+	average_seconds: number | null,
+	spend_usd: number | null,
+};
 
 /**  A field that only applies when another one has a value (e.g. width when the ratio is custom). */
 export type VisibleWhen = VisibleWhen_Serialize | VisibleWhen_Deserialize;
