@@ -1,6 +1,7 @@
 //! `flux-krea-cli`: the app's capabilities without a window, over the same core.
 
 mod generation;
+mod privacy;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,6 +58,11 @@ enum Command {
     },
     /// Own-key spend this month and overall, and the monthly budget.
     Spend(generation::SpendArgs),
+    /// What is stored, export, erasure and consents.
+    Privacy {
+        #[command(subcommand)]
+        action: privacy::PrivacyAction,
+    },
     /// Show the settings, or change one: `settings set theme dark`.
     Settings {
         #[command(subcommand)]
@@ -152,6 +158,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Retry { id } => generation::retry(core.clone(), id).await?,
         Command::Key { action } => generation::key(&core, action).await?,
         Command::Spend(args) => generation::spend(&core, args).await?,
+        Command::Privacy { action } => privacy::run(&core, action).await?,
         Command::Doctor { json } => {
             let report = core.doctor().await;
             if json {

@@ -1,0 +1,75 @@
+//! `flux-krea-cli privacy report | export --out FILE | erase --prompts|--all | consents [--set NAME=on|off]`.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use flux_krea_core::privacy::ConsentSource;
+use flux_krea_core::{Core, Error};
+
+use crate::to_json;
+
+#[derive(Subcommand)]
+pub enum PrivacyAction {
+    /// What is stored on this computer, the usage statistics, the keychain entries (names only).
+    Report,
+    /// Write everything to one zip archive (history JSON, images, consents, settings, ledger).
+    Export {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Erase prompts and parameters (images stay), or everything.
+    Erase {
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        prompts: bool,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show the consents, or change one: `--set product_analytics=off`.
+    Consents {
+        #[arg(long, value_name = "NAME=on|off")]
+        set: Vec<String>,
+        /// Every change with its time and source.
+        #[arg(long)]
+        history: bool,
+    },
+}
+
+pub async fn run(core: &Core, action: PrivacyAction) -> Result<ExitCode, Error> {
+    match action {
+        PrivacyAction::Report => println!("{}", to_json(&core.privacy_report().await?)?),
+        PrivacyAction::Export { out } => {
+            let progress = |done: u32, total: u32| eprint!("\rexporting {done}/{total} generations");
+            let report = core.export_data(&out, &progress).await?;
+            eprintln!();
+            println!("{}", to_json(&report)?);
+        }
+        PrivacyAction::Erase { prompts, all } => {
+            let report = if all {
+                core.erase_everything().await?
+            } else {
+                debug_assert!(prompts);
+                core.erase_prompts().await?
+            };
+            println!("{}", to_json(&report)?);
+        }
+        PrivacyAction::Consents { set, history } => {
+            for pair in &set {
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| Error::invalid("set", format!("{pair:?} is not NAME=on|off")))?;
+                let granted = match value.trim() {
+                    "on" | "true" | "yes" => true,
+                    "off" | "false" | "no" => false,
+                    other => return Err(Error::invalid(name.trim(), format!("{other:?} is not on or off"))),
+                };
+                core.set_consent(name.trim(), granted, ConsentSource::Cli).await?;
+            }
+            if history {
+                println!("{}", to_json(&core.consent_history().await?)?);
+            } else {
+                println!("{}", to_json(&core.consents().await?)?);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
