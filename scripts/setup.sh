@@ -11,7 +11,7 @@ APT_PACKAGES=(
   dbus dbus-x11 gnome-keyring
 )
 TAURI_DRIVER_VERSION=2.1.0
-SQLX_CLI_VERSION=0.9.0
+CARGO_DENY_VERSION=0.20.2
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -46,7 +46,8 @@ if ! "$cargo_bin/tauri-driver" --help >/dev/null 2>&1; then
   step "cargo install tauri-driver $TAURI_DRIVER_VERSION"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
 fi
-if ! "$cargo_bin/sqlx" --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
-  step "cargo install sqlx-cli $SQLX_CLI_VERSION"
-  cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
+# Licences, banned crates and sources of the dependency tree (deny.toml).
+if ! "$cargo_bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+  step "cargo install cargo-deny $CARGO_DENY_VERSION"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
 fi

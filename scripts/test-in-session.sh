@@ -22,6 +22,9 @@ if cargo tree -p flux-krea-core -e normal --prefix none | grep -qE '^(tauri|wry|
   exit 1
 fi
 
+step "Dependencies: licences, bans, sources (deny.toml)"
+cargo deny check licenses bans sources
+
 step "Rust tests (core, fakes, CLI, shell, bindings freshness)"
 cargo test --workspace --exclude flux-krea-e2e
 
