@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   dbus dbus-x11 gnome-keyring
+  libimage-exiftool-perl
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_DENY_VERSION=0.20.2
