@@ -43,6 +43,7 @@ fn main() {
                 "consents",
                 "set_consent",
                 "consent_history",
+                "suggested_export_path",
                 "export_data",
                 "erase_prompts",
                 "erase_everything",

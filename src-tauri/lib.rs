@@ -54,6 +54,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::privacy::consents,
             commands::privacy::set_consent,
             commands::privacy::consent_history,
+            commands::privacy::suggested_export_path,
             commands::privacy::export_data,
             commands::privacy::erase_prompts,
             commands::privacy::erase_everything,

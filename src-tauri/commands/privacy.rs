@@ -41,6 +41,13 @@ pub async fn consent_history(state: State<'_, AppState>) -> Result<Vec<ConsentCh
     state.core()?.consent_history().await
 }
 
+/// The default destination: a new dated file in the Downloads folder.
+#[tauri::command]
+#[specta::specta]
+pub fn suggested_export_path(state: State<'_, AppState>) -> Result<String, Error> {
+    state.core()?.suggested_export_path()
+}
+
 /// Writes the archive to `path` (chosen in a save dialog), reporting progress as events.
 #[tauri::command]
 #[specta::specta]

@@ -49,6 +49,8 @@ export const commands = {
 	consents: () => typedError<Consent_Serialize[], Error>(__TAURI_INVOKE("consents")),
 	setConsent: (name: string, granted: boolean) => typedError<Consent_Serialize[], Error>(__TAURI_INVOKE("set_consent", { name, granted })),
 	consentHistory: () => typedError<ConsentChange_Serialize[], Error>(__TAURI_INVOKE("consent_history")),
+	/**  The default destination: a new dated file in the Downloads folder. */
+	suggestedExportPath: () => typedError<string, Error>(__TAURI_INVOKE("suggested_export_path")),
 	/**  Writes the archive to `path` (chosen in a save dialog), reporting progress as events. */
 	exportData: (path: string) => typedError<ExportReport, Error>(__TAURI_INVOKE("export_data", { path })),
 	erasePrompts: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_prompts")),

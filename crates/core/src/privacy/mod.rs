@@ -65,6 +65,25 @@ impl Core {
         .await
     }
 
+    /// Where "Export my data" writes by default: the Downloads folder (else home), a dated name
+    /// that does not exist yet.
+    pub fn suggested_export_path(&self) -> Result<String> {
+        let dir = dirs::download_dir()
+            .or_else(dirs::home_dir)
+            .ok_or_else(|| crate::Error::invalid("out", "no Downloads or home folder; choose where to save"))?;
+        let date = crate::history::api::format_time(now_ms());
+        let day = date.get(..10).unwrap_or("export");
+        for n in 1..1000 {
+            let name =
+                if n == 1 { format!("flux-krea-export-{day}.zip") } else { format!("flux-krea-export-{day}-{n}.zip") };
+            let path = dir.join(name);
+            if !path.exists() {
+                return Ok(path.display().to_string());
+            }
+        }
+        Err(crate::Error::invalid("out", "too many exports today in the Downloads folder; choose where to save"))
+    }
+
     /// Writes the archive to `out`; `progress(done, total)` counts generations written.
     pub async fn export_data(&self, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
         let documents = vec![
