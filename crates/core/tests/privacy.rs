@@ -59,6 +59,8 @@ async fn the_export_holds_every_row_and_file_and_no_secret() {
     assert!(text("README.txt").contains("history.json"));
     let history: serde_json::Value = serde_json::from_str(&text("history.json")).unwrap();
     assert_eq!(history["schema_version"], 1);
+    let created = history["generations"][0]["created_at"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.contains('T'), "RFC 3339 times: {created}");
     let generations = history["generations"].as_array().unwrap();
     assert_eq!(generations.len(), 120);
     let consents: serde_json::Value = serde_json::from_str(&text("consents.json")).unwrap();

@@ -15,7 +15,7 @@ use zip::ZipWriter;
 
 use crate::error::{Error, Result};
 use crate::history::images;
-use crate::history::{api::format_time, now_ms};
+use crate::history::now_ms;
 
 pub const SCHEMA_VERSION: u32 = 1;
 const BATCH: i64 = 500;
@@ -41,6 +41,14 @@ privacy_requests.json  exports, erasures and deletion requests you made.\n\
 Not included, by design: API tokens and sign-in sessions (they live only in your system keychain).\n";
 
 type Zip = ZipWriter<File>;
+
+/// Full-precision RFC 3339 in UTC (`2026-11-27T16:09:03.120Z`): exports are read by programs.
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the export stopped"))?
@@ -104,7 +112,7 @@ async fn write(
         zip.start_file("history.json", text).map_err(zip_error(&path))?;
         let head = format!(
             "{{\"schema_version\": {SCHEMA_VERSION}, \"exported_at\": {}, \"app_version\": {}, \"generations\": [\n",
-            json!(format_time(now_ms())),
+            json!(rfc3339(now_ms())),
             json!(crate::VERSION)
         );
         zip.write_all(head.as_bytes()).map_err(|e| Error::storage(&path, e))?;
@@ -144,7 +152,7 @@ async fn write(
                     i
                 })
                 .collect();
-            let time = |ms: Option<i64>| ms.map(format_time);
+            let time = |ms: Option<i64>| ms.map(rfc3339);
             let entry = json!({
                 "id": last_id,
                 "provider": r.try_get::<String, _>("provider")?,
