@@ -47,10 +47,26 @@ vi.mock('./lib/bindings', () => ({
       status: 'ok',
       data: { month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] },
     }),
+    privacyReport: async () => ({
+      status: 'ok',
+      data: {
+        data_dir: '/home/me/.local/share/com.fluxkrea.desktop',
+        kinds: [],
+        oldest_item: null,
+        retention_days: 365,
+        next_purge_at: null,
+        keychain_entries: [],
+        usage: { runs: 0, succeeded: 0, failed: 0, canceled: 0, success_rate: null, average_seconds: null, spend_usd: 0 },
+      },
+    }),
+    consents: async () => ({ status: 'ok', data: [] }),
+    consentHistory: async () => ({ status: 'ok', data: [] }),
+    privacyRequests: async () => ({ status: 'ok', data: [] }),
   },
   events: {
     navigateRequested: { listen: async () => () => {} },
     jobUpdated: { listen: async () => () => {} },
+    exportProgress: { listen: async () => () => {} },
   },
 }));
 

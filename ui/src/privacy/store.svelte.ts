@@ -1,0 +1,173 @@
+import {
+  commands,
+  events,
+  type Consent,
+  type ConsentChange,
+  type ErasureReport,
+  type ExportProgress,
+  type ExportReport,
+  type PrivacyReport,
+  type PrivacyRequest,
+} from '../lib/bindings';
+import { unwrap } from '../lib/errors';
+import { CONSENTS, exportFileName } from './text';
+
+/** Core errors arrive as CommandError, whose message is describeError's sentence. */
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export type Erasure = 'prompts' | 'everything';
+
+/** Everything the Privacy screen shows and does: the report, consents, export, erasure and requests. */
+export class PrivacyStore {
+  report = $state<PrivacyReport | null>(null);
+  reportLoading = $state(false);
+  reportError = $state<string | null>(null);
+
+  /** Never changed means off: the three consents start off until the core says otherwise. */
+  consents = $state<Consent[]>(CONSENTS.map((c) => ({ name: c.name, granted: false, changed_at: null, source: null })));
+  history = $state<ConsentChange[]>([]);
+  consentsError = $state<string | null>(null);
+  savingConsent = $state<string | null>(null);
+
+  exporting = $state(false);
+  exportProgress = $state<ExportProgress | null>(null);
+  exportResult = $state<ExportReport | null>(null);
+  exportError = $state<string | null>(null);
+
+  erasing = $state<Erasure | null>(null);
+  erasure = $state<{ action: Erasure; report: ErasureReport } | null>(null);
+  eraseError = $state<{ action: Erasure; message: string } | null>(null);
+
+  requests = $state<PrivacyRequest[]>([]);
+  requestsLoaded = $state(false);
+  requestsError = $state<string | null>(null);
+
+  async load(): Promise<void> {
+    await Promise.all([this.loadReport(), this.loadConsents(), this.loadRequests()]);
+  }
+
+  async loadReport(): Promise<void> {
+    this.reportLoading = true;
+    try {
+      this.report = await unwrap(commands.privacyReport());
+      this.reportError = null;
+    } catch (e) {
+      this.reportError = message(e);
+    } finally {
+      this.reportLoading = false;
+    }
+  }
+
+  /** Bumped by every change, so a load that started before it cannot put back the old state. */
+  #consentChanges = 0;
+
+  async loadConsents(): Promise<void> {
+    const seen = this.#consentChanges;
+    try {
+      const [current, history] = await Promise.all([unwrap(commands.consents()), unwrap(commands.consentHistory())]);
+      if (seen !== this.#consentChanges) return;
+      this.consents = current;
+      this.history = history;
+      this.consentsError = null;
+    } catch (e) {
+      this.consentsError = message(e);
+    }
+  }
+
+  async loadRequests(): Promise<void> {
+    try {
+      this.requests = await unwrap(commands.privacyRequests());
+      this.requestsError = null;
+    } catch (e) {
+      this.requestsError = message(e);
+    } finally {
+      this.requestsLoaded = true;
+    }
+  }
+
+  consent(name: string): Consent {
+    return this.consents.find((c) => c.name === name) ?? { name, granted: false, changed_at: null, source: null };
+  }
+
+  /** True when the change was stored. */
+  async setConsent(name: string, granted: boolean): Promise<boolean> {
+    if (this.savingConsent) return false;
+    this.savingConsent = name;
+    this.consentsError = null;
+    this.#consentChanges += 1;
+    try {
+      this.consents = await unwrap(commands.setConsent(name, granted));
+      try {
+        this.history = await unwrap(commands.consentHistory());
+      } catch {
+        // The change is stored; the history list catches up on the next load.
+      }
+      return true;
+    } catch (e) {
+      this.consentsError = `The change was not saved: ${message(e)}`;
+      return false;
+    } finally {
+      this.savingConsent = null;
+    }
+  }
+
+  /** Asks where to save, then writes the archive, following its progress. */
+  async exportData(): Promise<void> {
+    if (this.exporting || this.erasing) return;
+    this.exportError = null;
+    let path: string | null;
+    try {
+      const { save } = await import('@tauri-apps/plugin-dialog');
+      path = await save({
+        title: 'Export my data',
+        defaultPath: exportFileName(new Date()),
+        filters: [{ name: 'Zip archive', extensions: ['zip'] }],
+      });
+    } catch (e) {
+      this.exportError = `The save dialog could not open: ${message(e)}`;
+      return;
+    }
+    if (!path) return; // the dialog was cancelled
+
+    this.exporting = true;
+    this.exportResult = null;
+    this.exportProgress = { done: 0, total: 0 };
+    let unlisten: (() => void) | null = null;
+    try {
+      unlisten = await events.exportProgress.listen(({ payload }) => {
+        if (this.exporting) this.exportProgress = payload;
+      });
+    } catch (e) {
+      console.error('export progress unavailable', e);
+    }
+    try {
+      this.exportResult = await unwrap(commands.exportData(path));
+      void this.loadRequests();
+    } catch (e) {
+      this.exportError = `The export did not finish: ${message(e)}`;
+    } finally {
+      unlisten?.();
+      this.exporting = false;
+      this.exportProgress = null;
+    }
+  }
+
+  /** Runs an erasure (the caller has confirmed it), then reloads what it changed. */
+  async erase(action: Erasure): Promise<boolean> {
+    if (this.erasing || this.exporting) return false;
+    this.erasing = action;
+    this.eraseError = null;
+    this.erasure = null;
+    try {
+      const report = await unwrap(action === 'prompts' ? commands.erasePrompts() : commands.eraseEverything());
+      this.erasure = { action, report };
+      await Promise.all([this.loadReport(), this.loadRequests(), action === 'everything' ? this.loadConsents() : null]);
+      return true;
+    } catch (e) {
+      this.eraseError = { action, message: message(e) };
+      return false;
+    } finally {
+      this.erasing = null;
+    }
+  }
+}
