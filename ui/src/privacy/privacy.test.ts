@@ -32,6 +32,7 @@ const setConsent = vi.fn(async (name: string, granted: boolean) => {
 const erasePrompts = vi.fn(async () => ok({ generations: 12, files_removed: 0, bytes_removed: 0, skipped_running: 1 }));
 const eraseEverything = vi.fn(async () => ok({ generations: 42, files_removed: 240, bytes_removed: 340_000_000, skipped_running: 0 }));
 let progressListener: ((e: { payload: { done: number; total: number } }) => void) | null = null;
+const SUGGESTED = '/home/me/Downloads/flux-krea-export-2026-11-27.zip';
 let exportGate: Promise<void> = Promise.resolve();
 const exportData = vi.fn(async (path: string) => {
   progressListener?.({ payload: { done: 1, total: 2 } });
@@ -50,6 +51,7 @@ vi.mock('../lib/bindings', () => ({
     setConsent: (name: string, granted: boolean) => setConsent(name, granted),
     privacyRequests: async () => ok(requests),
     exportData: (path: string) => exportData(path),
+    suggestedExportPath: async () => ok(SUGGESTED),
     erasePrompts: () => erasePrompts(),
     eraseEverything: () => eraseEverything(),
     getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
@@ -149,12 +151,19 @@ describe('Privacy screen', () => {
     expect(eraseEverything).not.toHaveBeenCalled();
   });
 
+  it('exports to Downloads in one click, without a dialog', async () => {
+    render(PrivacyScreen, { props: { info } });
+    await fireEvent.click(byTestId('export-data'));
+    await waitFor(() => expect(exportData).toHaveBeenCalledWith(SUGGESTED));
+    expect(save).not.toHaveBeenCalled();
+  });
+
   it('exports through the save dialog, follows progress and shows the result', async () => {
     requests = [{ id: 1, kind: 'export', requested_at: Date.UTC(2025, 7, 4), outcome: '42 generations and 120 images written to /home/me/flux.zip', platform_request_id: null, due_at: null }];
     let finish = () => {};
     exportGate = new Promise((resolve) => (finish = resolve));
     render(PrivacyScreen, { props: { info } });
-    await fireEvent.click(byTestId('export-data'));
+    await fireEvent.click(byTestId('export-choose'));
     await waitFor(() => expect(byTestId('export-progress').textContent).toContain('Writing 1 of 2 generations'));
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1');
     expect((byTestId('erase-everything') as HTMLButtonElement).disabled).toBe(true);
@@ -162,7 +171,7 @@ describe('Privacy screen', () => {
     await waitFor(() => expect(byTestId('export-result').textContent).toContain('/home/me/flux.zip'));
     expect(screen.queryByTestId('export-progress')).toBeNull();
     expect(save).toHaveBeenCalledTimes(1);
-    expect(save.mock.calls[0]![0]).toMatchObject({ defaultPath: exportFileName(new Date()), filters: [{ extensions: ['zip'] }] });
+    expect(save.mock.calls[0]![0]).toMatchObject({ defaultPath: SUGGESTED, filters: [{ extensions: ['zip'] }] });
     expect(exportData).toHaveBeenCalledWith('/home/me/flux.zip');
     expect(byTestId('export-result').textContent).toContain('12 MB, 42 generations and 120 images');
     expect(byTestId('privacy-requests').textContent).toContain('Data export');
@@ -171,7 +180,7 @@ describe('Privacy screen', () => {
   it('does nothing when the save dialog is cancelled', async () => {
     save.mockImplementationOnce(async () => null);
     render(PrivacyScreen, { props: { info } });
-    await fireEvent.click(byTestId('export-data'));
+    await fireEvent.click(byTestId('export-choose'));
     await waitFor(() => expect(save).toHaveBeenCalledTimes(1));
     expect(exportData).not.toHaveBeenCalled();
     expect(screen.queryByTestId('export-result')).toBeNull();

@@ -10,7 +10,7 @@ import {
   type PrivacyRequest,
 } from '../lib/bindings';
 import { unwrap } from '../lib/errors';
-import { CONSENTS, exportFileName } from './text';
+import { CONSENTS } from './text';
 
 /** Core errors arrive as CommandError, whose message is describeError's sentence. */
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -111,20 +111,28 @@ export class PrivacyStore {
     }
   }
 
-  /** Asks where to save, then writes the archive, following its progress. */
-  async exportData(): Promise<void> {
+  /**
+   * Writes the archive to a new dated file in Downloads, or (with `choose`) where the user picks
+   * in a save dialog, following its progress.
+   */
+  async exportData(choose = false): Promise<void> {
     if (this.exporting || this.erasing) return;
     this.exportError = null;
     let path: string | null;
     try {
-      const { save } = await import('@tauri-apps/plugin-dialog');
-      path = await save({
-        title: 'Export my data',
-        defaultPath: exportFileName(new Date()),
-        filters: [{ name: 'Zip archive', extensions: ['zip'] }],
-      });
+      const suggested = await unwrap(commands.suggestedExportPath());
+      if (choose) {
+        const { save } = await import('@tauri-apps/plugin-dialog');
+        path = await save({
+          title: 'Export my data',
+          defaultPath: suggested,
+          filters: [{ name: 'Zip archive', extensions: ['zip'] }],
+        });
+      } else {
+        path = suggested;
+      }
     } catch (e) {
-      this.exportError = `The save dialog could not open: ${message(e)}`;
+      this.exportError = `No place to save the archive: ${message(e)}`;
       return;
     }
     if (!path) return; // the dialog was cancelled

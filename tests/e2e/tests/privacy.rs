@@ -1,0 +1,92 @@
+//! The Privacy screen in the real window: toggle a consent, export my data, erase prompts — each
+//! checked on disk (the archive, the database bytes) and through the CLI. Run by scripts/test.sh.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use flux_krea_e2e::{App, Sandbox, TestResult};
+
+async fn find(app: &App, css: &str) -> TestResult<fantoccini::elements::Element> {
+    app.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
+}
+
+async fn click(app: &App, css: &str) -> TestResult {
+    find(app, css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
+    Ok(())
+}
+
+async fn text_of(app: &App, css: &str) -> String {
+    match app.client.find(Locator::Css(css)).await {
+        Ok(el) => el.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_for_text(app: &App, css: &str, needle: &str, secs: u64) -> TestResult<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let text = text_of(app, css).await;
+        if text.contains(needle) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{css} never said {needle:?}; last: {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn holds(path: &std::path::Path, needle: &str) -> bool {
+    std::fs::read(path).map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())).unwrap_or(false)
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let downloads = sandbox.path().join("downloads");
+    std::fs::create_dir_all(&downloads)?;
+    std::fs::write(
+        sandbox.path().join("xdg-config/user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+    )?;
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", "40"])?;
+    let newest: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
+    let prompt = newest[0]["prompt"].as_str().ok_or("no seeded prompt")?.to_string();
+
+    let app = App::launch(&sandbox).await?;
+    click(&app, "nav button[data-screen='privacy']").await?;
+
+    // A consent: off by default, on after one click, recorded with its source.
+    let switch = find(&app, "[data-testid='consent-product_analytics']").await?;
+    assert_eq!(switch.prop("checked").await?.as_deref(), Some("false"), "off by default");
+    switch.click().await?;
+    wait_for_text(&app, "[data-testid='consent-product_analytics-changed']", "Last changed", 10).await?;
+    let consents: serde_json::Value = serde_json::from_str(&sandbox.cli(&["privacy", "consents"])?)?;
+    let analytics = consents.as_array().ok_or("consents")?.iter().find(|c| c["name"] == "product_analytics").ok_or("missing")?;
+    assert_eq!((analytics["granted"].as_bool(), analytics["source"].as_str()), (Some(true), Some("app")));
+
+    // Export: to the Downloads folder, read back.
+    click(&app, "[data-testid='export-data']").await?;
+    wait_for_text(&app, "[data-testid='export-result']", ".zip", 30).await?;
+    let archives: Vec<_> = std::fs::read_dir(&downloads)?.flatten().map(|e| e.path()).collect();
+    assert_eq!(archives.len(), 1, "one archive: {archives:?}");
+    assert!(archives[0].extension().is_some_and(|e| e == "zip"));
+    assert!(holds(&archives[0], "history.json") && holds(&archives[0], "schema_version"));
+
+    // Erase prompts: confirmed, then no trace of a prompt in the database files.
+    let db = sandbox.data_dir().join("history.db");
+    assert!(holds(&db, &prompt) || holds(&sandbox.data_dir().join("history.db-wal"), &prompt));
+    click(&app, "[data-testid='erase-prompts']").await?;
+    click(&app, "[data-testid='erase-prompts-confirm']").await?;
+    wait_for_text(&app, "[data-testid='erase-result']", "40", 30).await?;
+    for file in ["history.db", "history.db-wal"] {
+        assert!(!holds(&sandbox.data_dir().join(file), &prompt), "the prompt is still in {file}");
+    }
+    wait_for_text(&app, "[data-testid='privacy-requests']", "", 5).await?;
+    app.quit().await?;
+    let found = sandbox.cli(&["history", "search", prompt.split_whitespace().next().unwrap_or("a")])?;
+    assert!(found.trim().is_empty(), "search still finds erased prompts: {found}");
+    Ok(())
+}
