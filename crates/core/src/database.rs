@@ -24,16 +24,9 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .min_connections(1)
-        .max_connections(4)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_with(options)
-        .await
-        .map_err(|e| Error::storage(&path, e))?;
-    // The window and the CLI may open the same folder at once; SQLite migrations in sqlx take no
-    // lock, so two processes could both apply one. A lock file makes them take turns.
+    // The window and the CLI may open the same folder at once. Setting up a new file (the switch
+    // to WAL takes an exclusive lock SQLite does not wait for) and migrating (sqlx takes no lock
+    // for SQLite) happen under a lock file, one process at a time, on one connection first.
     let lock_path = data_dir.join(".migrate.lock");
     let lock = std::fs::File::options()
         .create(true)
@@ -45,6 +38,19 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .await
         .map_err(|_| Error::internal("waiting for the migration lock stopped"))?
         .map_err(|e| Error::storage(&lock_path, e))?;
+    {
+        use sqlx::{ConnectOptions, Connection};
+        let first = options.connect().await.map_err(|e| Error::storage(&path, e))?;
+        first.close().await.map_err(|e| Error::storage(&path, e))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .min_connections(1)
+        .max_connections(4)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await
+        .map_err(|e| Error::storage(&path, e))?;
     let migrated = MIGRATOR.run(&pool).await;
     drop(lock);
     migrated?;
