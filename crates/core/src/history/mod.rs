@@ -187,12 +187,14 @@ mod tests {
         for expected in [
             "collection_items",
             "collections",
+            "consent_changes",
             "generations",
             "generations_fts",
             "generations_fts_delete",
             "generations_fts_insert",
             "generations_fts_update",
             "images",
+            "privacy_requests",
             "retention_policy",
             "settings",
             "spend_budget",
@@ -201,7 +203,7 @@ mod tests {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
-        assert_eq!(status.schema_version, 3);
+        assert_eq!(status.schema_version, 4);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")
