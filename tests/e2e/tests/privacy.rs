@@ -73,7 +73,12 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     let archives: Vec<_> = std::fs::read_dir(&downloads)?.flatten().map(|e| e.path()).collect();
     assert_eq!(archives.len(), 1, "one archive: {archives:?}");
     assert!(archives[0].extension().is_some_and(|e| e == "zip"));
-    assert!(holds(&archives[0], "history.json") && holds(&archives[0], "schema_version"));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&archives[0])?)?;
+    let mut history = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("history.json")?, &mut history)?;
+    let history: serde_json::Value = serde_json::from_str(&history)?;
+    assert_eq!(history["schema_version"], 1);
+    assert_eq!(history["generations"].as_array().map(Vec::len), Some(40), "every generation exported");
 
     // Erase prompts: confirmed, then no trace of a prompt in the database files.
     let db = sandbox.data_dir().join("history.db");
