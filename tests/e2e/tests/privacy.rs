@@ -52,7 +52,8 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     )?;
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", "40"])?;
-    let newest: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
+    let newest: serde_json::Value =
+        serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
     let prompt = newest[0]["prompt"].as_str().ok_or("no seeded prompt")?.to_string();
 
     let app = App::launch(&sandbox).await?;
@@ -64,7 +65,8 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     switch.click().await?;
     wait_for_text(&app, "[data-testid='consent-product_analytics-changed']", "Last changed", 10).await?;
     let consents: serde_json::Value = serde_json::from_str(&sandbox.cli(&["privacy", "consents"])?)?;
-    let analytics = consents.as_array().ok_or("consents")?.iter().find(|c| c["name"] == "product_analytics").ok_or("missing")?;
+    let analytics =
+        consents.as_array().ok_or("consents")?.iter().find(|c| c["name"] == "product_analytics").ok_or("missing")?;
     assert_eq!((analytics["granted"].as_bool(), analytics["source"].as_str()), (Some(true), Some("app")));
 
     // Export: to the Downloads folder, read back.
