@@ -17,6 +17,8 @@ pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 pub struct Sandbox {
     dir: tempfile::TempDir,
     extra_env: Vec<(String, String)>,
+    /// Texts (prompts, tokens) the test used that must never reach a log line.
+    forbidden: std::sync::Mutex<Vec<String>>,
 }
 
 impl Sandbox {
@@ -25,7 +27,7 @@ impl Sandbox {
         for sub in ["xdg-data", "xdg-config", "xdg-cache"] {
             std::fs::create_dir_all(dir.path().join(sub))?;
         }
-        Ok(Sandbox { dir, extra_env: Vec::new() })
+        Ok(Sandbox { dir, extra_env: Vec::new(), forbidden: std::sync::Mutex::new(Vec::new()) })
     }
 
     pub fn path(&self) -> &Path {
@@ -38,6 +40,37 @@ impl Sandbox {
 
     pub fn log_dir(&self) -> PathBuf {
         self.path().join("logs")
+    }
+
+    /// Marks a text the app was given (a prompt, a token) that its logs must never contain.
+    pub fn forbid_in_logs(&self, text: &str) {
+        if let Ok(mut f) = self.forbidden.lock() {
+            f.push(text.to_string());
+        }
+    }
+
+    /// Every line every process of this sandbox logged, checked for secrets and personal data:
+    /// the texts given to [`Sandbox::forbid_in_logs`], Replicate tokens, bearer headers, e-mail
+    /// addresses and image URLs. Runs when the sandbox is dropped (unless the test already failed).
+    pub fn scan_logs(&self) -> TestResult {
+        let forbidden = self.forbidden.lock().map(|f| f.clone()).unwrap_or_default();
+        for entry in std::fs::read_dir(self.log_dir()).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path())?;
+            for (n, line) in text.lines().enumerate() {
+                let why = forbidden
+                    .iter()
+                    .find(|f| line.contains(f.as_str()))
+                    .map(|f| format!("the text {f:?}"))
+                    .or_else(|| line.contains("r8_").then(|| "a Replicate token".to_string()))
+                    .or_else(|| line.contains("Bearer ").then(|| "a bearer header".to_string()))
+                    .or_else(|| has_email(line).then(|| "an e-mail address".to_string()))
+                    .or_else(|| image_url(line).then(|| "an image URL".to_string()));
+                if let Some(why) = why {
+                    return Err(format!("{} line {}: {why} in the log", entry.path().display(), n + 1).into());
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
@@ -91,6 +124,54 @@ pub fn app_binary() -> TestResult<PathBuf> {
         return Err(format!("app binary {} is missing: build it with scripts/test.sh", path.display()).into());
     }
     Ok(path.canonicalize()?)
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            if let Err(e) = self.scan_logs() {
+                panic!("log scan: {e}");
+            }
+        }
+    }
+}
+
+fn has_email(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'@'
+            && i > 0
+            && bytes[i - 1].is_ascii_alphanumeric()
+            && line[i + 1..]
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .next()
+                .is_some_and(|d| d.contains('.') && d.split('.').all(|p| !p.is_empty()))
+    })
+}
+
+/// Output and input picture URLs: the delivery host's paths, image file names, data URLs.
+fn image_url(line: &str) -> bool {
+    ["http://", "https://", "data:image/"].iter().any(|scheme| {
+        line.match_indices(scheme).any(|(i, _)| {
+            let rest = &line[i..];
+            let url = rest.split(|c: char| c.is_whitespace() || c == '"').next().unwrap_or("");
+            *scheme == "data:image/"
+                || url.contains("/xezq/")
+                || [".png", ".jpg", ".jpeg", ".webp"].iter().any(|ext| url.to_ascii_lowercase().ends_with(ext))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_log_scan_recognises_what_it_must() {
+        assert!(super::has_email("signed in as jane.doe@example.com"));
+        assert!(!super::has_email("keyring v3 <email>:default at 10:00"));
+        assert!(super::image_url("GET http://127.0.0.1:4/xezq/abc/out-0.webp"));
+        assert!(super::image_url("got https://cdn.example/x.PNG ok"));
+        assert!(!super::image_url("replicate_url=http://127.0.0.1:4567/v1"));
+    }
 }
 
 /// A running app under tauri-driver. Call [`App::quit`] at the end of a test.

@@ -62,6 +62,9 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
         ..Knobs::default()
     });
     let sandbox = Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url());
+    sandbox.forbid_in_logs(TOKEN);
+    sandbox.forbid_in_logs("r8_wrong_token");
+    sandbox.forbid_in_logs("a lighthouse in fog");
 
     let app = App::launch(&sandbox).await?;
     // No key yet: the Create screen says so instead of failing later.

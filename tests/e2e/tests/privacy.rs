@@ -55,6 +55,7 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     let newest: serde_json::Value =
         serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "1", "--json"])?)?;
     let prompt = newest[0]["prompt"].as_str().ok_or("no seeded prompt")?.to_string();
+    sandbox.forbid_in_logs(&prompt);
 
     let app = App::launch(&sandbox).await?;
     click(&app, "nav button[data-screen='privacy']").await?;
