@@ -21,16 +21,16 @@ pub struct ErasureReport {
     pub skipped_running: i32,
 }
 
-const FINISHED: &str = "('done', 'failed', 'canceled')";
-
 pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
     let mut conn = pool.acquire().await?;
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
-    let sql = format!(
-        "UPDATE generations SET prompt = '', inputs = '{{}}', seed = NULL
-         WHERE status IN {FINISHED} AND (prompt != '' OR inputs != '{{}}' OR seed IS NOT NULL)"
-    );
-    let updated = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?.rows_affected();
+    let updated = sqlx::query(
+        "UPDATE generations SET prompt = '', inputs = '{}', seed = NULL
+         WHERE status IN ('done', 'failed', 'canceled') AND (prompt != '' OR inputs != '{}' OR seed IS NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     drop(conn);
     compact(pool).await?;
     tracing::info!(generations = updated, "prompts and parameters erased");
@@ -45,8 +45,11 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
 pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<ErasureReport> {
     let mut report = ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0.0, skipped_running: 0 };
     loop {
-        let sql = format!("SELECT id FROM generations WHERE status IN {FINISHED} ORDER BY id LIMIT 500");
-        let ids: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+        let ids: Vec<i32> = sqlx::query_scalar(
+            "SELECT id FROM generations WHERE status IN ('done', 'failed', 'canceled') ORDER BY id LIMIT 500",
+        )
+        .fetch_all(pool)
+        .await?;
         if ids.is_empty() {
             break;
         }
@@ -56,8 +59,13 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
         report.bytes_removed += deleted.bytes_removed;
     }
     let mut tx = pool.begin().await?;
-    for table in ["collection_items", "collections", "spend_ledger", "consent_changes"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+    for sql in [
+        "DELETE FROM collection_items",
+        "DELETE FROM collections",
+        "DELETE FROM spend_ledger",
+        "DELETE FROM consent_changes",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     // Pasted input pictures are the user's too.
@@ -74,8 +82,10 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
 }
 
 async fn running(pool: &SqlitePool) -> Result<i32> {
-    let sql = format!("SELECT COUNT(*) FROM generations WHERE status NOT IN {FINISHED}");
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM generations WHERE status NOT IN ('done', 'failed', 'canceled')")
+            .fetch_one(pool)
+            .await?;
     Ok(n as i32)
 }
 
