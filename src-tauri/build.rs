@@ -48,6 +48,17 @@ fn main() {
                 "erase_prompts",
                 "erase_everything",
                 "privacy_requests",
+                "account_status",
+                "refresh_balance",
+                "sign_in",
+                "cancel_sign_in",
+                "sign_out",
+                "set_generation_mode",
+                "credit_ledger",
+                "credit_packs",
+                "credit_prices",
+                "buy_credits",
+                "cancel_checkout",
             ])),
     )
     .expect("tauri build script failed");

@@ -1,5 +1,6 @@
 //! The desktop shell: window, plugins and thin IPC commands over `flux_krea_core`.
 
+mod browser;
 mod commands;
 mod geometry;
 mod jobs;
@@ -59,6 +60,17 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::privacy::erase_prompts,
             commands::privacy::erase_everything,
             commands::privacy::privacy_requests,
+            commands::account::account_status,
+            commands::account::refresh_balance,
+            commands::account::sign_in,
+            commands::account::cancel_sign_in,
+            commands::account::sign_out,
+            commands::account::set_generation_mode,
+            commands::account::credit_ledger,
+            commands::account::credit_packs,
+            commands::account::credit_prices,
+            commands::account::buy_credits,
+            commands::account::cancel_checkout,
         ])
         .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated, commands::privacy::ExportProgress])
 }

@@ -1,5 +1,6 @@
 //! The IPC commands, by domain. Each deserializes, calls the core, and returns the core's error as is.
 
+pub mod account;
 pub mod app;
 pub mod generation;
 pub mod history;

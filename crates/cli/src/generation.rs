@@ -123,13 +123,7 @@ pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, E
     if !core.start_jobs()? {
         eprintln!("The Flux Krea window is running this data folder's jobs; waiting for job {}.", job.id);
     }
-    eprintln!(
-        "job {} queued: {} × {} (about ${:.3})",
-        job.id,
-        job.images_requested,
-        job.model,
-        job.cost_usd.unwrap_or(0.0)
-    );
+    eprintln!("job {} queued: {} × {} (about {})", job.id, job.images_requested, job.model, cost(&job));
     let job = wait_for(&core, job.id).await?;
     report(&core, &job, args.json).await
 }
@@ -173,7 +167,7 @@ async fn report(core: &Core, job: &Job, json: bool) -> Result<ExitCode, Error> {
         }
         match job.status {
             Status::Done => {
-                eprintln!("job {}: {} image(s), ${:.3}", job.id, job.images_returned, job.cost_usd.unwrap_or(0.0))
+                eprintln!("job {}: {} image(s), {}", job.id, job.images_returned, cost(&job))
             }
             _ => eprintln!(
                 "job {} {}: {}",
@@ -208,13 +202,13 @@ pub async fn jobs(core: Arc<Core>, action: Option<JobsAction>) -> Result<ExitCod
                 for j in &queue.jobs {
                     let extra = j.error.as_deref().or(j.note.as_deref()).unwrap_or("");
                     println!(
-                        "{:>7}  {:<11}  {:<16}  {}/{}  ${:.3}  {extra}",
+                        "{:>7}  {:<11}  {:<16}  {}/{}  {:>8}  {extra}",
                         j.id,
                         j.status.as_str(),
                         j.model,
                         j.images_returned,
                         j.images_requested,
-                        j.cost_usd.unwrap_or(0.0)
+                        cost(j)
                     );
                 }
             }
@@ -284,4 +278,12 @@ pub async fn spend(core: &Core, args: SpendArgs) -> Result<ExitCode, Error> {
     };
     println!("{}", to_json(&summary)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Dollars for own-key jobs, credits for account jobs.
+fn cost(job: &Job) -> String {
+    match (job.cost_credits, job.cost_usd) {
+        (Some(credits), _) => format!("{credits} credits"),
+        (None, usd) => format!("${:.3}", usd.unwrap_or(0.0)),
+    }
 }

@@ -1,5 +1,6 @@
 //! `flux-krea-cli`: the app's capabilities without a window, over the same core.
 
+mod account;
 mod generation;
 mod privacy;
 
@@ -58,6 +59,13 @@ enum Command {
     },
     /// Own-key spend this month and overall, and the monthly budget.
     Spend(generation::SpendArgs),
+    /// Sign in to a Flux Krea account (Google or GitHub), see who is signed in, sign out.
+    Account {
+        #[command(subcommand)]
+        action: account::AccountAction,
+    },
+    /// The account's credit balance, its ledger (--ledger), packs and buying one.
+    Credits(account::CreditsArgs),
     /// What is stored, export, erasure and consents.
     Privacy {
         #[command(subcommand)]
@@ -159,6 +167,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Key { action } => generation::key(&core, action).await?,
         Command::Spend(args) => generation::spend(&core, args).await?,
         Command::Privacy { action } => privacy::run(&core, action).await?,
+        Command::Account { action } => account::account(&core, action).await?,
+        Command::Credits(args) => account::credits(&core, args).await?,
         Command::Doctor { json } => {
             let report = core.doctor().await;
             if json {
@@ -282,6 +292,7 @@ fn print_doctor(r: &DoctorReport) {
     println!("  replicate url  {}  ({})", c.replicate_url.value, source(&c.replicate_url.source));
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "not set".into());
     println!("  platform url   {}  ({})", opt(&c.platform_url.value), source(&c.platform_url.source));
+    println!("  platform key   {}  ({})", opt(&c.platform_anon_key.value), source(&c.platform_anon_key.source));
     println!("  update url     {}  ({})", opt(&c.update_url.value), source(&c.update_url.source));
     match &r.keychain {
         Check::Ok => println!("  keychain       ok"),

@@ -41,6 +41,8 @@ pub struct Config {
     pub replicate_url: Setting<String>,
     /// The platform root holding `/auth/v1` and `/api/v1`; without it account mode is off.
     pub platform_url: Setting<Option<String>>,
+    /// The broker's public `apikey` (Supabase's anon key: public by design, not a secret).
+    pub platform_anon_key: Setting<Option<String>>,
     pub update_url: Setting<Option<String>>,
 }
 
@@ -53,6 +55,7 @@ struct FileConfig {
     log: Option<String>,
     replicate_url: Option<String>,
     platform_url: Option<String>,
+    platform_anon_key: Option<String>,
     update_url: Option<String>,
 }
 
@@ -107,6 +110,11 @@ impl Config {
         let replicate_url = url_setting("FLUX_KREA_REPLICATE_URL", parsed.replicate_url, "replicate_url")?
             .unwrap_or(Setting { value: DEFAULT_REPLICATE_URL.to_string(), source: Source::Default });
         let platform_url = lift(url_setting("FLUX_KREA_PLATFORM_URL", parsed.platform_url, "platform_url")?);
+        let platform_anon_key = match pick("FLUX_KREA_PLATFORM_ANON_KEY", parsed.platform_anon_key, "platform_anon_key")
+        {
+            Some((value, source)) => Setting { value: Some(value.trim().to_string()), source },
+            None => Setting { value: None, source: Source::Default },
+        };
         let update_url = lift(url_setting("FLUX_KREA_UPDATE_URL", parsed.update_url, "update_url")?);
         let log_filter = match pick("FLUX_KREA_LOG", parsed.log, "log") {
             Some((value, source)) => Setting { value, source },
@@ -119,7 +127,16 @@ impl Config {
                 return Err(Error::invalid(field, format!("must be an absolute path, got {}", dir.value.display())));
             }
         }
-        Ok(Config { config_file: file_name, data_dir, log_dir, log_filter, replicate_url, platform_url, update_url })
+        Ok(Config {
+            config_file: file_name,
+            data_dir,
+            log_dir,
+            log_filter,
+            replicate_url,
+            platform_url,
+            platform_anon_key,
+            update_url,
+        })
     }
 }
 

@@ -38,6 +38,9 @@ pub enum Error {
     /// The OS keychain cannot be used; secrets are never written anywhere else.
     #[error("keychain unavailable: {reason}")]
     KeychainUnavailable { reason: String },
+    /// The user stopped something before it finished (a sign-in, a purchase); nothing changed.
+    #[error("{what} was canceled")]
+    Canceled { what: String },
     /// Something the user asked for does not exist.
     #[error("{what} not found")]
     NotFound { what: String },
@@ -134,6 +137,7 @@ mod tests {
                 Error::KeychainUnavailable { reason: "no secret service".into() },
                 json!({"kind": "keychain_unavailable", "reason": "no secret service"}),
             ),
+            (Error::Canceled { what: "sign-in".into() }, json!({"kind": "canceled", "what": "sign-in"})),
             (Error::NotFound { what: "generation 7".into() }, json!({"kind": "not_found", "what": "generation 7"})),
             (
                 Error::Storage { path: "/d/history.db".into(), reason: "disk full".into() },

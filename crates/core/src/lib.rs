@@ -1,7 +1,9 @@
 //! Flux Krea Desktop's core. It knows nothing of Tauri: the desktop shell and the CLI are thin
 //! layers over [`Core`], and everything here is testable without a window.
 
+pub mod auth;
 pub mod config;
+pub mod credits;
 pub mod database;
 pub mod doctor;
 pub mod error;
@@ -10,6 +12,7 @@ pub mod history;
 pub mod logging;
 pub mod paths;
 pub mod privacy;
+pub mod remote;
 pub mod retention;
 pub mod secrets;
 pub mod settings;
@@ -40,6 +43,7 @@ pub struct Core {
     purge_lock: Mutex<Option<i64>>,
     jobs: generation::Jobs,
     credentials: generation::Credentials,
+    account: auth::AccountState,
 }
 
 /// What the UI shows in its "About" area.
@@ -74,6 +78,7 @@ impl Core {
             purge_lock: Mutex::new(None),
             jobs: generation::Jobs::default(),
             credentials: generation::Credentials::default(),
+            account: auth::AccountState::default(),
         })
     }
 
@@ -96,7 +101,7 @@ impl Core {
             log_dir: self.config.log_dir.value.display().to_string(),
             config_file: self.config.config_file.clone(),
             replicate_url: self.config.replicate_url.value.clone(),
-            account_mode_available: self.config.platform_url.value.is_some(),
+            account_mode_available: self.platform_api_base().is_ok(),
             recovered_database: self.recovery.clone(),
         }
     }

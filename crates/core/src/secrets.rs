@@ -32,6 +32,11 @@ impl<T> fmt::Display for Sensitive<T> {
     }
 }
 
+/// Runs a keychain call (blocking D-Bus/Keychain/Credential Manager IO) off the async threads.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the keychain call stopped"))?
+}
+
 /// One named entry in the keychain, e.g. `replicate-token`.
 pub struct KeychainEntry {
     name: String,

@@ -56,6 +56,20 @@ export const commands = {
 	erasePrompts: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_prompts")),
 	eraseEverything: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_everything")),
 	privacyRequests: () => typedError<PrivacyRequest_Serialize[], Error>(__TAURI_INVOKE("privacy_requests")),
+	accountStatus: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("account_status")),
+	/**  Asks the platform; offline, the last known balance marked as such. */
+	refreshBalance: () => typedError<KnownBalance, Error>(__TAURI_INVOKE("refresh_balance")),
+	/**  Opens the broker in the system browser and waits for it to come back (or `cancel_sign_in`). */
+	signIn: (provider: IdentityProvider) => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("sign_in", { provider })),
+	cancelSignIn: () => typedError<boolean, Error>(__TAURI_INVOKE("cancel_sign_in")),
+	signOut: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("sign_out")),
+	setGenerationMode: (mode: GenerationMode) => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("set_generation_mode", { mode })),
+	creditLedger: (cursor: string | null) => typedError<LedgerPage_Serialize, Error>(__TAURI_INVOKE("credit_ledger", { cursor })),
+	creditPacks: () => typedError<CreditPack[], Error>(__TAURI_INVOKE("credit_packs")),
+	creditPrices: () => typedError<ModelPrice[], Error>(__TAURI_INVOKE("credit_prices")),
+	/**  Opens Stripe Checkout in the system browser and waits for the payment (or `cancel_checkout`). */
+	buyCredits: (packId: string) => typedError<CheckoutResult_Serialize, Error>(__TAURI_INVOKE("buy_credits", { packId })),
+	cancelCheckout: () => typedError<boolean, Error>(__TAURI_INVOKE("cancel_checkout")),
 };
 
 /** Events */
@@ -66,6 +80,40 @@ export const events = {
 };
 
 /* Types */
+export type AccountStatus = AccountStatus_Serialize | AccountStatus_Deserialize;
+
+export type AccountStatus_Deserialize = {
+	/**  Account mode is configured in this build. */
+	available: boolean,
+	signed_in: boolean,
+	/**  A sign-in is waiting for the browser. */
+	sign_in_pending: boolean,
+	profile?: Profile_Deserialize | null,
+	/**  The last balance the platform reported (`live` says whether it is fresh). */
+	balance?: KnownBalance | null,
+	own_key_configured: boolean,
+	/**  What the user picked, if anything. */
+	preferred_mode?: GenerationMode | null,
+	/**  What a generation started now would use. */
+	active_mode?: GenerationMode | null,
+};
+
+export type AccountStatus_Serialize = {
+	/**  Account mode is configured in this build. */
+	available: boolean,
+	signed_in: boolean,
+	/**  A sign-in is waiting for the browser. */
+	sign_in_pending: boolean,
+	profile: Profile_Serialize | null,
+	/**  The last balance the platform reported (`live` says whether it is fresh). */
+	balance: KnownBalance | null,
+	own_key_configured: boolean,
+	/**  What the user picked, if anything. */
+	preferred_mode: GenerationMode | null,
+	/**  What a generation started now would use. */
+	active_mode: GenerationMode | null,
+};
+
 /**  What the UI shows in its "About" area. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -104,6 +152,26 @@ export type Catalogue_Serialize = {
 	source: string,
 	models: Model_Serialize[],
 };
+
+export type CheckoutResult = CheckoutResult_Serialize | CheckoutResult_Deserialize;
+
+export type CheckoutResult_Deserialize = {
+	session_id: string,
+	state: CheckoutState,
+	credits_granted: number,
+	/**  The balance after the purchase, when the platform could be asked. */
+	balance?: KnownBalance | null,
+};
+
+export type CheckoutResult_Serialize = {
+	session_id: string,
+	state: CheckoutState,
+	credits_granted: number,
+	/**  The balance after the purchase, when the platform could be asked. */
+	balance: KnownBalance | null,
+};
+
+export type CheckoutState = "open" | "complete" | "expired";
 
 export type Collection = {
 	id: number,
@@ -159,6 +227,13 @@ export type Consent_Serialize = {
 	source: ConsentSource | null,
 };
 
+export type CreditPack = {
+	id: string,
+	credits: number,
+	price_cents: number,
+	currency: string,
+};
+
 export type DeleteReport = {
 	items: number,
 	files_removed: number,
@@ -195,6 +270,8 @@ export type Error =
 { kind: "upstream"; service: string; status: number; detail: string } | 
 /**  The OS keychain cannot be used; secrets are never written anywhere else. */
 { kind: "keychain_unavailable"; reason: string } | 
+/**  The user stopped something before it finished (a sign-in, a purchase); nothing changed. */
+{ kind: "canceled"; what: string } | 
 /**  Something the user asked for does not exist. */
 { kind: "not_found"; what: string } | 
 /**  A local file or the database could not be read or written. */
@@ -367,6 +444,12 @@ export type GenerationDetails_Serialize = {
 	collections: CollectionRef[],
 };
 
+export type GenerationMode = 
+/**  Through the platform, paid with credits. */
+"account" | 
+/**  Straight to Replicate with the user's key, tracked in the local spend ledger. */
+"own_key";
+
 export type GenerationRequest = GenerationRequest_Serialize | GenerationRequest_Deserialize;
 
 export type GenerationRequest_Deserialize = {
@@ -432,6 +515,9 @@ export type Generation_Serialize = {
 	created_at: number | null,
 	completed_at: number | null,
 };
+
+/**  The identity providers the broker offers. */
+export type IdentityProvider = "google" | "github";
 
 /**  One stored image, as the gallery and details show it. Paths are relative to the data folder. */
 export type ImageEntry = ImageEntry_Serialize | ImageEntry_Deserialize;
@@ -506,6 +592,8 @@ export type Job_Deserialize = {
 	images_returned: number,
 	/**  Estimated while running; what the returned images cost once done. */
 	cost_usd?: number | null,
+	/**  The same in platform credits, for account-mode jobs. */
+	cost_credits?: number | null,
 	created_at: number | null,
 	completed_at?: number | null,
 	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
@@ -528,6 +616,8 @@ export type Job_Serialize = {
 	images_returned: number,
 	/**  Estimated while running; what the returned images cost once done. */
 	cost_usd: number | null,
+	/**  The same in platform credits, for account-mode jobs. */
+	cost_credits: number | null,
 	created_at: number | null,
 	completed_at: number | null,
 	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
@@ -555,7 +645,60 @@ export type KeyStatus_Serialize = {
 	account: ProviderAccount_Serialize | null,
 };
 
+export type KnownBalance = {
+	credits: number,
+	/**  When the platform last changed it (RFC 3339). */
+	updated_at: string,
+	/**  When this app last heard it (ms since the epoch). */
+	fetched_at: number | null,
+	/**  False when it comes from the cache because the platform could not be reached. */
+	live: boolean,
+};
+
+export type LedgerEntry = LedgerEntry_Serialize | LedgerEntry_Deserialize;
+
+export type LedgerEntry_Deserialize = {
+	id: string,
+	delta: number,
+	reason: LedgerReason,
+	prediction_id?: string | null,
+	created_at: string,
+};
+
+export type LedgerEntry_Serialize = {
+	id: string,
+	delta: number,
+	reason: LedgerReason,
+	prediction_id: string | null,
+	created_at: string,
+};
+
+export type LedgerPage = LedgerPage_Serialize | LedgerPage_Deserialize;
+
+export type LedgerPage_Deserialize = {
+	entries: LedgerEntry_Deserialize[],
+	/**  Pass back to get the next (older) page. */
+	next?: string | null,
+};
+
+export type LedgerPage_Serialize = {
+	entries: LedgerEntry_Serialize[],
+	/**  Pass back to get the next (older) page. */
+	next: string | null,
+};
+
+export type LedgerReason = "purchase" | "generation" | "refund" | "grant";
+
 export type Model = Model_Serialize | Model_Deserialize;
+
+/**  What one image of a model costs in account mode (the server's list is authoritative). */
+export type ModelPrice = {
+	/**  The catalogue's model id (`flux-krea-dev`). */
+	model: string,
+	credits_per_image: number,
+	max_outputs: number,
+	enabled: boolean,
+};
 
 export type Model_Deserialize = {
 	/**  Short id used by the app and the CLI, e.g. `flux-schnell`. */
@@ -644,6 +787,36 @@ export type PrivacyRequest_Serialize = {
 	outcome: string,
 	platform_request_id: string | null,
 	due_at: number | null,
+};
+
+/**
+ *  The signed-in user, as `/me` describes them. Not secret; the avatar is inlined as a data URL so
+ *  the webview never fetches from the internet.
+ */
+export type Profile = Profile_Serialize | Profile_Deserialize;
+
+/**
+ *  The signed-in user, as `/me` describes them. Not secret; the avatar is inlined as a data URL so
+ *  the webview never fetches from the internet.
+ */
+export type Profile_Deserialize = {
+	id: string,
+	name: string,
+	email: string,
+	provider: string,
+	avatar?: string | null,
+};
+
+/**
+ *  The signed-in user, as `/me` describes them. Not secret; the avatar is inlined as a data URL so
+ *  the webview never fetches from the internet.
+ */
+export type Profile_Serialize = {
+	id: string,
+	name: string,
+	email: string,
+	provider: string,
+	avatar: string | null,
 };
 
 /**  Where a generation ran. */

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use crate::auth::profile::active_mode;
+use crate::auth::GenerationMode;
 use crate::error::{Error, Result};
 use crate::generation::catalogue::{catalogue, Catalogue};
 use crate::generation::jobs::{self, Job, QueueState};
@@ -24,16 +26,12 @@ impl Core {
         jobs::start(self)
     }
 
-    /// Validates, checks the budget and the key, then writes the job to the journal and wakes the
-    /// runner. Nothing is sent when any check fails.
+    /// Validates, checks the budget (own key) or the balance (account), then writes the job to the
+    /// journal and wakes the runner. Nothing is sent when any check fails.
     pub async fn generate(&self, request: &GenerationRequest) -> Result<Job> {
         let valid = validate(request)?;
-        if self.replicate_token().await?.is_none() {
-            return Err(crate::generation::own_key::no_token());
-        }
         let now = now_ms();
-        spend::check_budget(self.pool(), valid.estimate_usd, now).await?;
-        let new = NewGeneration {
+        let mut new = NewGeneration {
             provider: Provider::Replicate,
             model: valid.model.id.clone(),
             inputs: Value::Object(valid.input.clone()),
@@ -44,12 +42,28 @@ impl Core {
             cost_usd: Some(valid.estimate_usd),
             cost_credits: None,
             price_usd: Some(valid.model.price_usd),
+            price_credits: None,
             status: Status::Queued,
             created_at: now,
         };
+        match active_mode(self).await? {
+            Some(GenerationMode::Account) => {
+                let per_image = self.check_credits(&valid.model.id, valid.images_requested).await?;
+                new.provider = Provider::Platform;
+                new.cost_usd = None;
+                new.price_usd = None;
+                new.price_credits = Some(per_image);
+                new.cost_credits = Some(per_image * valid.images_requested as i32);
+            }
+            Some(GenerationMode::OwnKey) => spend::check_budget(self.pool(), valid.estimate_usd, now).await?,
+            None => return Err(crate::generation::own_key::no_token()),
+        }
         let mut tx = self.pool().begin().await?;
         let id = journal::insert_generation(&mut *tx, &new).await?;
-        spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now).await?;
+        if new.provider == Provider::Replicate {
+            spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now)
+                .await?;
+        }
         tx.commit().await?;
         tracing::info!(job = id, model = %valid.model.id, images = valid.images_requested, "job queued");
         self.jobs.wake();
@@ -163,6 +177,24 @@ impl Core {
             })
             .collect();
         Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false })
+    }
+
+    /// Credits per image for this model, after checking the account can pay for `images` of them
+    /// (the platform's price list and a fresh balance; offline, the last known one).
+    async fn check_credits(&self, model: &str, images: u32) -> Result<i32> {
+        let prices = self.credit_prices().await?;
+        let price = prices.iter().find(|p| p.model == model && p.enabled).ok_or_else(|| {
+            Error::invalid("model", format!("{model} is not offered with Flux Krea credits right now"))
+        })?;
+        if images as i32 > price.max_outputs {
+            return Err(Error::invalid("num_outputs", format!("at most {} per run with credits", price.max_outputs)));
+        }
+        let needed = price.credits_per_image * images as i32;
+        let balance = self.refresh_balance().await?;
+        if balance.credits < needed {
+            return Err(Error::InsufficientCredits { needed: needed as u32, balance: balance.credits });
+        }
+        Ok(price.credits_per_image)
     }
 
     pub async fn spend(&self) -> Result<SpendSummary> {

@@ -36,6 +36,8 @@ pub struct Job {
     pub images_returned: i32,
     /// Estimated while running; what the returned images cost once done.
     pub cost_usd: Option<f64>,
+    /// The same in platform credits, for account-mode jobs.
+    pub cost_credits: Option<i32>,
     pub created_at: f64,
     pub completed_at: Option<f64>,
     /// Thumbnails of the images delivered so far (paths relative to the data folder).
@@ -233,10 +235,23 @@ pub async fn recent(core: &Core, limit: i32) -> Result<Vec<Job>> {
 
 /// One job (`id` > 0), or the recent real jobs (`id` = 0; synthetic history is not a job).
 async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
-    type Row =
-        (i64, String, String, String, Option<String>, i64, i64, Option<f64>, i64, Option<i64>, Option<String>, i64);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        Option<f64>,
+        Option<i32>,
+        i64,
+        Option<i64>,
+        Option<String>,
+        i64,
+    );
     let sql = "SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned, g.cost_usd,
-                g.created_at, g.completed_at,
+                g.cost_credits, g.created_at, g.completed_at,
                 (SELECT json_group_array(thumb) FROM (SELECT thumb FROM images WHERE generation_id = g.id
                                                       AND thumb IS NOT NULL ORDER BY idx)),
                 g.cancel_requested
@@ -245,26 +260,43 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
          ORDER BY g.status IN ('done', 'failed', 'canceled'), g.id DESC LIMIT ?2";
     let rows: Vec<Row> = sqlx::query_as(sql).bind(id).bind(limit).fetch_all(core.pool()).await?;
     rows.into_iter()
-        .map(|(id, model, prompt, status, error, requested, returned, cost, created, completed, thumbs, cancel)| {
-            let id = to_ui_id(id)?;
-            let status = Status::parse(&status)?;
-            Ok(Job {
+        .map(
+            |(
                 id,
                 model,
                 prompt,
                 status,
-                progress: if status.is_finished() { None } else { core.jobs.progress_of(id) },
                 error,
-                images_requested: requested as i32,
-                images_returned: returned as i32,
-                cost_usd: cost,
-                created_at: created as f64,
-                completed_at: completed.map(|c| c as f64),
-                thumbs: thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
-                note: shortfall_note(status, requested, returned),
-                cancel_requested: cancel != 0,
-            })
-        })
+                requested,
+                returned,
+                cost,
+                credits,
+                created,
+                completed,
+                thumbs,
+                cancel,
+            )| {
+                let id = to_ui_id(id)?;
+                let status = Status::parse(&status)?;
+                Ok(Job {
+                    id,
+                    model,
+                    prompt,
+                    status,
+                    progress: if status.is_finished() { None } else { core.jobs.progress_of(id) },
+                    error,
+                    images_requested: requested as i32,
+                    images_returned: returned as i32,
+                    cost_usd: cost,
+                    cost_credits: credits,
+                    created_at: created as f64,
+                    completed_at: completed.map(|c| c as f64),
+                    thumbs: thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+                    note: shortfall_note(status, requested, returned),
+                    cancel_requested: cancel != 0,
+                })
+            },
+        )
         .collect()
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::generation::provider::{Provider, ProviderAccount};
-use crate::secrets::{KeychainEntry, Sensitive};
+use crate::secrets::{blocking, KeychainEntry, Sensitive};
 use crate::Core;
 
 const KEYCHAIN_NAME: &str = "replicate-token";
@@ -46,10 +46,6 @@ fn clean(token: &str) -> Result<Sensitive<String>> {
         return Err(Error::invalid("replicate_token", "does not look like a Replicate API token"));
     }
     Ok(Sensitive::new(token.to_string()))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the keychain call stopped"))?
 }
 
 impl Core {
@@ -123,8 +119,11 @@ impl Core {
                 Some((token, _)) => Provider::replicate(&self.config().replicate_url.value, token),
                 None => Err(no_token()),
             },
-            // Account mode arrives with sign-in; until then a platform job needs a session.
-            _ => Err(Error::AuthRequired),
+            crate::history::Provider::Platform => {
+                let token = self.access_token().await?;
+                Provider::new("Flux Krea", &self.platform_api_base()?, token, true)
+            }
+            crate::history::Provider::Synthetic => Err(Error::internal("synthetic history has no provider")),
         }
     }
 

@@ -9,13 +9,14 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{Error, FieldProblem, Result};
+use crate::error::{Error, Result};
 use crate::generation::prediction::{decode_data_uri, malformed, Prediction, PredictionPage};
+use crate::remote::{answer_error, honour_retry_after, retry_read, transport};
 use crate::secrets::Sensitive;
 
 /// How long a create holds the connection waiting for the result (`Prefer: wait=N`, 1..=60).
@@ -82,6 +83,11 @@ impl Provider {
     pub fn with_retry_delays(mut self, min: Duration, max: Duration) -> Self {
         self.retry = ExponentialBuilder::default().with_min_delay(min).with_max_delay(max).with_max_times(4);
         self
+    }
+
+    /// Creates carry an `Idempotency-Key`: sending one again returns the same prediction.
+    pub fn idempotent_creates(&self) -> bool {
+        self.idempotent_creates
     }
 
     pub fn service(&self) -> &'static str {
@@ -214,16 +220,21 @@ impl Provider {
 
     async fn fetch(&self, url: &str, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
         use futures_util::StreamExt;
-        let mut response = self.http.get(url).send().await.map_err(|e| self.transport(e))?;
+        let mut response = self.http.get(url).send().await.map_err(|e| transport(self.service, e))?;
         if response.status() == StatusCode::UNAUTHORIZED {
-            response =
-                self.http.get(url).header(AUTHORIZATION, self.auth()?).send().await.map_err(|e| self.transport(e))?;
+            response = self
+                .http
+                .get(url)
+                .header(AUTHORIZATION, self.auth()?)
+                .send()
+                .await
+                .map_err(|e| transport(self.service, e))?;
         }
         let status = response.status();
         if !status.is_success() {
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
-            return Err(self.answer_error(status, &headers, &body));
+            return Err(answer_error(self.service, status, &headers, &body));
         }
         let expected = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if expected.is_some_and(|n| n > MAX_DOWNLOAD) {
@@ -232,7 +243,7 @@ impl Provider {
         let mut bytes = Vec::with_capacity(expected.unwrap_or(1 << 20).min(MAX_DOWNLOAD) as usize);
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.transport(e))?;
+            let chunk = chunk.map_err(|e| transport(self.service, e))?;
             bytes.extend_from_slice(&chunk);
             if bytes.len() as u64 > MAX_DOWNLOAD {
                 return Err(malformed("an output file larger than 200 MB"));
@@ -249,98 +260,19 @@ impl Provider {
     }
 
     async fn send_json(&self, request: reqwest::RequestBuilder) -> Result<Value> {
-        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let response = request.send().await.map_err(|e| transport(self.service, e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let body = response.bytes().await.map_err(|e| transport(self.service, e))?;
         if !status.is_success() {
-            return Err(self.answer_error(status, &headers, &body));
+            return Err(answer_error(self.service, status, &headers, &body));
         }
         serde_json::from_slice(&body).map_err(|_| malformed("the answer is not JSON"))
-    }
-
-    /// Turns a transport failure into words; never the URL (it could carry a signed query).
-    fn transport(&self, err: reqwest::Error) -> Error {
-        let service = self.service.to_string();
-        if err.is_connect() {
-            Error::Offline { service }
-        } else if err.is_timeout() {
-            Error::Network { service, detail: "it took too long to answer".into() }
-        } else {
-            Error::Network { service, detail: "the connection broke".into() }
-        }
-    }
-
-    /// Maps an error answer (problem+json, or `{detail}` for 429) to the app's error.
-    fn answer_error(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
-        let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-        let detail = json
-            .get("detail")
-            .and_then(Value::as_str)
-            .or_else(|| json.get("title").and_then(Value::as_str))
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        match status {
-            StatusCode::UNAUTHORIZED => Error::AuthRequired,
-            StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after_s: retry_after(headers, &detail) },
-            StatusCode::UNPROCESSABLE_ENTITY => match json.get("invalid_fields").and_then(Value::as_array) {
-                Some(fields) if !fields.is_empty() => {
-                    Error::InvalidFields { fields: fields.iter().map(field_problem).collect() }
-                }
-                _ => Error::Upstream { service: self.service.into(), status: 422, detail },
-            },
-            _ => Error::Upstream {
-                service: self.service.into(),
-                status: status.as_u16(),
-                detail: if detail.is_empty() {
-                    status.canonical_reason().unwrap_or("error").to_string()
-                } else {
-                    detail
-                },
-            },
-        }
     }
 }
 
 fn parse_prediction(value: Value) -> Result<Prediction> {
     serde_json::from_value(value).map_err(|_| malformed("the prediction is not in the documented shape"))
-}
-
-/// `input.num_outputs` → `num_outputs`: the form's field names.
-fn field_problem(item: &Value) -> FieldProblem {
-    let field = item.get("field").and_then(Value::as_str).unwrap_or("input");
-    let field = field.strip_prefix("input.").unwrap_or(field).to_string();
-    let reason = item.get("description").and_then(Value::as_str).unwrap_or("is not accepted by the model").to_string();
-    FieldProblem { field, reason }
-}
-
-/// Seconds to wait from `Retry-After`, else the "Expected available in N seconds" hint, else 1.
-fn retry_after(headers: &HeaderMap, detail: &str) -> u32 {
-    if let Some(s) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) {
-        return s.clamp(1, 3600);
-    }
-    detail
-        .split("available in ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
-        .map(|s| s.ceil().clamp(1.0, 3600.0) as u32)
-        .unwrap_or(1)
-}
-
-fn retry_read(err: &Error) -> bool {
-    match err {
-        Error::RateLimited { .. } | Error::Network { .. } | Error::Offline { .. } => true,
-        Error::Upstream { status, .. } => matches!(status, 502..=504),
-        _ => false,
-    }
-}
-
-fn honour_retry_after(err: &Error, planned: Option<Duration>) -> Option<Duration> {
-    match (err, planned) {
-        (Error::RateLimited { retry_after_s }, Some(p)) => Some(p.max(Duration::from_secs(u64::from(*retry_after_s)))),
-        (_, p) => p,
-    }
 }
 
 fn path_segment(id: &str) -> Result<&str> {
@@ -363,29 +295,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_prefers_the_header_then_the_detail_hint() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 3 seconds."), 3);
-        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 0.4 second."), 1);
-        assert_eq!(retry_after(&headers, "slow down"), 1);
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers, "Expected available in 3 seconds."), 7);
-    }
-
-    #[test]
-    fn invalid_fields_lose_their_input_prefix() {
-        let p = field_problem(
-            &serde_json::json!({"type": "x", "field": "input.num_outputs", "description": "Must be ≤ 4"}),
-        );
-        assert_eq!((p.field.as_str(), p.reason.as_str()), ("num_outputs", "Must be ≤ 4"));
-    }
-
-    #[test]
-    fn only_safe_failures_are_retried() {
-        assert!(retry_read(&Error::RateLimited { retry_after_s: 1 }));
-        assert!(retry_read(&Error::Upstream { service: "R".into(), status: 503, detail: String::new() }));
-        assert!(!retry_read(&Error::Upstream { service: "R".into(), status: 500, detail: String::new() }));
-        assert!(!retry_read(&Error::AuthRequired));
+    fn ids_and_next_links_stay_on_our_host() {
         assert!(path_segment("../x").is_err());
         assert!(same_origin("http://127.0.0.1:9/v1/predictions?cursor=a", "http://127.0.0.1:9/v1"));
         assert!(!same_origin("https://evil.example/v1", "http://127.0.0.1:9/v1"));

@@ -36,7 +36,7 @@ struct Row {
 
 pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
     let outcome = match load(core, id).await {
-        Ok(row) => drive(core, &row, &cancel).await.map_err(|e| match (e, row.provider) {
+        Ok(row) => drive_signed_in(core, row, &cancel).await.map_err(|(e, provider)| match (e, provider) {
             // In own-key mode a 401 means the user's token, not a sign-in.
             (Error::AuthRequired, crate::history::Provider::Replicate) => {
                 Error::invalid("replicate_token", "Replicate refused the token; check it on the Account screen")
@@ -61,6 +61,25 @@ pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
         }
     }
     announce(core, id).await;
+}
+
+/// Drives the job; in account mode a 401 part-way (a token that expired during a long run) gets
+/// one refresh and a resume from the row, which never submits twice.
+async fn drive_signed_in(
+    core: &Core,
+    row: Row,
+    cancel: &CancellationToken,
+) -> std::result::Result<(), (Error, crate::history::Provider)> {
+    let provider = row.provider;
+    match drive(core, &row, cancel).await {
+        Err(Error::AuthRequired) if provider == crate::history::Provider::Platform => {
+            let token = core.access_token().await.map_err(|e| (e, provider))?;
+            core.refresh_after_rejection(&token).await.map_err(|e| (e, provider))?;
+            let row = load(core, row.id).await.map_err(|e| (e, provider))?;
+            drive(core, &row, cancel).await.map_err(|e| (e, provider))
+        }
+        other => other.map_err(|e| (e, provider)),
+    }
 }
 
 fn error_kind(e: &Error) -> &'static str {
@@ -196,6 +215,10 @@ async fn submit(core: &Core, provider: &Provider, row: &Row) -> Result<Predictio
 }
 
 async fn find_submitted(provider: &Provider, row: &Row) -> Result<Option<Prediction>> {
+    if provider.idempotent_creates() {
+        // The platform replays a create with the same Idempotency-Key: submitting again finds it.
+        return Ok(None);
+    }
     let prompt = row.inputs.get("prompt").and_then(Value::as_str).unwrap_or_default();
     let seed = row.inputs.get("seed").and_then(Value::as_i64).unwrap_or_default();
     // A minute of slack for clock differences between this machine and the provider.
@@ -310,11 +333,20 @@ async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> 
 /// Cost = price × images actually delivered, on the row and in the spend ledger.
 async fn settle(core: &Core, id: i32) {
     let result = async {
-        let (returned, price): (i64, Option<f64>) =
-            sqlx::query_as("SELECT images_returned, price_usd FROM generations WHERE id = ?")
+        let (returned, price, price_credits): (i64, Option<f64>, Option<i64>) =
+            sqlx::query_as("SELECT images_returned, price_usd, price_credits FROM generations WHERE id = ?")
                 .bind(id)
                 .fetch_one(core.pool())
                 .await?;
+        if let Some(per_image) = price_credits {
+            // Account mode: the platform refunds every image not delivered; the row says the same.
+            sqlx::query("UPDATE generations SET cost_credits = ? WHERE id = ?")
+                .bind(per_image * returned)
+                .bind(id)
+                .execute(core.pool())
+                .await?;
+            return Ok(());
+        }
         let cost = price.unwrap_or(0.0) * returned as f64;
         sqlx::query("UPDATE generations SET cost_usd = ? WHERE id = ?")
             .bind(cost)

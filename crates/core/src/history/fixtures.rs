@@ -23,6 +23,7 @@ pub fn new_generation(model: &str, prompt: &str, created_at: i64) -> NewGenerati
         parent_id: None,
         cost_usd: Some(0.025),
         cost_credits: None,
+        price_credits: None,
         price_usd: Some(0.025),
         status: Status::Done,
         created_at,

@@ -25,6 +25,8 @@ pub struct NewGeneration {
     pub cost_credits: Option<i32>,
     /// The catalogue price per image when the job was made.
     pub price_usd: Option<f64>,
+    /// The platform's credits per image when the job was made (account mode).
+    pub price_credits: Option<i32>,
     pub status: Status,
     /// Unix milliseconds.
     pub created_at: i64,
@@ -40,8 +42,8 @@ pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewG
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO generations (provider, model, inputs, prompt, seed, status, images_requested, parent_id,
-                                  cost_usd, cost_credits, created_at, price_usd)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12)
+                                  cost_usd, cost_credits, created_at, price_usd, price_credits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12, ?13)
          RETURNING id",
     )
     .bind(new.provider.as_str())
@@ -56,6 +58,7 @@ pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewG
     .bind(new.cost_credits)
     .bind(new.created_at)
     .bind(new.price_usd)
+    .bind(new.price_credits)
     .fetch_one(db)
     .await?;
     to_ui_id(id)

@@ -1,0 +1,195 @@
+//! Account mode's sign-in (platform-api.md §1): PKCE with a loopback redirect through the
+//! platform's broker, a keychain-held session, refresh, sign-out. The app holds no provider
+//! secrets; the window only ever learns the profile, never a token.
+
+pub mod broker;
+mod loopback;
+mod platform;
+pub(crate) mod profile;
+pub mod session;
+
+use std::time::Duration;
+
+use oauth2::{CsrfToken, PkceCodeChallenge};
+use tokio_util::sync::CancellationToken;
+
+pub use broker::IdentityProvider;
+pub(crate) use platform::Call;
+pub use profile::{AccountStatus, GenerationMode, Profile};
+pub use session::AccountState;
+
+use crate::error::{Error, Result};
+use crate::secrets::Sensitive;
+use crate::Core;
+use broker::Broker;
+use session::{now_s, Session};
+
+/// How long the browser has to come back; the broker's flow state lives 300 s anyway.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl Core {
+    fn broker(&self) -> Result<Broker> {
+        let config = self.config();
+        match (&config.platform_url.value, &config.platform_anon_key.value) {
+            (Some(url), Some(key)) => Broker::new(url, key),
+            _ => Err(session::unavailable()),
+        }
+    }
+
+    /// Signs in with Google or GitHub: `open` is handed the authorize URL (the shell opens the
+    /// system browser; the CLI prints it), then this waits for the one redirect, exchanges the
+    /// code and fetches the profile. `cancel_sign_in` stops it.
+    pub async fn sign_in(
+        &self,
+        provider: IdentityProvider,
+        open: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<AccountStatus> {
+        self.sign_in_within(provider, SIGN_IN_TIMEOUT, open).await
+    }
+
+    pub async fn sign_in_within(
+        &self,
+        provider: IdentityProvider,
+        timeout: Duration,
+        open: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<AccountStatus> {
+        let broker = self.broker()?;
+        let listener = loopback::Loopback::bind().await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = CsrfToken::new_random();
+        let url = broker.authorize_url(provider, &listener.redirect_uri(state.secret()), challenge.as_str())?;
+        let cancel = CancellationToken::new();
+        if let Some(previous) = self.account.sign_in.lock().map_err(|_| poisoned())?.replace(cancel.clone()) {
+            previous.cancel();
+        }
+        tracing::info!(provider = provider.as_str(), "sign-in started");
+        let outcome = async {
+            open(&url)?;
+            let code = listener.wait(state.secret(), timeout, &cancel).await?;
+            let answer = broker.exchange(&code, verifier.secret()).await?;
+            let session = Session::from_answer(answer, now_s());
+            let profile = profile::fetch(self, &session.access()).await?;
+            let mut slot = self.account.slot().await?;
+            if let Err(e) = session::store(&mut slot, session.clone()).await {
+                // Never fall back to a file: end the server session we cannot keep.
+                let _ = broker.logout(&session.access()).await;
+                return Err(e);
+            }
+            drop(slot);
+            profile::save(self, Some(&profile)).await
+        }
+        .await;
+        self.account.sign_in.lock().map_err(|_| poisoned())?.take();
+        match &outcome {
+            Ok(()) => tracing::info!(provider = provider.as_str(), "signed in"),
+            Err(e) => tracing::warn!(kind = kind(e), "sign-in did not finish"),
+        }
+        outcome?;
+        let _ = self.refresh_balance().await;
+        self.account_status().await
+    }
+
+    /// Stops the sign-in in progress; true if there was one.
+    pub fn cancel_sign_in(&self) -> bool {
+        match self.account.sign_in.lock().ok().and_then(|mut p| p.take()) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends the session on the platform (best effort: offline still signs out here) and deletes
+    /// the tokens from the keychain and the cached profile and balance from the database.
+    pub async fn sign_out(&self) -> Result<AccountStatus> {
+        let session = self.account.slot().await?.current().cloned();
+        if let (Some(session), Ok(broker)) = (session, self.broker()) {
+            if let Err(e) = broker.logout(&session.access()).await {
+                tracing::warn!(kind = kind(&e), "logout did not reach the platform; signing out here anyway");
+            }
+        }
+        self.forget_session().await?;
+        tracing::info!("signed out");
+        self.account_status().await
+    }
+
+    /// Forgets the session locally: keychain, memory, cached profile and balance.
+    pub(crate) async fn forget_session(&self) -> Result<()> {
+        let mut slot = self.account.slot().await?;
+        session::clear(&mut slot).await?;
+        drop(slot);
+        profile::save(self, None).await?;
+        crate::credits::forget_balance(self).await
+    }
+
+    pub async fn signed_in(&self) -> Result<bool> {
+        Ok(self.account.slot().await?.current().is_some())
+    }
+
+    /// A usable access token, refreshed first when it is about to expire.
+    pub(crate) async fn access_token(&self) -> Result<Sensitive<String>> {
+        let mut slot = self.account.slot().await?;
+        let Some(current) = slot.current().cloned() else { return Err(Error::AuthRequired) };
+        if !current.needs_refresh(now_s()) {
+            return Ok(current.access());
+        }
+        self.refresh_locked(&mut slot, &current).await
+    }
+
+    /// After a 401 with `rejected`: refresh, unless another caller already did.
+    pub(crate) async fn refresh_after_rejection(&self, rejected: &Sensitive<String>) -> Result<Sensitive<String>> {
+        let mut slot = self.account.slot().await?;
+        let Some(current) = slot.current().cloned() else { return Err(Error::AuthRequired) };
+        if current.access_token != *rejected.expose() {
+            return Ok(current.access());
+        }
+        self.refresh_locked(&mut slot, &current).await
+    }
+
+    async fn refresh_locked(&self, slot: &mut session::Slot, current: &Session) -> Result<Sensitive<String>> {
+        let broker = self.broker()?;
+        match broker.refresh(&current.refresh()).await {
+            Ok(answer) => {
+                let fresh = Session::from_answer(answer, now_s());
+                session::store(slot, fresh.clone()).await?;
+                tracing::info!("session refreshed");
+                Ok(fresh.access())
+            }
+            Err(Error::AuthRequired) => {
+                tracing::warn!("the session could not be refreshed; signing out");
+                session::clear(slot).await?;
+                profile::save(self, None).await?;
+                crate::credits::forget_balance(self).await?;
+                Err(Error::AuthRequired)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether account mode is configured, who is signed in, the balance and the active mode.
+    pub async fn account_status(&self) -> Result<AccountStatus> {
+        profile::status(self).await
+    }
+
+    pub async fn set_generation_mode(&self, mode: GenerationMode) -> Result<AccountStatus> {
+        profile::set_mode(self, mode).await?;
+        self.account_status().await
+    }
+}
+
+fn poisoned() -> Error {
+    Error::internal("account state poisoned")
+}
+
+/// A log-safe name for an error (messages may quote what the broker said).
+fn kind(e: &Error) -> &'static str {
+    match e {
+        Error::Canceled { .. } => "canceled",
+        Error::InvalidInput { .. } => "invalid",
+        Error::Offline { .. } | Error::Network { .. } => "network",
+        Error::KeychainUnavailable { .. } => "keychain",
+        Error::AuthRequired => "auth_required",
+        _ => "other",
+    }
+}

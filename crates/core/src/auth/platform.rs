@@ -1,0 +1,114 @@
+//! Calls to the platform API (`{platform}/api/v1`) with the session's bearer token: refreshed
+//! before it expires, refreshed once more on a 401, and signed out cleanly when that fails too.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::remote::{answer_error, honour_retry_after, retry_read, transport};
+use crate::secrets::Sensitive;
+use crate::Core;
+
+pub const SERVICE: &str = "Flux Krea";
+
+/// One request, described so it can be sent again after a refresh.
+pub struct Call<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub body: Option<&'a Value>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(path: &'a str) -> Self {
+        Call { method: Method::GET, path, body: None, idempotency_key: None }
+    }
+}
+
+pub fn http() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("flux-krea-desktop/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::internal(format!("the HTTP client could not start: {e}")))
+}
+
+impl Core {
+    /// `{platform}/api/v1`, or why account mode is off.
+    pub(crate) fn platform_api_base(&self) -> Result<String> {
+        let config = self.config();
+        match (&config.platform_url.value, &config.platform_anon_key.value) {
+            (Some(url), Some(_)) => Ok(format!("{url}/api/v1")),
+            _ => Err(crate::auth::session::unavailable()),
+        }
+    }
+
+    /// Sends `call` with the session, refreshing once on a 401; a second 401 signs out.
+    pub(crate) async fn platform<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
+        let token = self.access_token().await?;
+        match self.platform_with(&token, &call).await {
+            Err(Error::AuthRequired) => {
+                let fresh = self.refresh_after_rejection(&token).await?;
+                match self.platform_with(&fresh, &call).await {
+                    Err(Error::AuthRequired) => {
+                        tracing::warn!("the platform refused a fresh token; signing out");
+                        self.forget_session().await?;
+                        Err(Error::AuthRequired)
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Sends `call` with this exact token (sign-in uses it before the session is stored).
+    pub(crate) async fn platform_with<T: DeserializeOwned>(
+        &self,
+        token: &Sensitive<String>,
+        call: &Call<'_>,
+    ) -> Result<T> {
+        let url = format!("{}{}", self.platform_api_base()?, call.path);
+        let http = http()?;
+        let send = || async {
+            let mut request = http.request(call.method.clone(), &url).bearer_auth(token.expose());
+            if let Some(body) = call.body {
+                request = request.json(body);
+            }
+            if let Some(key) = call.idempotency_key {
+                request = request.header("Idempotency-Key", key);
+            }
+            let response = request.send().await.map_err(|e| transport(SERVICE, e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.map_err(|e| transport(SERVICE, e))?;
+            if !status.is_success() {
+                return Err(answer_error(SERVICE, status, &headers, &bytes));
+            }
+            let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+            serde_json::from_slice::<T>(bytes).map_err(|_| Error::Upstream {
+                service: SERVICE.into(),
+                status: status.as_u16(),
+                detail: format!("the answer to {} is not in the documented shape", call.path),
+            })
+        };
+        // Reads and idempotent writes may be repeated; others could take effect twice.
+        let repeatable = call.method == Method::GET || call.idempotency_key.is_some();
+        let retry = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(4))
+            .with_max_times(3)
+            .with_jitter();
+        send.retry(retry)
+            .sleep(tokio::time::sleep)
+            .when(|e| if repeatable { retry_read(e) } else { matches!(e, Error::RateLimited { .. }) })
+            .adjust(honour_retry_after)
+            .await
+    }
+}

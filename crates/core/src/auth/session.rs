@@ -1,0 +1,120 @@
+//! The signed-in session: the access/refresh pair, kept only in the OS keychain and in memory.
+//!
+//! Both tokens live in ONE keychain entry, so storing a rotated pair is a single write: a crash
+//! between two writes could otherwise leave a spent refresh token next to a new access token.
+//! Refreshes happen under one lock, so two callers never spend the same single-use token.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, MutexGuard};
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::broker::TokenAnswer;
+use crate::error::{Error, Result};
+use crate::secrets::{blocking, KeychainEntry, Sensitive};
+
+const KEYCHAIN_NAME: &str = "platform-session";
+/// Refresh this long before the access token runs out, so a request never leaves with a dying one.
+pub const REFRESH_MARGIN_S: i64 = 60;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl Session {
+    pub fn from_answer(answer: TokenAnswer, now_s: i64) -> Session {
+        Session {
+            expires_at: answer.expires_at.unwrap_or(now_s + answer.expires_in.max(0)),
+            access_token: answer.access_token,
+            refresh_token: answer.refresh_token,
+        }
+    }
+
+    pub fn access(&self) -> Sensitive<String> {
+        Sensitive::new(self.access_token.clone())
+    }
+
+    pub fn refresh(&self) -> Sensitive<String> {
+        Sensitive::new(self.refresh_token.clone())
+    }
+
+    pub fn needs_refresh(&self, now_s: i64) -> bool {
+        self.expires_at - now_s <= REFRESH_MARGIN_S
+    }
+}
+
+#[derive(Default)]
+pub struct Slot {
+    loaded: bool,
+    session: Option<Sensitive<Session>>,
+}
+
+impl Slot {
+    pub fn current(&self) -> Option<&Session> {
+        self.session.as_ref().map(|s| s.expose())
+    }
+}
+
+/// What the core holds for account mode.
+#[derive(Default)]
+pub struct AccountState {
+    slot: Mutex<Slot>,
+    /// Cancels the sign-in in progress, if any.
+    pub(crate) sign_in: std::sync::Mutex<Option<CancellationToken>>,
+    /// Cancels the checkout being waited for, if any.
+    pub(crate) checkout: std::sync::Mutex<Option<CancellationToken>>,
+}
+
+impl AccountState {
+    /// The slot, read from the keychain on first use.
+    pub async fn slot(&self) -> Result<MutexGuard<'_, Slot>> {
+        let mut slot = self.slot.lock().await;
+        if !slot.loaded {
+            let raw = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
+            slot.session = match raw {
+                None => None,
+                Some(raw) => match serde_json::from_str::<Session>(raw.expose()) {
+                    Ok(s) => Some(Sensitive::new(s)),
+                    Err(_) => {
+                        tracing::warn!("the stored session was unreadable; signing out");
+                        blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
+                        None
+                    }
+                },
+            };
+            slot.loaded = true;
+        }
+        Ok(slot)
+    }
+}
+
+/// Stores the pair in the keychain first, then in memory: if the keychain refuses, nothing changes.
+pub async fn store(slot: &mut Slot, session: Session) -> Result<()> {
+    let json = serde_json::to_string(&session).map_err(|_| Error::internal("could not encode the session"))?;
+    let value = Sensitive::new(json);
+    blocking(move || KeychainEntry::new(KEYCHAIN_NAME).set(&value)).await?;
+    slot.session = Some(Sensitive::new(session));
+    slot.loaded = true;
+    Ok(())
+}
+
+/// Forgets the session here (memory and keychain).
+pub async fn clear(slot: &mut Slot) -> Result<()> {
+    slot.session = None;
+    slot.loaded = true;
+    blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await
+}
+
+pub fn now_s() -> i64 {
+    crate::history::now_ms() / 1000
+}
+
+pub fn unavailable() -> Error {
+    Error::invalid(
+        "platform_url",
+        "account mode is not set up in this build (no platform_url / platform_anon_key); your own Replicate key works fully",
+    )
+}

@@ -1,0 +1,134 @@
+//! How answers and failures of remote services (Replicate, the platform, its broker) become the
+//! app's errors, and which of them are worth retrying. Never the URL or the body verbatim: either
+//! could carry a signed query or a token.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::error::{Error, FieldProblem};
+
+/// Turns a transport failure into words; never the URL (it could carry a signed query).
+pub fn transport(service: &str, err: reqwest::Error) -> Error {
+    let service = service.to_string();
+    if err.is_connect() {
+        Error::Offline { service }
+    } else if err.is_timeout() {
+        Error::Network { service, detail: "it took too long to answer".into() }
+    } else {
+        Error::Network { service, detail: "the connection broke".into() }
+    }
+}
+
+/// Maps an error answer (problem+json, or `{detail}` for 429) to the app's error.
+pub fn answer_error(service: &str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let detail = json
+        .get("detail")
+        .and_then(Value::as_str)
+        .or_else(|| json.get("title").and_then(Value::as_str))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    match status {
+        StatusCode::UNAUTHORIZED => Error::AuthRequired,
+        // The platform refuses a create the account cannot pay for (platform-api.md).
+        StatusCode::PAYMENT_REQUIRED if json.get("code").and_then(Value::as_str) == Some("insufficient_credits") => {
+            let int = |k: &str| json.get(k).and_then(Value::as_i64).unwrap_or(0);
+            Error::InsufficientCredits {
+                needed: int("needed").clamp(0, i64::from(u32::MAX)) as u32,
+                balance: int("balance").clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+            }
+        }
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after_s: retry_after(headers, &detail) },
+        StatusCode::UNPROCESSABLE_ENTITY => match json.get("invalid_fields").and_then(Value::as_array) {
+            Some(fields) if !fields.is_empty() => {
+                Error::InvalidFields { fields: fields.iter().map(field_problem).collect() }
+            }
+            _ => Error::Upstream { service: service.into(), status: 422, detail },
+        },
+        _ => Error::Upstream {
+            service: service.into(),
+            status: status.as_u16(),
+            detail: if detail.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { detail },
+        },
+    }
+}
+
+/// `input.num_outputs` → `num_outputs`: the form's field names.
+pub fn field_problem(item: &Value) -> FieldProblem {
+    let field = item.get("field").and_then(Value::as_str).unwrap_or("input");
+    let field = field.strip_prefix("input.").unwrap_or(field).to_string();
+    let reason = item.get("description").and_then(Value::as_str).unwrap_or("is not accepted by the model").to_string();
+    FieldProblem { field, reason }
+}
+
+/// Seconds to wait from `Retry-After`, else the "Expected available in N seconds" hint, else 1.
+pub fn retry_after(headers: &HeaderMap, detail: &str) -> u32 {
+    if let Some(s) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) {
+        return s.clamp(1, 3600);
+    }
+    detail
+        .split("available in ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|s| s.ceil().clamp(1.0, 3600.0) as u32)
+        .unwrap_or(1)
+}
+
+pub fn retry_read(err: &Error) -> bool {
+    match err {
+        Error::RateLimited { .. } | Error::Network { .. } | Error::Offline { .. } => true,
+        Error::Upstream { status, .. } => matches!(status, 502..=504),
+        _ => false,
+    }
+}
+
+pub fn honour_retry_after(err: &Error, planned: Option<Duration>) -> Option<Duration> {
+    match (err, planned) {
+        (Error::RateLimited { retry_after_s }, Some(p)) => Some(p.max(Duration::from_secs(u64::from(*retry_after_s)))),
+        (_, p) => p,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_prefers_the_header_then_the_detail_hint() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 3 seconds."), 3);
+        assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 0.4 second."), 1);
+        assert_eq!(retry_after(&headers, "slow down"), 1);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers, "Expected available in 3 seconds."), 7);
+    }
+
+    #[test]
+    fn invalid_fields_lose_their_input_prefix() {
+        let p = field_problem(
+            &serde_json::json!({"type": "x", "field": "input.num_outputs", "description": "Must be ≤ 4"}),
+        );
+        assert_eq!((p.field.as_str(), p.reason.as_str()), ("num_outputs", "Must be ≤ 4"));
+    }
+
+    #[test]
+    fn only_safe_failures_are_retried() {
+        assert!(retry_read(&Error::RateLimited { retry_after_s: 1 }));
+        assert!(retry_read(&Error::Upstream { service: "R".into(), status: 503, detail: String::new() }));
+        assert!(!retry_read(&Error::Upstream { service: "R".into(), status: 500, detail: String::new() }));
+        assert!(!retry_read(&Error::AuthRequired));
+    }
+
+    #[test]
+    fn insufficient_credits_carries_the_numbers() {
+        let body =
+            br#"{"title":"Insufficient credits","status":402,"code":"insufficient_credits","balance":3,"needed":10}"#;
+        let err = answer_error("Flux Krea", StatusCode::PAYMENT_REQUIRED, &HeaderMap::new(), body);
+        assert_eq!(err, Error::InsufficientCredits { needed: 10, balance: 3 });
+    }
+}
