@@ -59,6 +59,8 @@ fn main() {
                 "credit_prices",
                 "buy_credits",
                 "cancel_checkout",
+                "confirm_age",
+                "request_account_deletion",
             ])),
     )
     .expect("tauri build script failed");

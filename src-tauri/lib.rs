@@ -71,6 +71,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::account::credit_prices,
             commands::account::buy_credits,
             commands::account::cancel_checkout,
+            commands::account::confirm_age,
+            commands::privacy::request_account_deletion,
         ])
         .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated, commands::privacy::ExportProgress])
 }

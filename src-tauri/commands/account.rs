@@ -76,3 +76,12 @@ pub async fn buy_credits(state: State<'_, AppState>, pack_id: String) -> Result<
 pub fn cancel_checkout(state: State<'_, AppState>) -> Result<bool, Error> {
     Ok(state.core()?.cancel_checkout())
 }
+
+/// Remembers that the user confirmed the minimum age (asked before the first sign-in).
+#[tauri::command]
+#[specta::specta]
+pub async fn confirm_age(state: State<'_, AppState>) -> Result<AccountStatus, Error> {
+    let core = state.core()?;
+    core.confirm_age().await?;
+    core.account_status().await
+}

@@ -75,3 +75,10 @@ pub async fn erase_everything(state: State<'_, AppState>) -> Result<ErasureRepor
 pub async fn privacy_requests(state: State<'_, AppState>) -> Result<Vec<PrivacyRequest>, Error> {
     state.core()?.privacy_requests().await
 }
+
+/// Asks the platform to delete the account (signed in); the request and its due date are kept.
+#[tauri::command]
+#[specta::specta]
+pub async fn request_account_deletion(state: State<'_, AppState>) -> Result<PrivacyRequest, Error> {
+    state.core()?.request_account_deletion().await
+}

@@ -18,6 +18,9 @@ pub enum AccountAction {
         /// Do not try to open the system browser; only print the URL.
         #[arg(long)]
         no_browser: bool,
+        /// Confirm you are 13 or older (asked once, before the first sign-in).
+        #[arg(long)]
+        confirm_age: bool,
     },
     /// Who is signed in, the balance and which mode generation uses.
     Status {
@@ -89,8 +92,16 @@ fn webbrowser_open(url: &str) -> bool {
 
 pub async fn account(core: &Core, action: AccountAction) -> Result<ExitCode, Error> {
     match action {
-        AccountAction::SignIn { provider, no_browser } => {
+        AccountAction::SignIn { provider, no_browser, confirm_age } => {
             let provider = IdentityProvider::parse(&provider)?;
+            if confirm_age {
+                core.confirm_age().await?;
+            } else if !core.age_confirmed().await? {
+                return Err(Error::invalid(
+                    "--confirm-age",
+                    "Flux Krea accounts are for people 13 or older: add --confirm-age to confirm you are",
+                ));
+            }
             let sign_in = core.sign_in(provider, |url| {
                 open_in_browser(url, !no_browser);
                 eprintln!("Waiting for the browser (Ctrl-C to cancel)…");

@@ -24,6 +24,12 @@ pub enum PrivacyAction {
         #[arg(long)]
         all: bool,
     },
+    /// Ask Flux Krea to delete your account (signed in); prints the request id and due date.
+    DeleteAccount {
+        /// Required: deleting an account cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the consents, or change one: `--set product_analytics=off`.
     Consents {
         #[arg(long, value_name = "NAME=on|off")]
@@ -51,6 +57,12 @@ pub async fn run(core: &Core, action: PrivacyAction) -> Result<ExitCode, Error> 
                 core.erase_prompts().await?
             };
             println!("{}", to_json(&report)?);
+        }
+        PrivacyAction::DeleteAccount { yes } => {
+            if !yes {
+                return Err(Error::invalid("--yes", "deleting your account cannot be undone; add --yes to confirm"));
+            }
+            println!("{}", to_json(&core.request_account_deletion().await?)?);
         }
         PrivacyAction::Consents { set, history } => {
             for pair in &set {

@@ -53,8 +53,8 @@ export const commands = {
 	suggestedExportPath: () => typedError<string, Error>(__TAURI_INVOKE("suggested_export_path")),
 	/**  Writes the archive to `path` (chosen in a save dialog), reporting progress as events. */
 	exportData: (path: string) => typedError<ExportReport, Error>(__TAURI_INVOKE("export_data", { path })),
-	erasePrompts: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_prompts")),
-	eraseEverything: () => typedError<ErasureReport, Error>(__TAURI_INVOKE("erase_everything")),
+	erasePrompts: () => typedError<ErasureReport_Serialize, Error>(__TAURI_INVOKE("erase_prompts")),
+	eraseEverything: () => typedError<ErasureReport_Serialize, Error>(__TAURI_INVOKE("erase_everything")),
 	privacyRequests: () => typedError<PrivacyRequest_Serialize[], Error>(__TAURI_INVOKE("privacy_requests")),
 	accountStatus: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("account_status")),
 	/**  Asks the platform; offline, the last known balance marked as such. */
@@ -70,6 +70,10 @@ export const commands = {
 	/**  Opens Stripe Checkout in the system browser and waits for the payment (or `cancel_checkout`). */
 	buyCredits: (packId: string) => typedError<CheckoutResult_Serialize, Error>(__TAURI_INVOKE("buy_credits", { packId })),
 	cancelCheckout: () => typedError<boolean, Error>(__TAURI_INVOKE("cancel_checkout")),
+	/**  Remembers that the user confirmed the minimum age (asked before the first sign-in). */
+	confirmAge: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("confirm_age")),
+	/**  Asks the platform to delete the account (signed in); the request and its due date are kept. */
+	requestAccountDeletion: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("request_account_deletion")),
 };
 
 /** Events */
@@ -92,6 +96,8 @@ export type AccountStatus_Deserialize = {
 	/**  The last balance the platform reported (`live` says whether it is fresh). */
 	balance?: KnownBalance | null,
 	own_key_configured: boolean,
+	/**  The user confirmed the minimum age (asked once, before the first sign-in). */
+	age_confirmed: boolean,
 	/**  What the user picked, if anything. */
 	preferred_mode?: GenerationMode | null,
 	/**  What a generation started now would use. */
@@ -108,6 +114,8 @@ export type AccountStatus_Serialize = {
 	/**  The last balance the platform reported (`live` says whether it is fresh). */
 	balance: KnownBalance | null,
 	own_key_configured: boolean,
+	/**  The user confirmed the minimum age (asked once, before the first sign-in). */
+	age_confirmed: boolean,
 	/**  What the user picked, if anything. */
 	preferred_mode: GenerationMode | null,
 	/**  What a generation started now would use. */
@@ -240,13 +248,28 @@ export type DeleteReport = {
 	bytes_removed: number | null,
 };
 
-export type ErasureReport = {
+export type ErasureReport = ErasureReport_Serialize | ErasureReport_Deserialize;
+
+export type ErasureReport_Deserialize = {
 	/**  Generations whose prompt and parameters were erased (or which were deleted). */
 	generations: number,
 	files_removed: number,
 	bytes_removed: number | null,
 	/**  Unfinished jobs left as they are. */
 	skipped_running: number,
+	/**  What the platform did with its copies when signed in (or why it could not be asked). */
+	platform?: string | null,
+};
+
+export type ErasureReport_Serialize = {
+	/**  Generations whose prompt and parameters were erased (or which were deleted). */
+	generations: number,
+	files_removed: number,
+	bytes_removed: number | null,
+	/**  Unfinished jobs left as they are. */
+	skipped_running: number,
+	/**  What the platform did with its copies when signed in (or why it could not be asked). */
+	platform: string | null,
 };
 
 export type Error = 

@@ -54,6 +54,12 @@ impl Core {
         open: impl FnOnce(&str) -> Result<()>,
     ) -> Result<AccountStatus> {
         let broker = self.broker()?;
+        if !self.age_confirmed().await? {
+            return Err(Error::invalid(
+                "age_confirmed",
+                format!("confirm that you are {} or older before signing in", crate::privacy::platform::MINIMUM_AGE),
+            ));
+        }
         let listener = loopback::Loopback::bind().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let state = CsrfToken::new_random();
@@ -86,6 +92,9 @@ impl Core {
         }
         outcome?;
         let _ = self.refresh_balance().await;
+        if let Err(e) = self.sync_consents().await {
+            tracing::warn!(error = %e, "consents not synced at sign-in");
+        }
         self.account_status().await
     }
 

@@ -47,6 +47,8 @@ pub struct AccountStatus {
     /// The last balance the platform reported (`live` says whether it is fresh).
     pub balance: Option<KnownBalance>,
     pub own_key_configured: bool,
+    /// The user confirmed the minimum age (asked once, before the first sign-in).
+    pub age_confirmed: bool,
     /// What the user picked, if anything.
     pub preferred_mode: Option<GenerationMode>,
     /// What a generation started now would use.
@@ -141,6 +143,7 @@ pub async fn status(core: &Core) -> Result<AccountStatus> {
         profile: if signed_in { load(core).await? } else { None },
         balance: if signed_in { crate::credits::cached_balance(core).await? } else { None },
         own_key_configured: core.replicate_token().await?.is_some(),
+        age_confirmed: core.age_confirmed().await?,
         preferred_mode: preferred(core).await?,
         active_mode: active_mode(core).await?,
     })

@@ -19,6 +19,8 @@ pub struct ErasureReport {
     pub bytes_removed: f64,
     /// Unfinished jobs left as they are.
     pub skipped_running: i32,
+    /// What the platform did with its copies when signed in (or why it could not be asked).
+    pub platform: Option<String>,
 }
 
 pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
@@ -39,11 +41,13 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
         files_removed: 0,
         bytes_removed: 0.0,
         skipped_running: running(pool).await?,
+        platform: None,
     })
 }
 
 pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<ErasureReport> {
-    let mut report = ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0.0, skipped_running: 0 };
+    let mut report =
+        ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0.0, skipped_running: 0, platform: None };
     loop {
         let ids: Vec<i32> = sqlx::query_scalar(
             "SELECT id FROM generations WHERE status IN ('done', 'failed', 'canceled') ORDER BY id LIMIT 500",

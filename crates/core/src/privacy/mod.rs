@@ -1,10 +1,12 @@
 //! Privacy: the policy's promises kept on this computer (privacy-promises.md) — consents, the
 //! data export, erasure, the "what is stored" report and the record of the rights exercised.
-//! Promises the platform keeps (its copies, account deletion) arrive with account mode.
+//! When signed in, the platform's side too (`platform`): consents synced, its copy exported and
+//! erased, account deletion requested.
 
 pub mod consents;
 pub mod erasure;
 pub mod export;
+pub mod platform;
 pub mod report;
 
 use std::path::Path;
@@ -36,8 +38,14 @@ impl Core {
         consents::current(self.pool()).await
     }
 
+    /// Records the change here, then sends it to the platform when signed in. A failed send is
+    /// kept as "not yet synced" and retried with the next change or sign-in.
     pub async fn set_consent(&self, name: &str, granted: bool, source: ConsentSource) -> Result<Vec<Consent>> {
-        consents::set(self.pool(), name, granted, source, now_ms()).await
+        let consents = consents::set(self.pool(), name, granted, source, now_ms()).await?;
+        if let Err(e) = self.sync_consents().await {
+            tracing::warn!(error = %e, "consents not synced to the platform yet");
+        }
+        Ok(consents)
     }
 
     pub async fn consent_history(&self) -> Result<Vec<ConsentChange>> {
@@ -102,27 +110,44 @@ impl Core {
             ),
             ("privacy_requests.json", serde_json::to_value(self.privacy_requests().await?).unwrap_or_default()),
         ];
+        let mut documents = documents;
+        // Signed in: the platform's copy of the account (profile, ledger, consents, stored prompts).
+        let account_note = match self.platform_export().await {
+            Ok(Some(data)) => {
+                documents.push(("platform_account.json", data));
+                ", with your account's data from Flux Krea"
+            }
+            Ok(None) => "",
+            Err(e) => {
+                documents.push(("platform_account.json", serde_json::json!({ "unavailable": e.to_string() })));
+                "; your account's data could not be fetched from Flux Krea (see platform_account.json)"
+            }
+        };
         let report = export::export(self.pool(), self.data_dir(), out, documents, progress).await?;
-        let outcome =
-            format!("{} generations and {} images written to {}", report.generations, report.images, report.path);
+        let outcome = format!(
+            "{} generations and {} images written to {}{account_note}",
+            report.generations, report.images, report.path
+        );
         self.record_request("export", &outcome).await?;
         Ok(report)
     }
 
     pub async fn erase_prompts(&self) -> Result<ErasureReport> {
-        let report = erasure::erase_prompts(self.pool()).await?;
-        self.record_request(
-            "erase_prompts",
-            &format!("prompts and parameters of {} generations erased", report.generations),
-        )
-        .await?;
+        let mut report = erasure::erase_prompts(self.pool()).await?;
+        let platform = platform_outcome(&self.platform_erase("prompts").await, "stored prompts");
+        let outcome = format!("prompts and parameters of {} generations erased{platform}", report.generations);
+        self.record_request("erase_prompts", &outcome).await?;
+        report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
         Ok(report)
     }
 
     pub async fn erase_everything(&self) -> Result<ErasureReport> {
-        let report = erasure::erase_everything(self.pool(), self.data_dir()).await?;
-        let outcome = format!("{} generations and {} files erased", report.generations, report.files_removed);
+        let mut report = erasure::erase_everything(self.pool(), self.data_dir()).await?;
+        let platform = platform_outcome(&self.platform_erase("prompts").await, "stored prompts")
+            + &platform_outcome(&self.platform_erase("images").await, "images in temporary storage");
+        let outcome = format!("{} generations and {} files erased{platform}", report.generations, report.files_removed);
         self.record_request("erase_all", &outcome).await?;
+        report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
         Ok(report)
     }
 
@@ -153,5 +178,14 @@ impl Core {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+}
+
+/// What the platform did, for the request's outcome line (empty when not signed in).
+fn platform_outcome(result: &Result<Option<i64>>, what: &str) -> String {
+    match result {
+        Ok(Some(n)) => format!("; Flux Krea removed {n} {what}"),
+        Ok(None) => String::new(),
+        Err(e) => format!("; Flux Krea could not be asked to remove {what} ({e}): try again when online"),
     }
 }

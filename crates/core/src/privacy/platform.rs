@@ -1,0 +1,120 @@
+//! The promises the platform keeps for a signed-in user (platform-api.md §2, privacy calls):
+//! consents synced, its copy of the account's data in the export, erasure of its copies, the
+//! account deletion request, and the age confirmation asked at the first sign-in.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Call;
+use crate::error::{Error, Result};
+use crate::history::now_ms;
+use crate::settings::{get_document, put_document};
+use crate::Core;
+
+const AGE_KEY: &str = "age_confirmed";
+pub const MINIMUM_AGE: u32 = 13;
+
+#[derive(Deserialize)]
+struct Deleted {
+    #[serde(default)]
+    deleted: i64,
+}
+
+#[derive(Deserialize)]
+struct DeletionAnswer {
+    request_id: String,
+    due_by: String,
+}
+
+impl Core {
+    async fn platform_signed_in(&self) -> bool {
+        self.platform_api_base().is_ok() && self.signed_in().await.unwrap_or(false)
+    }
+
+    /// Sends the consents as they stand on this computer (the app is where they are changed);
+    /// every change not yet confirmed is marked synced. Returns false when not signed in.
+    pub async fn sync_consents(&self) -> Result<bool> {
+        if !self.platform_signed_in().await {
+            return Ok(false);
+        }
+        let body: Map<String, Value> =
+            self.consents().await?.into_iter().map(|c| (c.name, json!({ "granted": c.granted }))).collect();
+        let body = Value::Object(body);
+        let call =
+            Call { method: reqwest::Method::PUT, path: "/privacy/consents", body: Some(&body), idempotency_key: None };
+        let _: Value = self.platform(call).await?;
+        sqlx::query("UPDATE consent_changes SET synced_at = ? WHERE synced_at IS NULL")
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?;
+        tracing::info!("consents synced to the platform");
+        Ok(true)
+    }
+
+    /// The platform's copy of the account's data, for the export (None when not signed in).
+    pub(crate) async fn platform_export(&self) -> Result<Option<Value>> {
+        if !self.platform_signed_in().await {
+            return Ok(None);
+        }
+        Ok(Some(self.platform(Call::get("/privacy/export")).await?))
+    }
+
+    /// Erases the prompts and parameters the platform stored; None when not signed in.
+    pub(crate) async fn platform_erase(&self, what: &str) -> Result<Option<i64>> {
+        if !self.platform_signed_in().await {
+            return Ok(None);
+        }
+        let path = format!("/privacy/{what}");
+        let call = Call { method: reqwest::Method::DELETE, path: &path, body: None, idempotency_key: None };
+        let answer: Deleted = self.platform(call).await?;
+        Ok(Some(answer.deleted))
+    }
+
+    /// Asks the platform to delete the account; it answers within 30 days. The request's id and
+    /// due date are kept so the Privacy screen shows what was asked and when.
+    pub async fn request_account_deletion(&self) -> Result<super::PrivacyRequest> {
+        if !self.platform_signed_in().await {
+            return Err(Error::AuthRequired);
+        }
+        let call = Call {
+            method: reqwest::Method::POST,
+            path: "/privacy/account-deletion",
+            body: None,
+            idempotency_key: Some("account-deletion"),
+        };
+        let answer: DeletionAnswer = self.platform(call).await?;
+        let due = time::OffsetDateTime::parse(&answer.due_by, &time::format_description::well_known::Rfc3339)
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+            .map_err(|_| Error::Upstream {
+                service: "Flux Krea".into(),
+                status: 200,
+                detail: "due_by is not a date".into(),
+            })?;
+        let outcome = "account deletion requested; the platform answers by the due date".to_string();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id, due_at)
+             VALUES ('account_deletion', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(now_ms())
+        .bind(&outcome)
+        .bind(&answer.request_id)
+        .bind(due)
+        .fetch_one(self.pool())
+        .await?;
+        tracing::info!("account deletion requested");
+        self.privacy_requests()
+            .await?
+            .into_iter()
+            .find(|r| i64::from(r.id) == id)
+            .ok_or_else(|| Error::internal("the request was not recorded"))
+    }
+
+    /// Remembers that the user confirmed being old enough (asked once, at the first sign-in).
+    pub async fn confirm_age(&self) -> Result<()> {
+        put_document(self.pool(), AGE_KEY, Some(&json!({ "minimum_age": MINIMUM_AGE, "confirmed_at": now_ms() }))).await
+    }
+
+    pub async fn age_confirmed(&self) -> Result<bool> {
+        Ok(get_document(self.pool(), AGE_KEY).await?.is_some())
+    }
+}

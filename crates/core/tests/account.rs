@@ -1,0 +1,410 @@
+//! Account mode against the platform fake: the whole PKCE sign-in with the test playing the
+//! browser, its failure modes, the keychain-held session (real gnome-keyring under the test
+//! script), refresh, sign-out, checkout, and generation paid with credits, with refunds.
+//!
+//! The keychain entry is one per OS user, so these tests take turns (`KEYCHAIN`).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flux_krea_core::auth::broker::Broker;
+use flux_krea_core::auth::{GenerationMode, IdentityProvider};
+use flux_krea_core::credits::{CheckoutState, LedgerReason};
+use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
+use flux_krea_core::history::Status;
+use flux_krea_core::secrets::KeychainEntry;
+use flux_krea_core::{Config, Core, Error};
+use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
+use flux_krea_fakes::replicate::Knobs;
+use tokio::sync::{Mutex, MutexGuard};
+
+static KEYCHAIN: Mutex<()> = Mutex::const_new(());
+
+struct World {
+    _turn: MutexGuard<'static, ()>,
+    tmp: tempfile::TempDir,
+    platform: RunningPlatform,
+    core: Arc<Core>,
+}
+
+fn config(dir: &Path, platform_url: &str) -> Config {
+    let data = dir.join("data").display().to_string();
+    let logs = dir.join("logs").display().to_string();
+    let url = platform_url.to_string();
+    Config::resolve(&dir.join("none.toml"), move |k| match k {
+        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
+        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
+        "FLUX_KREA_PLATFORM_URL" => Some(url.clone()),
+        "FLUX_KREA_PLATFORM_ANON_KEY" => Some(ANON_KEY.to_string()),
+        // Nothing may reach a real Replicate from here.
+        "FLUX_KREA_REPLICATE_URL" => Some("http://127.0.0.1:9/v1".into()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+async fn world(knobs: PlatformKnobs) -> World {
+    let turn = KEYCHAIN.lock().await;
+    let platform = RunningPlatform::start().await.unwrap();
+    platform.fake.set_knobs(knobs);
+    platform.fake.replicate().set_knobs(Knobs { image_side: Some(64), run_ms: 300, ..Knobs::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), &platform.url());
+    let core = Arc::new(Core::open(&config.data_dir.value.clone(), config).await.unwrap());
+    // A session left by an earlier failed run must not leak into this one.
+    KeychainEntry::new("platform-session").delete().unwrap();
+    World { _turn: turn, tmp, platform, core }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Follows the authorize URL like a browser: the broker's redirect, then the app's callback.
+/// `tamper` may change the callback URL first. Returns the callback's status and page.
+async fn play_browser(authorize: String, tamper: impl FnOnce(String) -> String) -> (u16, String) {
+    let http = browser();
+    let answer = http.get(&authorize).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 302, "the broker redirects back to the app");
+    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let callback = http.get(tamper(location)).send().await.unwrap();
+    (callback.status().as_u16(), callback.text().await.unwrap())
+}
+
+async fn sign_in(w: &World) -> flux_krea_core::auth::AccountStatus {
+    w.core.confirm_age().await.unwrap();
+    let status = w
+        .core
+        .sign_in(IdentityProvider::Google, |url| {
+            let url = url.to_string();
+            tokio::spawn(async move {
+                let (code, page) = play_browser(url, |l| l).await;
+                assert_eq!(code, 200);
+                assert!(page.contains("You can close this tab"), "{page}");
+            });
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert!(status.signed_in);
+    status
+}
+
+fn stored_session() -> Option<String> {
+    KeychainEntry::new("platform-session").get().unwrap().map(|s| s.expose().clone())
+}
+
+/// No file in the data folder holds either token.
+fn tokens_not_in_files(dir: &Path, session_json: &str) {
+    let session: serde_json::Value = serde_json::from_str(session_json).unwrap();
+    let secrets = [session["access_token"].as_str().unwrap(), session["refresh_token"].as_str().unwrap()];
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = std::fs::read(&path).unwrap();
+            for s in secrets {
+                assert!(!bytes.windows(s.len()).any(|w| w == s.as_bytes()), "a token is in {}", path.display());
+            }
+        }
+    }
+    assert!(files > 0, "the data folder was scanned");
+}
+
+#[tokio::test]
+async fn sign_in_round_trip_keeps_the_session_only_in_the_keychain() {
+    let w = world(PlatformKnobs::default()).await;
+    let before = w.core.account_status().await.unwrap();
+    assert!(before.available && !before.signed_in && before.active_mode.is_none() && !before.age_confirmed);
+    let refused = w.core.sign_in(IdentityProvider::Google, |_| panic!("no browser before the age check")).await;
+    assert!(matches!(refused, Err(Error::InvalidInput { ref field, .. }) if field == "age_confirmed"), "{refused:?}");
+
+    let status = sign_in(&w).await;
+    let profile = status.profile.clone().unwrap();
+    assert_eq!((profile.name.as_str(), profile.email.as_str()), ("Ada Lovelace", "ada@example.com"));
+    assert!(profile.avatar.as_deref().is_some_and(|a| a.starts_with("data:image/png;base64,")), "avatar inlined");
+    assert_eq!(status.balance.as_ref().map(|b| b.credits), Some(20));
+    assert_eq!(status.active_mode, Some(GenerationMode::Account));
+
+    // A new process (a fresh core on the same data folder) finds the session in the keychain.
+    let session = stored_session().expect("the session is in the keychain");
+    w.core.close().await;
+    let config = config(w.tmp.path(), &w.platform.url());
+    let again = Core::open(&config.data_dir.value.clone(), config).await.unwrap();
+    assert!(again.account_status().await.unwrap().signed_in);
+    assert_eq!(again.refresh_balance().await.unwrap().credits, 20);
+    tokens_not_in_files(&w.tmp.path().join("data"), &session);
+    again.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_callback_with_the_wrong_or_no_state_is_refused() {
+    let w = world(PlatformKnobs::default()).await;
+    w.core.confirm_age().await.unwrap();
+    for tamper in [|l: String| l.replace("state=", "state=x"), |l: String| l.replace("state=", "stat=")] {
+        let err = w
+            .core
+            .sign_in(IdentityProvider::Github, |url| {
+                let url = url.to_string();
+                tokio::spawn(async move {
+                    let (code, page) = play_browser(url, tamper).await;
+                    assert_eq!(code, 400);
+                    assert!(page.contains("state mismatch"), "{page}");
+                });
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("state mismatch"), "{err}");
+    }
+    assert!(!w.core.account_status().await.unwrap().signed_in);
+    assert_eq!(stored_session(), None);
+}
+
+#[tokio::test]
+async fn an_error_callback_says_what_the_broker_said() {
+    let w = world(PlatformKnobs { authorize_error: Some("access_denied".into()), ..PlatformKnobs::default() }).await;
+    w.core.confirm_age().await.unwrap();
+    let err = w
+        .core
+        .sign_in(IdentityProvider::Google, |url| {
+            let url = url.to_string();
+            tokio::spawn(async move { play_browser(url, |l| l).await });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, reason } if field == "sign_in" && reason.contains("refused")),
+        "{err:?}"
+    );
+    assert!(!w.core.account_status().await.unwrap().signed_in);
+}
+
+#[tokio::test]
+async fn a_sign_in_times_out_and_can_be_canceled() {
+    let w = world(PlatformKnobs::default()).await;
+    w.core.confirm_age().await.unwrap();
+    let err =
+        w.core.sign_in_within(IdentityProvider::Google, Duration::from_millis(300), |_| Ok(())).await.unwrap_err();
+    assert!(err.to_string().contains("in time"), "{err}");
+
+    let core = w.core.clone();
+    let err = w
+        .core
+        .sign_in(IdentityProvider::Google, move |_| {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                assert!(core.cancel_sign_in());
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::Canceled { what: "sign-in".into() });
+    assert!(!w.core.account_status().await.unwrap().sign_in_pending);
+}
+
+#[tokio::test]
+async fn an_expired_flow_and_a_bad_verifier_are_explained() {
+    let w = world(PlatformKnobs::default()).await;
+    w.core.confirm_age().await.unwrap();
+    let fake = w.platform.fake.clone();
+    let err = w
+        .core
+        .sign_in(IdentityProvider::Google, move |url| {
+            let url = url.to_string();
+            tokio::spawn(async move {
+                play_browser(url, |l| {
+                    fake.expire_flows();
+                    l
+                })
+                .await
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+
+    // The verifier check, at the broker client: a code exchanged with the wrong verifier.
+    let broker = Broker::new(&w.platform.url(), ANON_KEY).unwrap();
+    let (challenge, _verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+    let url = broker
+        .authorize_url(IdentityProvider::Google, "http://127.0.0.1:1/callback?state=s", challenge.as_str())
+        .unwrap();
+    let location = browser().get(url).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
+    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let wrong = "w".repeat(64);
+    let err = broker.exchange(&code, &wrong).await.err().unwrap();
+    assert!(err.to_string().contains("PKCE"), "{err}");
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_before_expiry_and_after_a_401() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    let first = stored_session().unwrap();
+
+    w.platform.fake.expire_access_tokens();
+    assert_eq!(w.core.refresh_balance().await.unwrap().credits, 20, "a 401 refreshes once, then succeeds");
+    assert_eq!(w.platform.fake.refreshes(), 1);
+    let second = stored_session().unwrap();
+    assert_ne!(first, second, "the rotated pair replaced the old one in the keychain");
+
+    // Tokens that expire within the margin are refreshed before a request goes out.
+    w.platform.fake.set_knobs(PlatformKnobs { access_ttl_s: 30, ..PlatformKnobs::default() });
+    w.platform.fake.expire_access_tokens();
+    w.core.refresh_balance().await.unwrap();
+    assert_eq!(w.platform.fake.refreshes(), 2);
+    w.core.refresh_balance().await.unwrap();
+    assert_eq!(w.platform.fake.refreshes(), 3, "a 30 s token is always inside the margin");
+    w.core.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_refresh_signs_out_cleanly() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    w.platform.fake.revoke_sessions();
+    w.platform.fake.expire_access_tokens();
+    assert_eq!(w.core.refresh_balance().await.unwrap_err(), Error::AuthRequired);
+    let status = w.core.account_status().await.unwrap();
+    assert!(!status.signed_in && status.profile.is_none() && status.balance.is_none());
+    assert_eq!(stored_session(), None, "the dead tokens left the keychain");
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_everywhere() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    assert_eq!(w.platform.fake.live_sessions(), 1);
+    let status = w.core.sign_out().await.unwrap();
+    assert!(!status.signed_in);
+    assert_eq!(w.platform.fake.logouts(), 1);
+    assert_eq!(w.platform.fake.live_sessions(), 0);
+    assert_eq!(stored_session(), None);
+    assert_eq!(w.core.refresh_balance().await.unwrap_err(), Error::AuthRequired);
+}
+
+#[tokio::test]
+async fn a_checkout_completes_and_the_balance_follows() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    let packs = w.core.credit_packs().await.unwrap();
+    assert!(packs.iter().any(|p| p.id == "pack_100" && p.credits == 100 && p.price_cents == 500));
+
+    let fake = w.platform.fake.clone();
+    let result = w
+        .core
+        .buy_credits("pack_100", move |url| {
+            assert!(url.contains("/checkout/cs_"), "{url}");
+            let session = url.rsplit('/').next().unwrap().to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                assert!(fake.complete_checkout(&session));
+            });
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(result.state, CheckoutState::Complete);
+    assert_eq!(result.credits_granted, 100);
+    assert_eq!(result.balance.unwrap().credits, 120);
+    let ledger = w.core.credit_ledger(None).await.unwrap();
+    assert_eq!(ledger.entries[0].reason, LedgerReason::Purchase);
+    assert_eq!(ledger.entries[0].delta, 100);
+
+    // An abandoned checkout expires and grants nothing.
+    let checkout = w.core.start_checkout("pack_500").await.unwrap();
+    assert!(w.platform.fake.expire_checkout(&checkout.session_id));
+    let result = w.core.wait_for_checkout(&checkout.session_id, Duration::from_secs(10)).await.unwrap();
+    assert_eq!((result.state, result.credits_granted), (CheckoutState::Expired, 0));
+    assert_eq!(w.core.refresh_balance().await.unwrap().credits, 120);
+    assert!(matches!(w.core.start_checkout("../x").await, Err(Error::InvalidInput { .. })));
+    w.core.sign_out().await.unwrap();
+}
+
+fn request(model: &str, images: f64) -> GenerationRequest {
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("prompt".to_string(), InputValue::Text("a lighthouse at dusk".into()));
+    if images > 1.0 {
+        inputs.insert("num_outputs".to_string(), InputValue::Number(images));
+    }
+    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
+}
+
+async fn finished(core: &Core, id: i32) -> Job {
+    for _ in 0..600 {
+        let job = core.job(id).await.unwrap();
+        if job.status.is_finished() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test]
+async fn generating_with_credits_charges_only_delivered_images() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    assert!(w.core.start_jobs().unwrap());
+    let job = w.core.generate(&request("flux-schnell", 2.0)).await.unwrap();
+    assert_eq!(job.cost_credits, Some(2), "estimate: 1 credit × 2 images");
+    let job = finished(&w.core, job.id).await;
+    assert_eq!((job.status, job.images_returned, job.cost_credits), (Status::Done, 2, Some(2)));
+    assert_eq!(w.core.refresh_balance().await.unwrap().credits, 18);
+    assert_eq!(w.platform.fake.replicate().creates(), 1);
+
+    // The safety filter drops one image: the platform refunds it and the job says so.
+    w.platform.fake.replicate().set_knobs(Knobs { image_side: Some(64), filter_images: 1, ..Knobs::default() });
+    let job = w.core.generate(&request("flux-schnell", 2.0)).await.unwrap();
+    let job = finished(&w.core, job.id).await;
+    assert_eq!((job.status, job.images_returned, job.cost_credits), (Status::Done, 1, Some(1)));
+    assert!(job.note.is_some());
+    assert_eq!(w.core.refresh_balance().await.unwrap().credits, 17);
+    let ledger = w.core.credit_ledger(None).await.unwrap();
+    let refund = ledger.entries.iter().find(|e| e.reason == LedgerReason::Refund).expect("a refund entry");
+    assert_eq!(refund.delta, 1);
+    assert!(refund.prediction_id.is_some());
+    w.core.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn not_enough_credits_is_refused_before_anything_runs() {
+    let w = world(PlatformKnobs { initial_credits: 3, ..PlatformKnobs::default() }).await;
+    sign_in(&w).await;
+    let err = w.core.generate(&request("flux-dev", 1.0)).await.unwrap_err();
+    assert_eq!(err, Error::InsufficientCredits { needed: 5, balance: 3 });
+    assert!(w.core.queue(10).await.unwrap().jobs.is_empty(), "nothing was written");
+    assert_eq!(w.platform.fake.replicate().creates(), 0, "nothing was sent");
+    w.core.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_402_at_create_fails_the_job_with_the_numbers() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    // Both pass the local check against 20 credits; together they need 25.
+    w.core.set_queue_paused(true);
+    let a = w.core.generate(&request("flux-dev", 1.0)).await.unwrap();
+    let b = w.core.generate(&request("flux-dev", 4.0)).await.unwrap();
+    assert!(w.core.start_jobs().unwrap());
+    w.core.set_queue_paused(false);
+    let (a, b) = (finished(&w.core, a.id).await, finished(&w.core, b.id).await);
+    let failed: Vec<&Job> = [&a, &b].into_iter().filter(|j| j.status == Status::Failed).collect();
+    assert_eq!(failed.len(), 1, "exactly one could be paid for: {a:?} {b:?}");
+    let error = failed[0].error.as_deref().unwrap();
+    assert!(error.contains("not enough credits"), "{error}");
+    assert_eq!(failed[0].images_returned, 0);
+    w.core.sign_out().await.unwrap();
+}
