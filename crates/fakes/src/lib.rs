@@ -2,6 +2,7 @@
 //! `shared/docs/external-apis.md` and `platform-api.md`. Tests and the offline demo point the app at
 //! them through `FLUX_KREA_REPLICATE_URL` / `FLUX_KREA_PLATFORM_URL`.
 
+pub mod platform;
 pub mod problem;
 pub mod replicate;
 

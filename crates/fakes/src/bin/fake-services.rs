@@ -1,35 +1,49 @@
 //! `flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]`
+//! `flux-krea-fakes platform [--port P] [--delivery-port Q]`
 //!
-//! Serves the Replicate fake until Ctrl-C and prints `FLUX_KREA_REPLICATE_URL=...` on stdout for
-//! demo scripts to read. Knobs: `POST /_fake/knobs` on the API port.
+//! Serves a fake until Ctrl-C and prints `FLUX_KREA_REPLICATE_URL=...` or
+//! `FLUX_KREA_PLATFORM_URL=...` on stdout for demo scripts to read. Knobs: `POST /_fake/knobs` on
+//! the API port (and `/_fake/replicate/knobs` on the platform's).
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use flux_krea_fakes::platform::{RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::ReplicateFake;
 use flux_krea_fakes::RunningFake;
 
-const USAGE: &str = "usage: flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]";
+const USAGE: &str = "usage: flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]\n       \
+                     flux-krea-fakes platform [--port P] [--delivery-port Q]";
 const DEFAULT_TOKEN: &str = "r8_demo_fake_token";
 
+#[derive(PartialEq, Eq)]
+enum Service {
+    Replicate,
+    Platform,
+}
+
 struct Args {
+    service: Service,
     port: u16,
     delivery_port: u16,
     tokens: Vec<String>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    if args.next().as_deref() != Some("replicate") {
-        return Err(USAGE.into());
-    }
-    let mut parsed = Args { port: 0, delivery_port: 0, tokens: Vec::new() };
+    let service = match args.next().as_deref() {
+        Some("replicate") => Service::Replicate,
+        Some("platform") => Service::Platform,
+        _ => return Err(USAGE.into()),
+    };
+    let mut parsed = Args { service, port: 0, delivery_port: 0, tokens: Vec::new() };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         let port = || value.parse::<u16>().map_err(|_| format!("{flag}: not a port: {value}"));
         match flag.as_str() {
             "--port" => parsed.port = port()?,
             "--delivery-port" => parsed.delivery_port = port()?,
-            "--token" => parsed.tokens.push(value),
+            // The platform's Replicate token is its own secret, never chosen from outside.
+            "--token" if parsed.service == Service::Replicate => parsed.tokens.push(value),
             _ => return Err(format!("unknown argument {flag}\n{USAGE}")),
         }
     }
@@ -37,6 +51,31 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         parsed.tokens.push(DEFAULT_TOKEN.into());
     }
     Ok(parsed)
+}
+
+/// The servers (kept alive until Ctrl-C), the line for stdout and the hint for stderr.
+type Started = (Vec<RunningFake>, String, String);
+
+async fn replicate(args: Args) -> std::io::Result<Started> {
+    let fake = ReplicateFake::new(args.tokens);
+    let delivery = RunningFake::serve_on(args.delivery_port, fake.delivery_router()).await?;
+    fake.set_delivery_url(&delivery.url());
+    let api = RunningFake::serve_on(args.port, fake.router()).await?;
+    let line = format!("FLUX_KREA_REPLICATE_URL={}/v1", api.url());
+    let hint = format!("delivery host {}; knobs at {}/_fake/knobs; Ctrl-C to stop", delivery.url(), api.url());
+    Ok((vec![api, delivery], line, hint))
+}
+
+async fn platform(args: Args) -> std::io::Result<Started> {
+    let running = RunningPlatform::start_on(args.port, args.delivery_port).await?;
+    let url = running.url();
+    let line = format!("FLUX_KREA_PLATFORM_URL={url}");
+    let hint = format!(
+        "anon key {ANON_KEY}; delivery host {}; knobs at {url}/_fake/knobs and {url}/_fake/replicate/knobs; \
+         state at {url}/_fake/state; Ctrl-C to stop",
+        running.delivery.url()
+    );
+    Ok((vec![running.api, running.delivery], line, hint))
 }
 
 #[tokio::main]
@@ -48,23 +87,20 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let fake = ReplicateFake::new(args.tokens);
-    let started = async {
-        let delivery = RunningFake::serve_on(args.delivery_port, fake.delivery_router()).await?;
-        fake.set_delivery_url(&delivery.url());
-        let api = RunningFake::serve_on(args.port, fake.router()).await?;
-        std::io::Result::Ok((api, delivery))
+    let started = match args.service {
+        Service::Replicate => replicate(args).await,
+        Service::Platform => platform(args).await,
     };
-    let (api, delivery) = match started.await {
-        Ok(servers) => servers,
+    let (_servers, line, hint) = match started {
+        Ok(started) => started,
         Err(e) => {
             eprintln!("flux-krea-fakes: cannot listen: {e}");
             return ExitCode::FAILURE;
         }
     };
-    println!("FLUX_KREA_REPLICATE_URL={}/v1", api.url());
+    println!("{line}");
     let _ = std::io::stdout().flush();
-    eprintln!("delivery host {}; knobs at {}/_fake/knobs; Ctrl-C to stop", delivery.url(), api.url());
+    eprintln!("{hint}");
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
 }

@@ -14,7 +14,7 @@ const MIN_CANCEL_AFTER_S: u64 = 5;
 /// An out-of-range or malformed `wait` is a 422 naming the header (stricter than ignoring it, so a
 /// client bug shows up in tests). Other preferences in the header are ignored.
 #[allow(clippy::result_large_err)] // the Err is the early-return answer itself; boxing buys nothing
-pub(super) fn prefer_wait(headers: &HeaderMap) -> Result<Option<Duration>, Response> {
+pub(crate) fn prefer_wait(headers: &HeaderMap) -> Result<Option<Duration>, Response> {
     let Some(value) = headers.get("prefer") else { return Ok(None) };
     let value = value.to_str().map_err(|_| invalid("Prefer", "Prefer header is not valid text"))?;
     for pref in value.split(',').map(str::trim) {

@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// splitmix64 over the clock and a counter.
-pub(super) fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     let mut z = nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -37,11 +37,11 @@ pub(super) fn prediction_id() -> String {
 }
 
 /// File ids and delivery folders: mixed-case alphanumerics, as replicate.delivery paths are.
-pub(super) fn token(len: usize) -> String {
+pub(crate) fn token(len: usize) -> String {
     random_string(len, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 }
 
 /// `2025-07-31T12:00:00.123456Z`, the shape Replicate sends.
-pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -10,10 +10,11 @@
 
 mod delivery;
 mod files;
-mod headers;
-mod ids;
+pub(crate) mod headers;
+pub(crate) mod ids;
 mod images;
 mod inputs;
+mod internal;
 mod knobs;
 mod lifecycle;
 mod models;

@@ -72,3 +72,5 @@ impl Harness {
         Ok((headers, res.bytes().await?))
     }
 }
+
+pub mod platform;
