@@ -46,7 +46,8 @@ pub struct CreditsArgs {
     /// How many ledger entries to show.
     #[arg(long, default_value_t = 20)]
     limit: usize,
-    #[arg(long)]
+    /// Print JSON instead of lines.
+    #[arg(long, global = true)]
     json: bool,
 }
 

@@ -408,3 +408,49 @@ async fn a_402_at_create_fails_the_job_with_the_numbers() {
     assert_eq!(failed[0].images_returned, 0);
     w.core.sign_out().await.unwrap();
 }
+
+#[tokio::test]
+async fn privacy_rights_reach_the_platform_when_signed_in() {
+    use flux_krea_core::privacy::ConsentSource;
+    let w = world(PlatformKnobs::default()).await;
+    // Changed before signing in: sent at sign-in.
+    w.core.set_consent("product_analytics", true, ConsentSource::App).await.unwrap();
+    sign_in(&w).await;
+    let synced = w.platform.fake.consents("ada@example.com").unwrap();
+    assert_eq!(synced["product_analytics"]["granted"], true, "{synced}");
+    assert_eq!(synced["training_use"]["granted"], false);
+    w.core.set_consent("marketing_emails", true, ConsentSource::App).await.unwrap();
+    assert_eq!(w.platform.fake.consents("ada@example.com").unwrap()["marketing_emails"]["granted"], true);
+    assert!(w.core.consent_history().await.unwrap().iter().all(|c| c.synced_at.is_some()), "every change confirmed");
+
+    // A generation gives the platform a stored prompt to export and erase.
+    assert!(w.core.start_jobs().unwrap());
+    let job = w.core.generate(&request("flux-schnell", 1.0)).await.unwrap();
+    assert_eq!(finished(&w.core, job.id).await.status, Status::Done);
+
+    let out = w.tmp.path().join("export.zip");
+    w.core.export_data(&out, &|_, _| {}).await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("platform_account.json").unwrap(), &mut text).unwrap();
+    let account: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(account["profile"]["email"], "ada@example.com");
+    assert!(text.contains("a lighthouse at dusk"), "the platform's stored prompt is exported");
+
+    let report = w.core.erase_prompts().await.unwrap();
+    assert!(report.platform.as_deref().is_some_and(|p| p.contains("removed 1 stored prompts")), "{report:?}");
+    assert!(w.platform.fake.prompts_erased("ada@example.com"));
+    let report = w.core.erase_everything().await.unwrap();
+    assert!(report.platform.as_deref().is_some_and(|p| p.contains("images in temporary storage")), "{report:?}");
+    assert!(w.platform.fake.images_erased("ada@example.com"));
+
+    let request = w.core.request_account_deletion().await.unwrap();
+    assert_eq!(request.kind, "account_deletion");
+    let id = request.platform_request_id.clone().unwrap();
+    assert_eq!(w.platform.fake.deletion_requests()[0]["request_id"], id.as_str());
+    let days = (request.due_at.unwrap() - request.requested_at) / 86_400_000.0;
+    assert!((29.0..=31.0).contains(&days), "due in about 30 days: {days}");
+    assert_eq!(w.core.request_account_deletion().await.unwrap().platform_request_id, Some(id), "asked once");
+    w.core.sign_out().await.unwrap();
+    assert_eq!(w.core.request_account_deletion().await.unwrap_err(), Error::AuthRequired);
+}

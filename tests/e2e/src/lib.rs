@@ -174,6 +174,22 @@ mod tests {
     }
 }
 
+/// Polls `check` every 100 ms until it says true, failing after `secs` with `what` in the error.
+pub async fn wait_until<F, Fut>(what: &str, secs: u64, mut check: F) -> TestResult
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = TestResult<bool>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check().await? {
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 /// A running app under tauri-driver. Call [`App::quit`] at the end of a test.
 pub struct App {
     pub client: Client,
@@ -241,6 +257,28 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Waits for an element; the error names the selector (WebDriver's own does not).
+    pub async fn find(&self, css: &str) -> TestResult<Element> {
+        self.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
+    }
+
+    pub async fn click(&self, css: &str) -> TestResult {
+        self.find(css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
+        Ok(())
+    }
+
+    /// The element's text now, or empty when it is not there (yet).
+    pub async fn text_of(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn js(&self, script: &str) -> TestResult<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
     }
 
     pub async fn attr(&self, css: &str, name: &str) -> TestResult<Option<String>> {
