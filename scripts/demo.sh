@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Try the whole generation flow offline: starts the local Replicate fake (it serves real, labelled
-# FAKE images) and the app pointed at it, with a demo token and a separate demo data folder, so
-# your real history and keychain are untouched.
+# Try the whole product offline: starts the local Replicate fake (it serves real, labelled FAKE
+# images) and the platform fake (sign-in broker, credits, Stripe-like checkout page), and the app
+# pointed at both, with a demo token and a separate demo data folder, so your real history is
+# untouched. "Continue with Google" signs you in as a fake user; "Buy" opens a fake checkout page.
 #   scripts/demo.sh          the app (development build)
 #   scripts/demo.sh --cli    one CLI generation instead of the window
 set -euo pipefail
@@ -12,17 +13,28 @@ target="${CARGO_TARGET_DIR:-target}"
 work="$(mktemp -d)"
 "$target/debug/flux-krea-fakes" replicate >"$work/fake.out" 2>"$work/fake.err" &
 fake_pid=$!
-trap 'kill "$fake_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  grep -q '^FLUX_KREA_REPLICATE_URL=' "$work/fake.out" 2>/dev/null && break
-  sleep 0.1
-done
-url="$(sed -n 's/^FLUX_KREA_REPLICATE_URL=//p' "$work/fake.out" | head -n1)"
+"$target/debug/flux-krea-fakes" platform >"$work/platform.out" 2>"$work/platform.err" &
+platform_pid=$!
+trap 'kill "$fake_pid" "$platform_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+# Prints the value a fake announces on stdout as NAME=value.
+announced() {
+  for _ in $(seq 1 100); do
+    grep -q "^$2=" "$work/$1.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  sed -n "s/^$2=//p" "$work/$1.out" | head -n1
+}
+url="$(announced fake FLUX_KREA_REPLICATE_URL)"
 [ -n "$url" ] || { echo "the fake did not start:" >&2; cat "$work/fake.err" >&2; exit 1; }
+platform="$(announced platform FLUX_KREA_PLATFORM_URL)"
+[ -n "$platform" ] || { echo "the platform fake did not start:" >&2; cat "$work/platform.err" >&2; exit 1; }
 export FLUX_KREA_REPLICATE_URL="$url"
+export FLUX_KREA_PLATFORM_URL="$platform"
+# The fake broker's public API key (Supabase's anon key is public by design).
+export FLUX_KREA_PLATFORM_ANON_KEY=fake-anon-key
 export REPLICATE_API_TOKEN=r8_demo_fake_token
 export FLUX_KREA_DATA_DIR="${FLUX_KREA_DEMO_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/flux-krea-demo}"
-echo "demo: Replicate fake at $url, data in $FLUX_KREA_DATA_DIR" >&2
+echo "demo: Replicate fake at $url, platform fake at $platform, data in $FLUX_KREA_DATA_DIR" >&2
 if [ "${1:-}" = "--cli" ]; then
   "$target/debug/flux-krea-cli" generate --model flux-schnell --prompt "a lighthouse at dusk, demo" --n 2
 else

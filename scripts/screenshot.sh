@@ -3,7 +3,8 @@
 # Usage: scripts/screenshot.sh [create|gallery|account|privacy] [seed-count]
 # With a seed count, the history is filled with that many synthetic items first.
 # create/account screens also get a few jobs made against the local Replicate fake (FAKE images)
-# and a key stored in a throwaway keychain, so they show real content.
+# and a key stored in a throwaway keychain; account also signs in to the platform fake (curl plays
+# the browser), buys a pack and generates with credits, so they show real content.
 # Uses target/e2e/flux-krea-desktop (built by scripts/test.sh), building it if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,27 @@ if [ "$screen" = create ] || [ "$screen" = account ]; then
   pids+=($!)
   for _ in $(seq 1 100); do grep -q '^FLUX_KREA_REPLICATE_URL=' "$tmp/fake.out" && break; sleep 0.1; done
   export FLUX_KREA_REPLICATE_URL="$(sed -n 's/^FLUX_KREA_REPLICATE_URL=//p' "$tmp/fake.out")"
+  "$target_dir/debug/flux-krea-fakes" platform >"$tmp/platform.out" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q '^FLUX_KREA_PLATFORM_URL=' "$tmp/platform.out" && break; sleep 0.1; done
+  export FLUX_KREA_PLATFORM_URL="$(sed -n 's/^FLUX_KREA_PLATFORM_URL=//p' "$tmp/platform.out")"
+  export FLUX_KREA_PLATFORM_ANON_KEY=fake-anon-key
 fi
+
+# Plays the system browser for a CLI verb that prints a URL and waits: follows the broker's
+# redirect to the loopback callback (sign-in) or submits the checkout page's Pay form.
+browse() {
+  local err="$tmp/verb.err" url
+  "$@" --no-browser 2>"$err" >/dev/null &
+  local verb=$!
+  for _ in $(seq 1 100); do grep -q '^  http' "$err" && break; sleep 0.1; done
+  url="$(grep -m1 '^  http' "$err" | tr -d ' ')"
+  case "$url" in
+    */checkout/*) curl -s -X POST "$url/pay" >/dev/null ;;
+    *) curl -s "$(curl -s -o /dev/null -w '%{redirect_url}' "$url")" >/dev/null ;;
+  esac
+  wait "$verb"
+}
 
 for theme in light dark; do
   home="$tmp/$theme"
@@ -57,6 +78,12 @@ for theme in light dark; do
     "$cli" generate --model flux-schnell --prompt "a lighthouse on a cliff at dusk, long exposure" --n 4 >/dev/null 2>&1
     "$cli" generate --model flux-dev --prompt "a ceramic teapot shaped like a fox, studio light" --n 2 >/dev/null 2>&1
     "$cli" generate --model flux-1.1-pro --prompt "isometric city block in the rain" >/dev/null 2>&1
+    if [ "$screen" = account ]; then
+      "$cli" account sign-out >/dev/null
+      browse "$cli" account sign-in --provider google --confirm-age
+      browse "$cli" credits buy pack_100
+      "$cli" generate --model flux-krea-dev --prompt "a paper boat on a puddle" --n 2 >/dev/null 2>&1
+    fi
   fi
   if [ "$seed" -gt 0 ]; then
     "$cli" retention set --forever >/dev/null
