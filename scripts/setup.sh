@@ -10,7 +10,6 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   dbus dbus-x11 gnome-keyring
   libimage-exiftool-perl
-  curl
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_DENY_VERSION=0.20.2
