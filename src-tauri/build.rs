@@ -61,6 +61,7 @@ fn main() {
                 "cancel_checkout",
                 "confirm_age",
                 "request_account_deletion",
+                "delete_platform_images",
             ])),
     )
     .expect("tauri build script failed");

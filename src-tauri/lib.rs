@@ -73,6 +73,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::account::cancel_checkout,
             commands::account::confirm_age,
             commands::privacy::request_account_deletion,
+            commands::privacy::delete_platform_images,
         ])
         .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated, commands::privacy::ExportProgress])
 }

@@ -82,3 +82,10 @@ pub async fn privacy_requests(state: State<'_, AppState>) -> Result<Vec<PrivacyR
 pub async fn request_account_deletion(state: State<'_, AppState>) -> Result<PrivacyRequest, Error> {
     state.core()?.request_account_deletion().await
 }
+
+/// Asks the platform to remove the account's images from its temporary storage (signed in).
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_platform_images(state: State<'_, AppState>) -> Result<PrivacyRequest, Error> {
+    state.core()?.delete_platform_images().await
+}

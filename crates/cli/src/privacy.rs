@@ -24,6 +24,8 @@ pub enum PrivacyAction {
         #[arg(long)]
         all: bool,
     },
+    /// Ask Flux Krea to remove your generated images from its temporary storage now (signed in).
+    DeletePlatformImages,
     /// Ask Flux Krea to delete your account (signed in); prints the request id and due date.
     DeleteAccount {
         /// Required: deleting an account cannot be undone.
@@ -58,6 +60,7 @@ pub async fn run(core: &Core, action: PrivacyAction) -> Result<ExitCode, Error> 
             };
             println!("{}", to_json(&report)?);
         }
+        PrivacyAction::DeletePlatformImages => println!("{}", to_json(&core.delete_platform_images().await?)?),
         PrivacyAction::DeleteAccount { yes } => {
             if !yes {
                 return Err(Error::invalid("--yes", "deleting your account cannot be undone; add --yes to confirm"));

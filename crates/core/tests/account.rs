@@ -444,6 +444,9 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     assert!(report.platform.as_deref().is_some_and(|p| p.contains("images in temporary storage")), "{report:?}");
     assert!(w.platform.fake.images_erased("ada@example.com"));
 
+    let images = w.core.delete_platform_images().await.unwrap();
+    assert_eq!(images.kind, "delete_images");
+
     let request = w.core.request_account_deletion().await.unwrap();
     assert_eq!(request.kind, "account_deletion");
     let id = request.platform_request_id.clone().unwrap();

@@ -74,6 +74,8 @@ export const commands = {
 	confirmAge: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("confirm_age")),
 	/**  Asks the platform to delete the account (signed in); the request and its due date are kept. */
 	requestAccountDeletion: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("request_account_deletion")),
+	/**  Asks the platform to remove the account's images from its temporary storage (signed in). */
+	deletePlatformImages: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("delete_platform_images")),
 };
 
 /** Events */

@@ -170,7 +170,7 @@ impl Core {
             .collect())
     }
 
-    async fn record_request(&self, kind: &str, outcome: &str) -> Result<()> {
+    pub(crate) async fn record_request(&self, kind: &str, outcome: &str) -> Result<()> {
         sqlx::query("INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)")
             .bind(kind)
             .bind(now_ms())

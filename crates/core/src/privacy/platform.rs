@@ -70,6 +70,16 @@ impl Core {
         Ok(Some(answer.deleted))
     }
 
+    /// Asks the platform to remove the account's generated images from its temporary storage now
+    /// (they are already in the local cache; it would delete them within 48 h anyway).
+    pub async fn delete_platform_images(&self) -> Result<super::PrivacyRequest> {
+        let deleted = self.platform_erase("images").await?.ok_or(Error::AuthRequired)?;
+        let outcome = format!("Flux Krea removed {deleted} images from its temporary storage");
+        self.record_request("delete_images", &outcome).await?;
+        tracing::info!("platform images deleted");
+        self.privacy_requests().await?.into_iter().next().ok_or_else(|| Error::internal("the request was not recorded"))
+    }
+
     /// Asks the platform to delete the account; it answers within 30 days. The request's id and
     /// due date are kept so the Privacy screen shows what was asked and when.
     pub async fn request_account_deletion(&self) -> Result<super::PrivacyRequest> {
