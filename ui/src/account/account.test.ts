@@ -26,7 +26,21 @@ vi.mock('../lib/bindings', () => ({
     spendSummary: async () => ok(summary(null)),
     setMonthlyBudget: (usd: number | null) => setMonthlyBudget(usd),
     modelCatalogue: async () => ok({ source: 't', models: [{ id: 'flux-schnell', name: 'FLUX.1 [schnell]', fields: [] }] }),
+    // This build has no account mode: the own-key cards are the whole story.
+    accountStatus: async () =>
+      ok({
+        available: false,
+        signed_in: false,
+        sign_in_pending: false,
+        profile: null,
+        balance: null,
+        own_key_configured: false,
+        age_confirmed: false,
+        preferred_mode: null,
+        active_mode: null,
+      }),
   },
+  events: { jobUpdated: { listen: async () => () => {} } },
 }));
 
 import AccountScreen from '../screens/AccountScreen.svelte';

@@ -7,6 +7,19 @@ type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknow
 const ok = (data: unknown): Result => ({ status: 'ok', data });
 
 let keyConfigured = true;
+const noAccount = {
+  available: false,
+  signed_in: false,
+  sign_in_pending: false,
+  profile: null,
+  balance: null,
+  own_key_configured: true,
+  age_confirmed: true,
+  preferred_mode: null,
+  active_mode: 'own_key',
+};
+let accountStatus: Record<string, unknown> = noAccount;
+let balanceAnswer: () => Result = () => ok({ credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: true });
 let generateAnswer: () => Result = () => ok(job(41));
 const generate = vi.fn(async (_request: GenerationRequest) => generateAnswer());
 
@@ -17,6 +30,9 @@ vi.mock('../lib/bindings', () => ({
       ok({ configured: keyConfigured, source: keyConfigured ? 'keychain' : null, account: null }),
     spendSummary: async () => ok({ month_usd: 0.5, all_time_usd: 2, monthly_budget_usd: 5, recent: [] }),
     queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
+    accountStatus: async () => ok(accountStatus),
+    refreshBalance: async () => balanceAnswer(),
+    creditPrices: async () => ok([{ model: 'flux-schnell', credits_per_image: 2, max_outputs: 4, enabled: true }]),
     generate: (request: GenerationRequest) => generate(request),
     generationDetails: async (id: number) => ok({ generation: { id, seed: 123456 }, images: [], collections: [] }),
     previewInputImage: async (path: string) =>
@@ -31,6 +47,7 @@ vi.mock('@tauri-apps/api/webview', () => ({
 
 import CreateScreen from '../screens/CreateScreen.svelte';
 import { createForm } from './store.svelte';
+import { platform } from '../account/platform.svelte';
 import { nav } from '../lib/nav.svelte';
 
 const info = null;
@@ -49,6 +66,8 @@ async function typeNumber(id: string, value: string) {
 describe('Create screen', () => {
   beforeEach(async () => {
     keyConfigured = true;
+    accountStatus = noAccount;
+    platform.reset();
     generateAnswer = () => ok(job(41));
     generate.mockClear();
     await createForm.loadCatalogue();
@@ -203,6 +222,90 @@ describe('Create screen', () => {
     expect((byTestId('generate') as HTMLButtonElement).disabled).toBe(true);
     await fireEvent.click(byTestId('open-account'));
     expect(nav.screen).toBe('account');
+  });
+});
+
+describe('Create screen in account mode', () => {
+  const signedIn = {
+    ...noAccount,
+    available: true,
+    signed_in: true,
+    own_key_configured: false,
+    profile: { id: 'u1', name: 'Ada', email: 'ada@example.com', provider: 'github', avatar: null },
+    balance: { credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: false },
+    preferred_mode: 'account',
+    active_mode: 'account',
+  };
+
+  beforeEach(async () => {
+    keyConfigured = false;
+    accountStatus = signedIn;
+    balanceAnswer = () => ok({ credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: true });
+    platform.reset();
+    generateAnswer = () => ok(job(41, { cost_usd: null, cost_credits: 2 }));
+    generate.mockClear();
+    nav.screen = 'create';
+    await createForm.loadCatalogue();
+    createForm.selectModel('flux-schnell');
+    createForm.reset(false);
+  });
+
+  it('estimates in credits next to the balance, and needs no Replicate key', async () => {
+    await ready();
+    await waitFor(() => expect(byTestId('create-balance').textContent).toBe('Balance 95 credits'));
+    expect(byTestId('create-balance').dataset.credits).toBe('95');
+    expect(byTestId('create-estimate').dataset.credits).toBe('2');
+    expect(byTestId('cost-estimate').textContent).toBe('1 image × 2 credits = 2 credits');
+    expect(byTestId('model-flux-schnell').textContent).toContain('2 credits / image');
+    expect(byTestId('model-flux-dev').textContent).toContain('Not with credits');
+    await typeNumber('field-num_outputs', '4');
+    expect(byTestId('cost-estimate').textContent).toBe('4 images × 2 credits = 8 credits');
+    expect(screen.queryByTestId('create-spend')).toBeNull();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    expect(screen.queryByTestId('key-missing')).toBeNull();
+    expect((byTestId('generate') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('says when the balance is only the last known one, and when a run needs more than it', async () => {
+    balanceAnswer = () => ok({ credits: 5, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: false });
+    await ready();
+    await waitFor(() => expect(byTestId('create-balance').textContent).toBe('5 credits (last known)'));
+    expect(byTestId('create-balance').dataset.live).toBe('false');
+    expect(screen.queryByTestId('create-short')).toBeNull();
+    await typeNumber('field-num_outputs', '3');
+    expect(byTestId('create-short').textContent).toContain('not enough for this run');
+    await fireEvent.click(byTestId('create-buy-credits'));
+    expect(nav.screen).toBe('account');
+  });
+
+  it('explains a refusal for lack of credits and offers to buy some', async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    generateAnswer = () => ({ status: 'error', error: { kind: 'insufficient_credits', needed: 8, balance: 5 } });
+    await fireEvent.click(byTestId('generate'));
+    await waitFor(() => expect(byTestId('form-error').textContent).toContain('Not enough credits: 8 needed, 5 available.'));
+    expect(byTestId('form-error-action').textContent).toContain('Buy credits');
+    await fireEvent.click(byTestId('form-error-action'));
+    expect(nav.screen).toBe('account');
+  });
+
+  it('asks to sign in again when the session has ended', async () => {
+    await ready();
+    await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
+    generateAnswer = () => ({ status: 'error', error: { kind: 'auth_required' } });
+    await fireEvent.click(byTestId('generate'));
+    await waitFor(() => expect(byTestId('form-error-action').textContent).toContain('Sign in again'));
+    await fireEvent.click(byTestId('form-error-action'));
+    expect(nav.screen).toBe('account');
+  });
+
+  it('keeps the dollar estimate in own-key mode', async () => {
+    keyConfigured = true;
+    accountStatus = { ...signedIn, own_key_configured: true, preferred_mode: 'own_key', active_mode: 'own_key' };
+    await ready();
+    await waitFor(() => expect(byTestId('create-estimate').dataset.mode).toBe('own_key'));
+    expect(byTestId('cost-estimate').textContent).toBe('1 image × $0.003 = $0.003');
+    expect(screen.queryByTestId('create-balance')).toBeNull();
   });
 });
 

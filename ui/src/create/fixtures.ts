@@ -97,6 +97,7 @@ export function job(id: number, patch: Partial<Job> = {}): Job {
     images_requested: 1,
     images_returned: 0,
     cost_usd: 0.003,
+    cost_credits: null,
     created_at: id * 1000,
     completed_at: null,
     thumbs: [],

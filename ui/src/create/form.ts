@@ -1,8 +1,8 @@
 // The Create form as pure data: defaults from the catalogue, which fields apply, client-side checks
 // that mirror the core's (crates/core/src/generation/request.rs), the request and its cost.
 
-import type { Field, InputValue, Model } from '../lib/bindings';
-import { formatUsd } from '../lib/format';
+import type { Field, InputValue, Model, ModelPrice } from '../lib/bindings';
+import { formatCredits, formatUsd } from '../lib/format';
 
 /** A form value: text, a number, a toggle, or nothing (empty number, no picture, random seed). */
 export type FormValue = string | number | boolean | null;
@@ -166,6 +166,26 @@ export function estimate(model: Model, values: FormValues): Estimate | null {
   if (model.price_usd === null) return null;
   const images = imagesRequested(model, values);
   return { images, each: model.price_usd, total: Math.round(model.price_usd * images * 1e6) / 1e6 };
+}
+
+/** A run's price in Flux Krea credits (account mode). */
+export interface CreditEstimate {
+  images: number;
+  each: number;
+  total: number;
+  /** The most images one run may ask for with credits. */
+  maxImages: number;
+}
+
+export function creditEstimate(model: Model, values: FormValues, price: ModelPrice | null): CreditEstimate | null {
+  if (!price || !price.enabled || price.model !== model.id) return null;
+  const images = imagesRequested(model, values);
+  return { images, each: price.credits_per_image, total: price.credits_per_image * images, maxImages: price.max_outputs };
+}
+
+/** "4 images × 2 credits = 8 credits". */
+export function describeCreditEstimate(e: CreditEstimate): string {
+  return `${e.images} ${e.images === 1 ? 'image' : 'images'} × ${formatCredits(e.each)} = ${formatCredits(e.total)}`;
 }
 
 /** "4 images × $0.003 = $0.012". */

@@ -30,7 +30,9 @@ vi.mock('../lib/bindings', () => ({
   },
 }));
 
+import { render, screen } from '@testing-library/svelte';
 import { Queue, mergeJob, recentResults } from './queue.svelte';
+import QueueItem from './QueueItem.svelte';
 
 const ids = (jobs: Job[]) => jobs.map((j) => j.id);
 
@@ -116,5 +118,15 @@ describe('Queue', () => {
     expect(ids(q.jobs)[0]).toBe(102);
     await q.setPaused(true);
     expect(q.paused).toBe(true);
+  });
+});
+
+describe('QueueItem cost', () => {
+  it('shows credits for account-mode jobs and dollars for own-key jobs', async () => {
+    const common = { modelName: 'FLUX.1 [schnell]', paused: false, busy: false, error: null, onCancel: () => {}, onRetry: () => {} };
+    render(QueueItem, { props: { ...common, job: job(5, { status: 'done', completed_at: 9, cost_usd: null, cost_credits: 8 }) } });
+    expect(screen.getByTestId('job-5-cost').textContent).toBe('· 8 credits');
+    render(QueueItem, { props: { ...common, job: job(6, { status: 'running' }) } });
+    expect(screen.getByTestId('job-6-cost').textContent).toBe('· ≈ $0.003');
   });
 });

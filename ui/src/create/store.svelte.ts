@@ -10,8 +10,10 @@ import {
 } from '../lib/bindings';
 import { CommandError, describeError, unwrap } from '../lib/errors';
 import { formatBytes } from '../lib/format';
+import { platform } from '../account/platform.svelte';
 import {
   carryOver,
+  creditEstimate,
   defaultsFor,
   estimate,
   fromInputs,
@@ -35,6 +37,9 @@ export interface Origin {
 
 const DEFAULT_MODEL = 'flux-schnell';
 
+/** Where the form's error sends the user: the Account screen, to buy credits or to sign in again. */
+export type FormAction = 'buy-credits' | 'sign-in';
+
 /**
  * The Create form. One module-level instance, so the form keeps its state while other screens
  * show; only `load` (Re-run / Remix from the Gallery) replaces it from outside.
@@ -54,6 +59,8 @@ export class CreateForm {
   serverErrors = $state<Record<string, string>>({});
   /** A problem of the whole request, in words. */
   formError = $state<string | null>(null);
+  /** A way out of `formError`, when there is one. */
+  formAction = $state<FormAction | null>(null);
   submitting = $state(false);
   /** The image field whose picture is being read. */
   loadingImage = $state<string | null>(null);
@@ -69,15 +76,26 @@ export class CreateForm {
   readonly clientErrors = $derived<Record<string, string>>(this.model ? validate(this.model, this.values) : {});
   readonly estimate = $derived(this.model ? estimate(this.model, this.values) : null);
   readonly seedLocked = $derived(isSet(this.values[SEED_FIELD]));
-  readonly keyMissing = $derived(this.keyStatus !== null && !this.keyStatus.configured);
+  /** Account mode is set up in this build (sign-in and credits can be offered). */
+  readonly accountAvailable = $derived(platform.available);
+  /** A run started now is paid with Flux Krea credits. */
+  readonly accountMode = $derived(platform.accountMode);
+  readonly balance = $derived(platform.balance);
+  readonly creditPrice = $derived(platform.prices?.find((p) => p.model === this.modelId) ?? null);
+  readonly creditPrices = $derived(platform.prices);
+  readonly creditPricesKnown = $derived(platform.prices !== null);
+  readonly creditPricesError = $derived(platform.pricesError);
+  readonly creditEstimate = $derived(this.model ? creditEstimate(this.model, this.values, this.creditPrice) : null);
+  /** In account mode no key is needed; otherwise a known-missing key stops Generate. */
+  readonly keyMissing = $derived(!this.accountMode && this.keyStatus !== null && !this.keyStatus.configured);
   readonly valid = $derived(this.model !== null && Object.keys(this.clientErrors).length === 0);
   readonly canGenerate = $derived(this.valid && !this.submitting && !this.keyMissing);
 
   #catalogueLoad: Promise<void> | null = null;
 
-  /** Loads the catalogue once; refreshes the key status and spend every time the screen shows. */
+  /** Loads the catalogue once; refreshes the key, spend and account every time the screen shows. */
   async init(): Promise<void> {
-    await Promise.all([this.loadCatalogue(), this.refreshKey(), this.refreshSpend()]);
+    await Promise.all([this.loadCatalogue(), this.refreshKey(), this.refreshSpend(), platform.loadForCreate()]);
   }
 
   loadCatalogue(): Promise<void> {
@@ -126,6 +144,7 @@ export class CreateForm {
     this.modelId = id;
     this.serverErrors = {};
     this.formError = null;
+    this.formAction = null;
     if (this.origin) this.origin = { ...this.origin, exact: false };
   }
 
@@ -137,6 +156,7 @@ export class CreateForm {
     this.previews = {};
     this.serverErrors = {};
     this.formError = null;
+    this.formAction = null;
     this.touched = new Set();
     this.attempted = false;
     this.origin = null;
@@ -218,6 +238,7 @@ export class CreateForm {
     const model = this.catalogue?.models.find((m) => m.id === request.model);
     if (!model) {
       this.formError = `The model ${request.model} is not in this version's catalogue.`;
+      this.formAction = null;
       return;
     }
     const values = fromInputs(model, request.inputs);
@@ -229,6 +250,7 @@ export class CreateForm {
     this.previews = {};
     this.serverErrors = {};
     this.formError = null;
+    this.formAction = null;
     this.attempted = false;
     this.touched = new Set(model.fields.map((f) => f.name));
     this.origin = request.parent_id != null ? { parentId: request.parent_id, exact } : null;
@@ -271,6 +293,7 @@ export class CreateForm {
     if (!request || !this.valid || this.submitting || this.keyMissing) return null;
     this.submitting = true;
     this.formError = null;
+    this.formAction = null;
     this.serverErrors = {};
     try {
       const job = await unwrap(commands.generate(request));
@@ -278,7 +301,8 @@ export class CreateForm {
       this.lastJobId = job.id;
       this.attempted = false;
       void this.#seedOf(job.id);
-      void this.refreshSpend();
+      if (job.cost_credits != null) void platform.refreshBalance();
+      else void this.refreshSpend();
       return job;
     } catch (e) {
       this.#show(e);
@@ -313,6 +337,16 @@ export class CreateForm {
       this.keyStatus = { configured: false, source: null, account: null };
     } else if (error.kind === 'invalid_input' && known.has(error.field)) {
       this.serverErrors = { [error.field]: sentence(error.reason) };
+    } else if (error.kind === 'invalid_input' && error.field === 'model') {
+      this.formError = sentence(error.reason);
+    } else if (error.kind === 'insufficient_credits') {
+      this.formError = describeError(error);
+      this.formAction = 'buy-credits';
+      void platform.refreshBalance();
+    } else if (error.kind === 'auth_required' && this.accountAvailable) {
+      this.formError = 'Your Flux Krea sign-in has ended.';
+      this.formAction = 'sign-in';
+      void platform.loadStatus();
     } else {
       this.formError = describeError(error);
       if (error.kind === 'budget_exceeded') void this.refreshSpend();

@@ -9,8 +9,14 @@ describe('describeError', () => {
   });
 
   it('gives numbers for credits and rate limits', () => {
-    expect(describeError({ kind: 'insufficient_credits', needed: 8, balance: 3 })).toContain('8 credits');
+    expect(describeError({ kind: 'insufficient_credits', needed: 8, balance: 3 })).toBe('Not enough credits: 8 needed, 3 available.');
     expect(describeError({ kind: 'rate_limited', retry_after_s: 12 })).toContain('12 s');
+  });
+});
+
+describe('describeError for account errors', () => {
+  it('says a stopped sign-in or purchase changed nothing', () => {
+    expect(describeError({ kind: 'canceled', what: 'sign-in' })).toBe('Stopped (sign-in); nothing changed.');
   });
 });
 

@@ -7,7 +7,7 @@ export function describeError(error: CoreError): string {
     case 'auth_required':
       return 'Please sign in to continue.';
     case 'insufficient_credits':
-      return `This needs ${error.needed} credits and your balance is ${error.balance}.`;
+      return `Not enough credits: ${error.needed.toLocaleString()} needed, ${error.balance.toLocaleString()} available.`;
     case 'rate_limited':
       return `The service is busy. Try again in ${error.retry_after_s} s.`;
     case 'invalid_input':
@@ -31,6 +31,8 @@ export function describeError(error: CoreError): string {
       return `${error.service} answered with an error (${error.status}): ${error.detail}`;
     case 'keychain_unavailable':
       return `The system keychain is not available (${error.reason}). Secrets are never stored anywhere else.`;
+    case 'canceled':
+      return `Stopped (${error.what}); nothing changed.`;
     case 'not_found':
       return `${error.what} was not found.`;
     case 'storage':

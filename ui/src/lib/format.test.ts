@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatUsd, plural } from './format';
+import { formatBytes, formatCredits, formatMoney, formatUsd, formatWhen, plural } from './format';
 
 describe('format', () => {
   it('formats bytes in decimal units', () => {
@@ -25,5 +25,26 @@ describe('formatUsd', () => {
     expect(formatUsd(0.04 * 3)).toBe('$0.12');
     expect(formatUsd(1234.5)).toBe('$1,234.50');
     expect(formatUsd(0)).toBe('$0.00');
+  });
+});
+
+describe('credits and money', () => {
+  it('counts credits', () => {
+    expect(formatCredits(1)).toBe('1 credit');
+    expect(formatCredits(95)).toBe('95 credits');
+  });
+
+  it('formats minor units in the currency, with its own decimals', () => {
+    expect(formatMoney(500, 'usd', 'en-US')).toBe('$5.00');
+    expect(formatMoney(1999, 'EUR', 'en-US')).toBe('€19.99');
+    expect(formatMoney(500, 'JPY', 'en-US')).toBe('¥500');
+    expect(formatMoney(500, 'not-a-code', 'en-US')).toBe('5.00 NOT-A-CODE');
+  });
+
+  it('says only the time for today', () => {
+    const now = new Date(2025, 4, 6, 18, 0).getTime();
+    const earlier = new Date(2025, 4, 6, 9, 5).getTime();
+    expect(formatWhen(earlier, now)).toBe(new Date(earlier).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' }));
+    expect(formatWhen(new Date(2025, 0, 2, 9, 5).getTime(), now)).not.toBe(formatWhen(earlier, now));
   });
 });

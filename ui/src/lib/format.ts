@@ -22,3 +22,32 @@ export function formatUsd(amount: number): string {
   const digits = mills % 10 === 0 ? 2 : 3;
   return `${sign}$${(mills / 1000).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
+
+/** "1 credit", "1,250 credits". */
+export function formatCredits(n: number): string {
+  return plural(n, 'credit');
+}
+
+/**
+ * A price given in the currency's smallest unit (Stripe's convention: cents, or yen for JPY), in
+ * the user's locale: $5.00, 5,00 €, ¥500. An unknown currency code still reads sensibly.
+ */
+export function formatMoney(minor: number, currency: string, locale?: string): string {
+  const code = currency.toUpperCase();
+  try {
+    const format = new Intl.NumberFormat(locale, { style: 'currency', currency: code });
+    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+    return format.format(minor / 10 ** digits);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${code}`;
+  }
+}
+
+/** A moment as a person reads it: the time alone today, the date and time otherwise. */
+export function formatWhen(ms: number, now: number = Date.now()): string {
+  const date = new Date(ms);
+  const today = new Date(now).toDateString() === date.toDateString();
+  return today
+    ? date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' })
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
