@@ -1,7 +1,7 @@
 //! Account mode in the real window against the platform fake: confirm the age, sign in with
 //! Google (the test plays the system browser: the broker's redirect, then the app's loopback
-//! callback), buy a pack on the checkout page, generate with credits and watch the balance fall.
-//! Then no token is in any IPC answer, the page, a file of the data folder or a log line.
+//! callback), buy a pack on the checkout page, generate with credits and watch the balance fall;
+//! a consent is synced to the platform and account deletion is requested. Then no token is in any IPC answer, the page, a file of the data folder or a log line.
 //! Run by scripts/test.sh.
 
 use std::path::{Path, PathBuf};
@@ -164,6 +164,21 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
             assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "a token is in {}", file.display());
         }
     }
+
+    // Signed in, the rights reach the platform: a consent is synced, account deletion is asked.
+    app.click("nav button[data-screen='privacy']").await?;
+    app.click("[data-testid='consent-marketing_emails']").await?;
+    wait_until("the consent at the platform", 10, || async {
+        Ok(platform.fake.consents("ada@example.com").is_some_and(|c| c["marketing_emails"]["granted"] == true))
+    })
+    .await?;
+    app.click("[data-testid='request-deletion']").await?;
+    app.click("[data-testid='request-deletion-confirm']").await?;
+    app.find("[data-testid='deletion-request']").await?;
+    let shown = app.attr("[data-testid='deletion-request']", "data-request-id").await?.unwrap_or_default();
+    let asked = platform.fake.deletion_requests();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0]["request_id"].as_str(), Some(shown.as_str()), "the request id is shown");
 
     // Sign out: the platform ends the session and the keychain forgets it.
     app.click("nav button[data-screen='account']").await?;
