@@ -42,6 +42,42 @@ const exportData = vi.fn(async (path: string) => {
 const save = vi.fn(async (_options: unknown): Promise<string | null> => '/home/me/flux.zip');
 let requests: unknown[] = [];
 
+const SIGNED_OUT = {
+  available: true,
+  signed_in: false,
+  sign_in_pending: false,
+  profile: null,
+  balance: null,
+  own_key_configured: false,
+  age_confirmed: true,
+  preferred_mode: null,
+  active_mode: null,
+};
+const UNAVAILABLE = { ...SIGNED_OUT, available: false };
+const SIGNED_IN = {
+  ...SIGNED_OUT,
+  signed_in: true,
+  profile: { id: 'u_1', name: 'Ada Lovelace', email: 'ada@example.com', provider: 'github', avatar: null },
+};
+let account: unknown = UNAVAILABLE;
+const REQUESTED_AT = Date.UTC(2025, 7, 4, 10);
+const DUE_AT = Date.UTC(2025, 8, 3, 10);
+const deletionRequest = {
+  id: 7,
+  kind: 'account_deletion',
+  requested_at: REQUESTED_AT,
+  outcome: 'account deletion requested; the platform answers by the due date',
+  platform_request_id: 'del_8f3a2c',
+  due_at: DUE_AT,
+};
+const deletePlatformImages = vi.fn(async (): Promise<Result> =>
+  ok({ id: 6, kind: 'delete_images', requested_at: REQUESTED_AT, outcome: 'Flux Krea removed 3 images from its temporary storage', platform_request_id: null, due_at: null }),
+);
+const requestAccountDeletion = vi.fn(async (): Promise<Result> => {
+  requests = [deletionRequest, ...requests];
+  return ok(deletionRequest);
+});
+
 vi.mock('@tauri-apps/plugin-dialog', () => ({ save: (o: unknown) => save(o) }));
 vi.mock('../lib/bindings', () => ({
   commands: {
@@ -56,6 +92,9 @@ vi.mock('../lib/bindings', () => ({
     eraseEverything: () => eraseEverything(),
     getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
     previewPurge: async () => ok({ items: 0, bytes: 0 }),
+    accountStatus: async () => ok(account),
+    deletePlatformImages: () => deletePlatformImages(),
+    requestAccountDeletion: () => requestAccountDeletion(),
   },
   events: {
     exportProgress: {
@@ -68,7 +107,8 @@ vi.mock('../lib/bindings', () => ({
 }));
 
 import PrivacyScreen from '../screens/PrivacyScreen.svelte';
-import { exportFileName } from './text';
+import { exportFileName, requestKindWords } from './text';
+import { POLICY, parsePolicy } from './policy';
 
 const byTestId = (id: string) => screen.getByTestId(id);
 const info = { version: '0.1.0', data_dir: DIR, log_dir: '/logs', config_file: '/cfg/config.toml', replicate_url: '', account_mode_available: false, recovered_database: null };
@@ -83,6 +123,9 @@ describe('Privacy screen', () => {
     eraseEverything.mockClear();
     exportData.mockClear();
     save.mockClear();
+    deletePlatformImages.mockClear();
+    requestAccountDeletion.mockClear();
+    account = UNAVAILABLE;
   });
 
   it('reports what is stored, where, and the usage computed here', async () => {
@@ -188,5 +231,182 @@ describe('Privacy screen', () => {
 
   it('names the export file by date', () => {
     expect(exportFileName(new Date(2025, 7, 3))).toBe('flux-krea-export-2025-08-03.zip');
+  });
+
+  it('hides the account rights behind one line when this build has no account mode', async () => {
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('platform-rights-unavailable').textContent).toContain('need a Flux Krea account'));
+    expect(screen.queryByTestId('delete-platform-images')).toBeNull();
+    expect(screen.queryByTestId('request-deletion')).toBeNull();
+    expect(screen.queryByTestId('consents-sync')).toBeNull();
+  });
+
+  it('shows the account rights disabled, with the reason, when signed out', async () => {
+    account = SIGNED_OUT;
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('platform-reason').textContent).toContain('Sign in to your Flux Krea account to use this'));
+    for (const id of ['delete-platform-images', 'request-deletion']) {
+      const button = byTestId(id) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(button.getAttribute('aria-describedby')).toBe('platform-reason');
+    }
+    expect(screen.queryByTestId('platform-rights-unavailable')).toBeNull();
+    expect(screen.queryByTestId('consents-sync')).toBeNull();
+    expect(screen.queryByText(/platform_account\.json/)).toBeNull();
+  });
+
+  it('deletes the images on Flux Krea only after the confirmation, and says what happened', async () => {
+    account = SIGNED_IN;
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect((byTestId('delete-platform-images') as HTMLButtonElement).disabled).toBe(false));
+    expect(byTestId('platform-account').textContent).toContain('Ada Lovelace');
+    await fireEvent.click(byTestId('delete-platform-images'));
+    expect(deletePlatformImages).not.toHaveBeenCalled();
+    expect(screen.getByText(/remove the images of your account from its temporary storage now, instead of within 48 hours\. Your copies on this computer stay\./)).toBeTruthy();
+    await fireEvent.click(byTestId('delete-platform-images-confirm'));
+    await waitFor(() => expect(byTestId('delete-platform-images-result').textContent).toBe('Flux Krea removed 3 images from its temporary storage.'));
+    expect(deletePlatformImages).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(screen.queryByTestId('delete-platform-images-confirm')).toBeNull());
+    expect(document.activeElement).toBe(byTestId('delete-platform-images'));
+  });
+
+  it('says why the images were not deleted when offline', async () => {
+    account = SIGNED_IN;
+    deletePlatformImages.mockImplementationOnce(async () => ({ status: 'error', error: { kind: 'offline', service: 'Flux Krea' } }));
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect((byTestId('delete-platform-images') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(byTestId('delete-platform-images'));
+    await fireEvent.click(byTestId('delete-platform-images-confirm'));
+    await waitFor(() => expect(screen.getByText(/Nothing was deleted: You appear to be offline: Flux Krea cannot be reached\./)).toBeTruthy());
+    expect(screen.queryByTestId('delete-platform-images-result')).toBeNull();
+  });
+
+  it('requests the account deletion after the confirmation and shows its id and due date', async () => {
+    account = SIGNED_IN;
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect((byTestId('request-deletion') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('deletion-request')).toBeNull();
+    await fireEvent.click(byTestId('request-deletion'));
+    expect(requestAccountDeletion).not.toHaveBeenCalled();
+    expect(
+      screen.getByText(
+        'Flux Krea will delete your account, its credits and everything it stores about you. It answers within 30 days. Your history on this computer stays until you erase it.',
+      ),
+    ).toBeTruthy();
+    await fireEvent.click(byTestId('request-deletion-confirm'));
+    await waitFor(() => expect(byTestId('deletion-request').getAttribute('data-request-id')).toBe('del_8f3a2c'));
+    expect(requestAccountDeletion).toHaveBeenCalledTimes(1);
+    const due = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' }).format(new Date(DUE_AT));
+    expect(byTestId('deletion-request').textContent).toContain('del_8f3a2c');
+    expect(byTestId('deletion-request').textContent).toContain(`answer due by ${due}`);
+    await waitFor(() => expect(byTestId('privacy-request-7').textContent).toContain('Account deletion requested'));
+    expect(byTestId('privacy-request-7').textContent).toContain('del_8f3a2c');
+    expect(byTestId('privacy-request-7').textContent).toContain(`answer due by ${due}`);
+  });
+
+  it('shows a pending deletion request from the list, even signed out', async () => {
+    account = SIGNED_OUT;
+    requests = [deletionRequest];
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('deletion-request').getAttribute('data-request-id')).toBe('del_8f3a2c'));
+  });
+
+  it('shows what Flux Krea did with its copies in the erase result, and mentions them in the confirmation', async () => {
+    account = SIGNED_IN;
+    erasePrompts.mockImplementationOnce(async () =>
+      ok({ generations: 12, files_removed: 0, bytes_removed: 0, skipped_running: 0, platform: 'Flux Krea removed 3 stored prompts' }),
+    );
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect((byTestId('request-deletion') as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(byTestId('erase-prompts'));
+    expect(screen.getByText(/Flux Krea is also asked to remove the prompts and parameters it stores for your account\./)).toBeTruthy();
+    await fireEvent.click(byTestId('erase-prompts-confirm'));
+    await waitFor(() => expect(byTestId('erase-result').textContent).toContain('12 generations erased'));
+    expect(byTestId('erase-result').textContent).toContain('Flux Krea removed 3 stored prompts.');
+    expect(byTestId('erase-platform').classList.contains('failed')).toBe(false);
+  });
+
+  it('marks a platform note that says Flux Krea could not be asked', async () => {
+    account = SIGNED_IN;
+    eraseEverything.mockImplementationOnce(async () =>
+      ok({
+        generations: 42,
+        files_removed: 240,
+        bytes_removed: 0,
+        skipped_running: 0,
+        platform: 'Flux Krea could not be asked to remove stored prompts (offline): try again when online',
+      }),
+    );
+    render(PrivacyScreen, { props: { info } });
+    await fireEvent.click(byTestId('erase-everything'));
+    await fireEvent.click(byTestId('erase-everything-confirm'));
+    await waitFor(() => expect(byTestId('erase-platform').textContent).toContain('try again when online'));
+    expect(byTestId('erase-platform').classList.contains('failed')).toBe(true);
+  });
+
+  it('mentions the account data in the export explanation when signed in', async () => {
+    account = SIGNED_IN;
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(screen.getByText('platform_account.json')).toBeTruthy());
+    expect(screen.getByText('platform_account.json').parentElement?.textContent).toContain('the record of these requests. It also holds platform_account.json');
+  });
+
+  it('says whether consent changes reached the account', async () => {
+    account = SIGNED_IN;
+    history = [{ name: 'marketing_emails', granted: true, changed_at: Date.UTC(2025, 7, 1), source: 'app', synced_at: Date.UTC(2025, 7, 1) }];
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('consents-sync').textContent).toContain('Synced to your Flux Krea account'));
+    // The mock records the change unsynced, as when Flux Krea cannot be reached.
+    await fireEvent.click(byTestId('consent-training_use'));
+    await waitFor(() => expect(byTestId('consents-sync').textContent).toContain('Not synced yet — will be sent when online'));
+    expect(byTestId('consents-sync').textContent).toContain('Training use');
+    expect(byTestId('consents-sync').textContent).not.toContain('Marketing');
+  });
+
+  it('labels every kind of request', () => {
+    expect(requestKindWords('export')).toBe('Data export');
+    expect(requestKindWords('erase_prompts')).toBe('Prompts and parameters erased');
+    expect(requestKindWords('erase_all')).toBe('Everything erased');
+    expect(requestKindWords('delete_images')).toBe('Images deleted from Flux Krea');
+    expect(requestKindWords('account_deletion')).toBe('Account deletion requested');
+  });
+
+  it('renders the full policy with its date, headings and lists', async () => {
+    render(PrivacyScreen, { props: { info } });
+    const full = byTestId('policy-full');
+    expect(full.tagName).toBe('DETAILS');
+    expect(full.querySelector('summary')?.textContent).toContain('Read the full policy');
+    expect(full.textContent).toContain('Privacy Policy');
+    const date = full.querySelector('time');
+    expect(date?.textContent).toBe('August 3, 2025');
+    expect(date?.getAttribute('datetime')).toBe('2025-08-03');
+    const headings = [...full.querySelectorAll('h3')].map((h) => h.textContent);
+    expect(headings).toContain('Introduction');
+    expect(headings).toContain('1. Information You Provide Directly');
+    expect(headings).toContain('Your Rights and Choices');
+    expect(headings).toContain('Data Retention');
+    // Sentences ending with a colon are paragraphs, not headings.
+    expect(headings.some((h) => h?.endsWith(':'))).toBe(false);
+    const items = [...full.querySelectorAll('li')].map((li) => li.textContent);
+    expect(items).toContain('Deletion: Request deletion of your personal information in certain circumstances');
+    expect(items).toContain('Marketing Communications: Retained until you unsubscribe or request deletion');
+    expect(full.querySelector('li strong')?.textContent).toBe('Account Information:');
+    // The summary date agrees with the policy text.
+    expect(byTestId('policy').querySelector('.date time')?.getAttribute('datetime')).toBe('2025-08-03');
+  });
+
+  it('reads plain policy text into title, date, headings, paragraphs and lists', () => {
+    const p = parsePolicy('Policy\nLast updated: May 1, 2024\nIntro\nWe keep little.\n1. What\n- One: first\n - Two\n \n- Three\nThe end:\n');
+    expect(p.title).toBe('Policy');
+    expect(p.updated).toEqual({ text: 'May 1, 2024', iso: '2024-05-01' });
+    expect(p.blocks).toEqual([
+      { kind: 'heading', text: 'Intro', numbered: false },
+      { kind: 'paragraph', text: 'We keep little.' },
+      { kind: 'heading', text: '1. What', numbered: true },
+      { kind: 'list', items: [{ label: 'One', text: 'first' }, { label: null, text: 'Two' }] },
+      { kind: 'list', items: [{ label: null, text: 'Three' }] },
+      { kind: 'paragraph', text: 'The end:' },
+    ]);
+    expect(POLICY.blocks.length).toBeGreaterThan(40);
   });
 });

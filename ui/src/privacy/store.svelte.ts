@@ -1,6 +1,7 @@
 import {
   commands,
   events,
+  type AccountStatus,
   type Consent,
   type ConsentChange,
   type ErasureReport,
@@ -9,7 +10,7 @@ import {
   type PrivacyReport,
   type PrivacyRequest,
 } from '../lib/bindings';
-import { unwrap } from '../lib/errors';
+import { CommandError, unwrap } from '../lib/errors';
 import { CONSENTS } from './text';
 
 /** Core errors arrive as CommandError, whose message is describeError's sentence. */
@@ -42,8 +43,48 @@ export class PrivacyStore {
   requestsLoaded = $state(false);
   requestsError = $state<string | null>(null);
 
+  /** The Flux Krea account, which decides whether the platform's rights apply (null until read). */
+  account = $state<AccountStatus | null>(null);
+  accountError = $state<string | null>(null);
+
+  deletingImages = $state(false);
+  imagesResult = $state<PrivacyRequest | null>(null);
+  imagesError = $state<string | null>(null);
+
+  requestingDeletion = $state(false);
+  deletionError = $state<string | null>(null);
+  #deletionSent = $state<PrivacyRequest | null>(null);
+
+  /** Account mode is configured in this build (null until known). */
+  get accountAvailable(): boolean | null {
+    return this.account ? this.account.available : this.accountError ? false : null;
+  }
+
+  get signedIn(): boolean {
+    return !!this.account?.available && this.account.signed_in;
+  }
+
+  /** The latest account deletion asked for: the one just sent, or the newest recorded. */
+  get deletionRequest(): PrivacyRequest | null {
+    return this.#deletionSent ?? this.requests.find((r) => r.kind === 'account_deletion') ?? null;
+  }
+
+  /** A platform action is running. */
+  get platformBusy(): boolean {
+    return this.deletingImages || this.requestingDeletion;
+  }
+
   async load(): Promise<void> {
-    await Promise.all([this.loadReport(), this.loadConsents(), this.loadRequests()]);
+    await Promise.all([this.loadAccount(), this.loadReport(), this.loadConsents(), this.loadRequests()]);
+  }
+
+  async loadAccount(): Promise<void> {
+    try {
+      this.account = await unwrap(commands.accountStatus());
+      this.accountError = null;
+    } catch (e) {
+      this.accountError = message(e);
+    }
   }
 
   async loadReport(): Promise<void> {
@@ -116,7 +157,7 @@ export class PrivacyStore {
    * in a save dialog, following its progress.
    */
   async exportData(choose = false): Promise<void> {
-    if (this.exporting || this.erasing) return;
+    if (this.exporting || this.erasing || this.platformBusy) return;
     this.exportError = null;
     let path: string | null;
     try {
@@ -162,7 +203,7 @@ export class PrivacyStore {
 
   /** Runs an erasure (the caller has confirmed it), then reloads what it changed. */
   async erase(action: Erasure): Promise<boolean> {
-    if (this.erasing || this.exporting) return false;
+    if (this.erasing || this.exporting || this.platformBusy) return false;
     this.erasing = action;
     this.eraseError = null;
     this.erasure = null;
@@ -177,5 +218,50 @@ export class PrivacyStore {
     } finally {
       this.erasing = null;
     }
+  }
+
+  /**
+   * Asks Flux Krea to remove the account's images from its temporary storage now (the caller has
+   * confirmed it). They are already on this computer; the platform would remove them within 48 h.
+   */
+  async deletePlatformImages(): Promise<boolean> {
+    if (this.platformBusy || this.erasing || this.exporting) return false;
+    this.deletingImages = true;
+    this.imagesError = null;
+    this.imagesResult = null;
+    try {
+      this.imagesResult = await unwrap(commands.deletePlatformImages());
+      void this.loadRequests();
+      return true;
+    } catch (e) {
+      this.imagesError = message(e);
+      this.#afterPlatformError(e);
+      return false;
+    } finally {
+      this.deletingImages = false;
+    }
+  }
+
+  /** Asks Flux Krea to delete the account (the caller has confirmed it); a pending request comes back as it is. */
+  async requestAccountDeletion(): Promise<boolean> {
+    if (this.platformBusy || this.erasing || this.exporting) return false;
+    this.requestingDeletion = true;
+    this.deletionError = null;
+    try {
+      this.#deletionSent = await unwrap(commands.requestAccountDeletion());
+      void this.loadRequests();
+      return true;
+    } catch (e) {
+      this.deletionError = message(e);
+      this.#afterPlatformError(e);
+      return false;
+    } finally {
+      this.requestingDeletion = false;
+    }
+  }
+
+  /** Signed out meanwhile (or the session ended): read the account again so the actions say so. */
+  #afterPlatformError(e: unknown): void {
+    if (e instanceof CommandError && e.error.kind === 'auth_required') void this.loadAccount();
   }
 }

@@ -1,4 +1,4 @@
-import type { ConsentSource, ErasureReport, ExportReport, StoredKind } from '../lib/bindings';
+import type { ConsentChange, ConsentSource, ErasureReport, ExportReport, StoredKind } from '../lib/bindings';
 import { formatBytes, plural } from '../lib/format';
 
 export type ConsentName = 'marketing_emails' | 'product_analytics' | 'training_use';
@@ -112,13 +112,39 @@ export function requestKindWords(kind: string): string {
       return 'Prompts and parameters erased';
     case 'erase_all':
       return 'Everything erased';
-    case 'delete_platform_images':
-      return 'Platform images deletion';
-    case 'delete_account':
-      return 'Account deletion';
+    case 'delete_images':
+      return 'Images deleted from Flux Krea';
+    case 'account_deletion':
+      return 'Account deletion requested';
     default: {
       const words = kind.replace(/_/g, ' ');
       return words.charAt(0).toUpperCase() + words.slice(1);
     }
   }
+}
+
+/** A recorded outcome as a sentence: capital first letter, final period. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** True when the platform note of an erasure says Flux Krea could not be asked. */
+export const platformNoteFailed = (note: string): boolean => /could not/i.test(note);
+
+/**
+ * The Consents card's line about the account, when signed in: pending when any change has not
+ * reached Flux Krea yet (the core sends them all with the next change or sign-in).
+ */
+export function consentSync(history: ConsentChange[]): { synced: boolean; text: string } {
+  const pending = history.filter((c) => c.synced_at == null);
+  if (pending.length > 0) {
+    const names = [...new Set(pending.map((c) => consentTitle(c.name)))].join(', ');
+    return { synced: false, text: `Not synced yet — will be sent when online (${names})` };
+  }
+  const last = history.reduce<number | null>((at, c) => (c.synced_at != null && (at == null || c.synced_at > at) ? c.synced_at : at), null);
+  if (last == null) return { synced: true, text: 'Changes are sent to your Flux Krea account' };
+  return { synced: true, text: `Synced to your Flux Krea account · ${formatDateTime(last)}` };
 }
