@@ -100,6 +100,15 @@ impl Core {
                 status: 200,
                 detail: "due_by is not a date".into(),
             })?;
+        // The platform answers a repeated request with the pending one: keep one row for it.
+        if let Some(known) = self
+            .privacy_requests()
+            .await?
+            .into_iter()
+            .find(|r| r.platform_request_id.as_deref() == Some(&answer.request_id))
+        {
+            return Ok(known);
+        }
         let outcome = "account deletion requested; the platform answers by the due date".to_string();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id, due_at)
