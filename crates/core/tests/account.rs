@@ -459,3 +459,24 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     w.core.sign_out().await.unwrap();
     assert_eq!(w.core.request_account_deletion().await.unwrap_err(), Error::AuthRequired);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_screen_loads_everything_at_once() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    // What the Account screen asks for together after a sign-in.
+    let all = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(
+            w.core.refresh_balance(),
+            w.core.credit_ledger(None),
+            w.core.credit_packs(),
+            w.core.credit_prices(),
+            w.core.account_status()
+        )
+    })
+    .await
+    .expect("the calls answer together");
+    assert_eq!(all.0.unwrap().credits, 20);
+    assert!(all.1.is_ok() && all.2.is_ok() && all.3.is_ok() && all.4.is_ok());
+    w.core.sign_out().await.unwrap();
+}

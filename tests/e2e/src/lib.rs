@@ -198,6 +198,8 @@ pub struct App {
 
 impl App {
     pub async fn launch(sandbox: &Sandbox) -> TestResult<App> {
+        // Two crypto backends are linked (see Cargo.toml); pick one once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port()?;
         let native_port = free_port()?;
         let mut driver = Command::new(tauri_driver()?)
@@ -269,10 +271,12 @@ impl App {
         Ok(())
     }
 
-    /// The element's text now, or empty when it is not there (yet).
+    /// The element's text content now, or empty when it is not there (yet). Not WebDriver's
+    /// "visible text": WebKitWebDriver answers "" for some visible one-line, ellipsized elements.
     pub async fn text_of(&self, css: &str) -> String {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(el) => el.text().await.unwrap_or_default(),
+        let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : '';";
+        match self.client.execute(script, vec![css.into()]).await {
+            Ok(v) => v.as_str().unwrap_or_default().trim().to_string(),
             Err(_) => String::new(),
         }
     }
