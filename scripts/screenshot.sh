@@ -73,13 +73,14 @@ for theme in light dark; do
   if [ "$with_jobs" = 1 ]; then
     mkdir -p "$XDG_DATA_HOME"
     eval "$(printf shot | gnome-keyring-daemon --unlock --components=secrets)"
+    # The keychain outlives the theme's data folder: start signed out.
+    "$cli" account sign-out >/dev/null
     printf r8_demo_fake_token | "$cli" key set >/dev/null
     "$cli" spend --budget 10 >/dev/null
     "$cli" generate --model flux-schnell --prompt "a lighthouse on a cliff at dusk, long exposure" --n 4 >/dev/null 2>&1
     "$cli" generate --model flux-dev --prompt "a ceramic teapot shaped like a fox, studio light" --n 2 >/dev/null 2>&1
     "$cli" generate --model flux-1.1-pro --prompt "isometric city block in the rain" >/dev/null 2>&1
     if [ "$screen" = account ]; then
-      "$cli" account sign-out >/dev/null
       browse "$cli" account sign-in --provider google --confirm-age
       browse "$cli" credits buy pack_100
       "$cli" generate --model flux-krea-dev --prompt "a paper boat on a puddle" --n 2 >/dev/null 2>&1
