@@ -333,6 +333,33 @@ async fn a_checkout_completes_and_the_balance_follows() {
     w.core.sign_out().await.unwrap();
 }
 
+/// Nothing but the calls platform-api.md documents reached the platform (no analytics, no
+/// telemetry: without the consent, nothing statistical leaves the machine).
+fn only_documented_calls(requests: &[String]) {
+    let documented = [
+        "GET /auth/v1/authorize",
+        "POST /auth/v1/token",
+        "POST /auth/v1/logout",
+        "GET /api/v1/me",
+        "GET /avatars/",
+        "GET /api/v1/credits",
+        "GET /api/v1/models",
+        "POST /api/v1/models/",
+        "GET /api/v1/predictions/",
+        "POST /api/v1/predictions/",
+        "POST /api/v1/credits/checkout",
+        "PUT /api/v1/privacy/consents",
+        "GET /api/v1/privacy/export",
+        "DELETE /api/v1/privacy/",
+        "POST /api/v1/privacy/account-deletion",
+    ];
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert!(documented.iter().any(|d| r.starts_with(d)), "an undocumented call: {r}");
+        assert!(!r.contains("analytics") && !r.contains("telemetry") && !r.contains("/events"), "{r}");
+    }
+}
+
 fn request(model: &str, images: f64) -> GenerationRequest {
     let mut inputs = std::collections::BTreeMap::new();
     inputs.insert("prompt".to_string(), InputValue::Text("a lighthouse at dusk".into()));
@@ -376,7 +403,16 @@ async fn generating_with_credits_charges_only_delivered_images() {
     let refund = ledger.entries.iter().find(|e| e.reason == LedgerReason::Refund).expect("a refund entry");
     assert_eq!(refund.delta, 1);
     assert!(refund.prediction_id.is_some());
+
+    // Deleting an account-mode image here asks Flux Krea to remove its temporary copies too.
+    let deleted = w.core.delete_generations(&[job.id]).await.unwrap();
+    assert_eq!(deleted.items, 1);
+    assert!(deleted.platform.as_deref().is_some_and(|p| p.contains("removed")), "{deleted:?}");
+    assert!(w.platform.fake.images_erased("ada@example.com"));
     w.core.sign_out().await.unwrap();
+    // Every consent is off here (the default).
+    assert!(w.core.consents().await.unwrap().iter().all(|c| !c.granted));
+    only_documented_calls(&w.platform.fake.requests());
 }
 
 #[tokio::test]
@@ -438,7 +474,7 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     assert!(text.contains("a lighthouse at dusk"), "the platform's stored prompt is exported");
 
     let report = w.core.erase_prompts().await.unwrap();
-    assert!(report.platform.as_deref().is_some_and(|p| p.contains("removed 1 stored prompts")), "{report:?}");
+    assert!(report.platform.as_deref().is_some_and(|p| p.contains("removed stored prompts: 1")), "{report:?}");
     assert!(w.platform.fake.prompts_erased("ada@example.com"));
     let report = w.core.erase_everything().await.unwrap();
     assert!(report.platform.as_deref().is_some_and(|p| p.contains("images in temporary storage")), "{report:?}");

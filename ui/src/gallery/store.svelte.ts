@@ -50,6 +50,8 @@ export class Gallery {
   selected = $state<Set<number>>(new Set());
   loading = $state(false);
   error = $state<string | null>(null);
+  /** What Flux Krea did with its copies of deleted account-mode images (signed in), shown once. */
+  notice = $state<string | null>(null);
   done = $state(false);
   /** Bumped on every reload, so the grid can go back to the top for a new result set. */
   version = $state(0);
@@ -108,7 +110,8 @@ export class Gallery {
   }
 
   async remove(ids: number[]): Promise<void> {
-    await unwrap(commands.deleteGenerations(ids));
+    const report = await unwrap(commands.deleteGenerations(ids));
+    this.notice = report.platform ?? null;
     const set = new Set(ids);
     this.items = this.items.filter((it) => !set.has(it.id));
     this.selected = new Set([...this.selected].filter((id) => !set.has(id)));

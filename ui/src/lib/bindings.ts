@@ -15,7 +15,7 @@ export const commands = {
 	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
 	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
 	setFavourite: (ids: number[], favourite: boolean) => typedError<number, Error>(__TAURI_INVOKE("set_favourite", { ids, favourite })),
-	deleteGenerations: (ids: number[]) => typedError<DeleteReport, Error>(__TAURI_INVOKE("delete_generations", { ids })),
+	deleteGenerations: (ids: number[]) => typedError<DeleteReport_Serialize, Error>(__TAURI_INVOKE("delete_generations", { ids })),
 	listCollections: () => typedError<Collection[], Error>(__TAURI_INVOKE("list_collections")),
 	createCollection: (name: string) => typedError<Collection, Error>(__TAURI_INVOKE("create_collection", { name })),
 	renameCollection: (id: number, name: string) => typedError<Collection, Error>(__TAURI_INVOKE("rename_collection", { id, name })),
@@ -244,10 +244,22 @@ export type CreditPack = {
 	currency: string,
 };
 
-export type DeleteReport = {
+export type DeleteReport = DeleteReport_Serialize | DeleteReport_Deserialize;
+
+export type DeleteReport_Deserialize = {
 	items: number,
 	files_removed: number,
 	bytes_removed: number | null,
+	/**  Signed in: what Flux Krea did with its copies of deleted account-mode images. */
+	platform?: string | null,
+};
+
+export type DeleteReport_Serialize = {
+	items: number,
+	files_removed: number,
+	bytes_removed: number | null,
+	/**  Signed in: what Flux Krea did with its copies of deleted account-mode images. */
+	platform: string | null,
 };
 
 export type ErasureReport = ErasureReport_Serialize | ErasureReport_Deserialize;

@@ -41,8 +41,22 @@ impl Core {
         favourites::set_favourite(self.pool(), ids, favourite).await
     }
 
+    /// Deletes the rows and their files; when some were made with the account, asks Flux Krea to
+    /// remove its copies too (its API removes all of the account's temporary images at once, so
+    /// this waits until no account job is still downloading).
     pub async fn delete_generations(&self, ids: &[i32]) -> Result<DeleteReport> {
-        deletion::delete_generations(self.pool(), self.data_dir(), ids).await
+        let ids_json = serde_json::to_string(ids).map_err(|e| crate::Error::internal(e.to_string()))?;
+        let from_account: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM generations WHERE provider = 'platform' AND id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids_json)
+        .fetch_one(self.pool())
+        .await?;
+        let mut report = deletion::delete_generations(self.pool(), self.data_dir(), ids).await?;
+        if from_account > 0 {
+            report.platform = self.remove_platform_copies().await;
+        }
+        Ok(report)
     }
 
     pub async fn list_collections(&self) -> Result<Vec<Collection>> {

@@ -9,11 +9,13 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 use crate::error::Result;
 use crate::history::{check_ids, id_list, images};
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct DeleteReport {
     pub items: i32,
     pub files_removed: i32,
     pub bytes_removed: f64,
+    /// Signed in: what Flux Krea did with its copies of deleted account-mode images.
+    pub platform: Option<String>,
 }
 
 pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32]) -> Result<DeleteReport> {
@@ -29,7 +31,12 @@ pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32])
     drop(conn);
     let (items, files) = deleted?;
     let removed = images::remove_unreferenced(pool, data_dir, files).await?;
-    Ok(DeleteReport { items: items as i32, files_removed: removed.files as i32, bytes_removed: removed.bytes as f64 })
+    Ok(DeleteReport {
+        items: items as i32,
+        files_removed: removed.files as i32,
+        bytes_removed: removed.bytes as f64,
+        platform: None,
+    })
 }
 
 /// Deletes the rows in one transaction; returns how many went and the files they referenced.

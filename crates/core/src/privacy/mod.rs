@@ -184,7 +184,7 @@ impl Core {
 /// What the platform did, for the request's outcome line (empty when not signed in).
 fn platform_outcome(result: &Result<Option<i64>>, what: &str) -> String {
     match result {
-        Ok(Some(n)) => format!("; Flux Krea removed {n} {what}"),
+        Ok(Some(n)) => format!("; Flux Krea removed {what}: {n}"),
         Ok(None) => String::new(),
         Err(e) => format!("; Flux Krea could not be asked to remove {what} ({e}): try again when online"),
     }

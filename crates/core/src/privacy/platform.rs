@@ -74,10 +74,36 @@ impl Core {
     /// (they are already in the local cache; it would delete them within 48 h anyway).
     pub async fn delete_platform_images(&self) -> Result<super::PrivacyRequest> {
         let deleted = self.platform_erase("images").await?.ok_or(Error::AuthRequired)?;
-        let outcome = format!("Flux Krea removed {deleted} images from its temporary storage");
+        let images = if deleted == 1 { "image" } else { "images" };
+        let outcome = format!("Flux Krea removed {deleted} {images} from its temporary storage");
         self.record_request("delete_images", &outcome).await?;
         tracing::info!("platform images deleted");
         self.privacy_requests().await?.into_iter().next().ok_or_else(|| Error::internal("the request was not recorded"))
+    }
+
+    /// After deleting account-mode images here: the platform's copies too, unless an account job
+    /// is still running (its outputs are still needed). What happened, in words; None when not
+    /// signed in.
+    pub(crate) async fn remove_platform_copies(&self) -> Option<String> {
+        if !self.platform_signed_in().await {
+            return None;
+        }
+        let running: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM generations WHERE provider = 'platform'
+             AND status NOT IN ('done', 'failed', 'canceled')",
+        )
+        .fetch_one(self.pool())
+        .await
+        .unwrap_or(1);
+        if running > 0 {
+            return Some("Flux Krea keeps its temporary copies until your running jobs finish (at most 48 h)".into());
+        }
+        match self.delete_platform_images().await {
+            Ok(request) => Some(request.outcome),
+            Err(e) => {
+                Some(format!("Flux Krea could not be asked to remove its copies ({e}); it deletes them within 48 h"))
+            }
+        }
     }
 
     /// Asks the platform to delete the account; it answers within 30 days. The request's id and

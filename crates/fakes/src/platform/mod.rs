@@ -18,6 +18,7 @@ mod credits;
 mod knobs;
 mod predictions;
 mod privacy;
+mod requests;
 mod sessions;
 mod settle;
 mod tokens;
@@ -68,6 +69,8 @@ struct Store {
     checkouts: Vec<checkout::Checkout>,
     charges: Vec<predictions::Charge>,
     deletions: Vec<privacy::Deletion>,
+    /// "METHOD /path" of every request, oldest first.
+    requests: Vec<String>,
     /// Orders ledger entries across users; ledger cursors use it.
     next_seq: u64,
 }
@@ -131,6 +134,7 @@ impl PlatformFake {
             .merge(checkout::page_routes())
             .merge(users::avatar_routes())
             .merge(knobs::control_routes())
+            .layer(middleware::from_fn_with_state(self.clone(), requests::record))
             .with_state(self.clone())
     }
 
