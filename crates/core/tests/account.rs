@@ -452,6 +452,8 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     // Changed before signing in: sent at sign-in.
     w.core.set_consent("product_analytics", true, ConsentSource::App).await.unwrap();
     sign_in(&w).await;
+    let report = w.core.privacy_report().await.unwrap();
+    assert_eq!(report.keychain_entries, ["platform-session"], "the report names the entry, never its value");
     let synced = w.platform.fake.consents("ada@example.com").unwrap();
     assert_eq!(synced["product_analytics"]["granted"], true, "{synced}");
     assert_eq!(synced["training_use"]["granted"], false);

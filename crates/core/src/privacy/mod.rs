@@ -55,12 +55,15 @@ impl Core {
     pub async fn privacy_report(&self) -> Result<PrivacyReport> {
         let policy = self.retention().await?;
         let last_purge_at = self.purge_lock.try_lock().ok().and_then(|last| *last);
-        let keychain_entries = match self.replicate_key().await {
+        let mut keychain_entries = match self.replicate_key().await {
             Ok(status) if status.source == Some(crate::generation::KeySource::Keychain) => {
-                vec!["replicate-token".into()]
+                vec!["replicate-token".to_string()]
             }
             _ => Vec::new(),
         };
+        if self.signed_in().await.unwrap_or(false) {
+            keychain_entries.push("platform-session".into());
+        }
         report::report(report::ReportInput {
             pool: self.pool(),
             data_dir: self.data_dir(),

@@ -1,0 +1,78 @@
+//! Measures the Gallery in the real app over a large seeded history: time to the first tiles,
+//! then frame intervals while the grid is flung through every page (half a screen per frame,
+//! loading pages as it goes), and how many tiles are in the DOM. Prints a README table row.
+//!
+//! `scripts/measure-gallery.sh [count]` (needs the e2e app build, Xvfb and a D-Bus session).
+
+use std::time::Instant;
+
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+
+const FLING: &str = "
+    const done = arguments[arguments.length - 1];
+    const maxFrames = arguments[0];
+    const step = arguments[1];
+    const s = document.querySelector(\"[data-testid='gallery-grid']\");
+    const frames = [];
+    let last = 0, maxTiles = 0;
+    function tick(now) {
+      frames.push(now - last);
+      last = now;
+      maxTiles = Math.max(maxTiles, s.querySelectorAll('button.tile').length);
+      s.scrollTop += s.clientHeight * step;
+      const ids = [...s.querySelectorAll('button.tile')].map((e) => Number(e.dataset.id));
+      if (frames.length >= maxFrames || ids.includes(1)) {
+        done({ frames, maxTiles, reachedOldest: ids.includes(1) });
+      } else {
+        requestAnimationFrame(tick);
+      }
+    }
+    requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });";
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> TestResult {
+    let count: u32 = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let sandbox = Sandbox::new()?;
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", &count.to_string()])?;
+
+    let app = App::launch(&sandbox).await?;
+    let start = Instant::now();
+    app.click("nav button[data-screen='gallery']").await?;
+    wait_until("the first tiles", 30, || async {
+        let n = app
+            .js("return document.querySelectorAll(\"[data-testid='gallery-grid'] button.tile img\").length;")
+            .await?;
+        Ok(n.as_u64().unwrap_or(0) > 0)
+    })
+    .await?;
+    let first_tiles_ms = start.elapsed().as_secs_f64() * 1000.0;
+
+    // The same frames without scrolling: what this machine's compositor gives an idle page.
+    let idle = app.client.execute_async(FLING, vec![100.into(), 0.into()]).await?;
+    let mut idle: Vec<f64> = serde_json::from_value(idle["frames"].clone())?;
+    idle.sort_by(f64::total_cmp);
+    // Within WebKitWebDriver's 30 s script timeout even at 15 fps.
+    let result = app.client.execute_async(FLING, vec![400.into(), 0.5.into()]).await?;
+    let mut frames: Vec<f64> = serde_json::from_value(result["frames"].clone())?;
+    frames.sort_by(f64::total_cmp);
+    let long = frames.iter().filter(|f| **f > 50.0).count();
+    let total_s = frames.iter().sum::<f64>() / 1000.0;
+    println!(
+        "| Gallery fling through {count} items (real app, Xvfb, software rendering) | first tiles {first_tiles_ms:.0} ms; \
+         {} frames in {total_s:.1} s: median {:.1} ms, p95 {:.1} ms, max {:.0} ms, {long} over 50 ms; \
+         at most {} tiles in the DOM; reached the oldest: {}; idle page: median {:.1} ms a frame |",
+        frames.len(),
+        percentile(&frames, 0.5),
+        percentile(&frames, 0.95),
+        frames.last().copied().unwrap_or_default(),
+        result["maxTiles"],
+        result["reachedOldest"],
+        percentile(&idle, 0.5),
+    );
+    app.quit().await
+}
