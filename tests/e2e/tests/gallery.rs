@@ -1,10 +1,8 @@
 //! The Gallery in the real window over a seeded history: scroll through pages, search with
 //! highlights, open details, delete. Run by scripts/test.sh (`--ignored`).
 
-use std::time::{Duration, Instant};
-
 use fantoccini::Locator;
-use flux_krea_e2e::{App, Sandbox, TestResult};
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
 
 const TILES: &str = "[data-testid='gallery-grid'] button.tile";
 
@@ -20,22 +18,6 @@ async fn tile_ids(app: &App) -> TestResult<Vec<i64>> {
     Ok(serde_json::from_value(value)?)
 }
 
-async fn wait_until<F, Fut>(what: &str, mut check: F) -> TestResult
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = TestResult<bool>>,
-{
-    // Generous: CI machines are slow and loaded.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await? {
-        if Instant::now() > deadline {
-            return Err(format!("timed out waiting for {what}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(())
-}
-
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
@@ -49,13 +31,13 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
 
     let app = App::launch(&sandbox).await?;
     app.client.find(Locator::Css("nav button[data-screen='gallery']")).await?.click().await?;
-    wait_until("thumbnails", || async { Ok(!tile_ids(&app).await?.is_empty()) }).await?;
+    wait_until("thumbnails", 30, || async { Ok(!tile_ids(&app).await?.is_empty()) }).await?;
     let first = tile_ids(&app).await?;
     assert_eq!(first[0], newest_id, "newest first");
     assert!(first.len() < 600, "the grid is virtualized: {} tiles rendered", first.len());
 
     // Scroll to the end repeatedly: later pages load until the oldest item is rendered.
-    wait_until("the last page", || async {
+    wait_until("the last page", 30, || async {
         app.client
             .execute(
                 "const s = document.querySelector(\"[data-testid='gallery-grid']\"); s.scrollTop = s.scrollHeight; return s.scrollHeight;",
@@ -81,7 +63,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     // Search: results only contain the word, marked.
     let search = app.client.find(Locator::Css("[data-testid='gallery-search']")).await?;
     search.send_keys("lighthouse").await?;
-    wait_until("search results", || async {
+    wait_until("search results", 30, || async {
         let marks = app
             .client
             .execute("return document.querySelectorAll(arguments[0]).length;", vec![format!("{TILES} mark").into()])
@@ -94,7 +76,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     let expected_ids: Vec<i64> =
         expected.as_array().ok_or("not a list")?.iter().filter_map(|i| i["id"].as_i64()).collect();
     assert!(!expected_ids.is_empty(), "the seed word list has 'lighthouse'");
-    wait_until("search to settle", || async { Ok(tile_ids(&app).await?.first() == expected_ids.first()) }).await?;
+    wait_until("search to settle", 30, || async { Ok(tile_ids(&app).await?.first() == expected_ids.first()) }).await?;
 
     // Details, then delete from the panel.
     let target = expected_ids[0];
@@ -103,7 +85,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     assert!(prompt.to_lowercase().contains("lighthouse"), "{prompt}");
     app.client.find(Locator::Css("[data-testid='details-delete']")).await?.click().await?;
     app.client.find(Locator::Css("[data-testid='confirm-delete']")).await?.click().await?;
-    wait_until("the tile to go", || async { Ok(!tile_ids(&app).await?.contains(&target)) }).await?;
+    wait_until("the tile to go", 30, || async { Ok(!tile_ids(&app).await?.contains(&target)) }).await?;
     assert!(sandbox.cli(&["history", "show", &target.to_string()]).is_err(), "the row is gone from the database");
 
     // Favourite another one and put it in a new collection, from the details panel.
@@ -114,7 +96,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     app.client.find(Locator::Css("[data-testid='add-to-collection'] option[value='new']")).await?.click().await?;
     app.wait_for(Locator::Css("input[aria-label='Collection name']")).await?.send_keys("Lighthouses").await?;
     app.client.find(Locator::Css(".new-collection button[type='submit']")).await?.click().await?;
-    wait_until("the collection to be saved", || async {
+    wait_until("the collection to be saved", 30, || async {
         let shown: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "show", &other.to_string()])?)?;
         Ok(shown["generation"]["favourite"] == true && shown["collections"][0]["name"] == "Lighthouses")
     })
@@ -134,7 +116,7 @@ async fn the_app_purges_history_past_the_default_window_at_start() -> TestResult
 
     let app = App::launch(&sandbox).await?;
     // The start-up purge runs in the background; the CLI sees the same database.
-    wait_until("the start-up purge", || async {
+    wait_until("the start-up purge", 30, || async {
         let left: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "purge", "--dry-run"])?)?;
         Ok(left["items"].as_i64() == Some(0))
     })

@@ -4,47 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
-use flux_krea_e2e::{App, Sandbox, TestResult};
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 
 const TOKEN: &str = "r8_e2e_fake_token_0001";
-
-async fn wait_until<F, Fut>(what: &str, secs: u64, mut check: F) -> TestResult
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = TestResult<bool>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check().await? {
-        if Instant::now() > deadline {
-            return Err(format!("timed out waiting for {what}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(())
-}
-
-async fn js(app: &App, script: &str) -> TestResult<serde_json::Value> {
-    Ok(app.client.execute(script, vec![]).await?)
-}
-
-async fn text_of(app: &App, css: &str) -> String {
-    match app.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Waits for an element; the error names the selector (WebDriver's own does not).
-async fn find(app: &App, css: &str) -> TestResult<fantoccini::elements::Element> {
-    app.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
-}
-
-async fn click(app: &App, css: &str) -> TestResult {
-    find(app, css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
-    Ok(())
-}
 
 /// The statuses the queue item of the newest job has shown, and its id.
 const NEWEST_JOB: &str = "const el = document.querySelector(\"[data-testid='queue'] [data-status]\");
@@ -68,42 +31,42 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
 
     let app = App::launch(&sandbox).await?;
     // No key yet: the Create screen says so instead of failing later.
-    click(&app, "nav button[data-screen='create']").await?;
-    find(&app, "[data-testid='key-missing']").await?;
+    app.click("nav button[data-screen='create']").await?;
+    app.find("[data-testid='key-missing']").await?;
 
-    click(&app, "nav button[data-screen='account']").await?;
-    let input = find(&app, "[data-testid='replicate-key-input']").await?;
+    app.click("nav button[data-screen='account']").await?;
+    let input = app.find("[data-testid='replicate-key-input']").await?;
     input.send_keys("r8_wrong_token").await?;
-    click(&app, "[data-testid='replicate-key-save']").await?;
-    let error = find(&app, "[data-testid='replicate-key-error']").await?.text().await?;
+    app.click("[data-testid='replicate-key-save']").await?;
+    let error = app.find("[data-testid='replicate-key-error']").await?.text().await?;
     assert!(error.contains("did not accept"), "a refused token is explained: {error}");
-    let input = find(&app, "[data-testid='replicate-key-input']").await?;
+    let input = app.find("[data-testid='replicate-key-input']").await?;
     input.clear().await?;
     input.send_keys(TOKEN).await?;
-    click(&app, "[data-testid='replicate-key-save']").await?;
+    app.click("[data-testid='replicate-key-save']").await?;
     wait_until("the key to be accepted", 15, || async {
         // The card re-renders while saving: a missing element is "not yet".
-        Ok(text_of(&app, "[data-testid='replicate-key-status']").await.contains("fake-user"))
+        Ok(app.text_of("[data-testid='replicate-key-status']").await.contains("fake-user"))
     })
     .await?;
     let page = app.client.source().await?;
     assert!(!page.contains(TOKEN), "the token must not stay in the page");
 
-    click(&app, "nav button[data-screen='create']").await?;
-    click(&app, "[data-testid='model-flux-schnell']").await?;
-    find(&app, "[data-testid='prompt']").await?.send_keys("a lighthouse in fog, e2e").await?;
-    let outputs = find(&app, "input[data-testid='field-num_outputs']").await?;
+    app.click("nav button[data-screen='create']").await?;
+    app.click("[data-testid='model-flux-schnell']").await?;
+    app.find("[data-testid='prompt']").await?.send_keys("a lighthouse in fog, e2e").await?;
+    let outputs = app.find("input[data-testid='field-num_outputs']").await?;
     outputs.clear().await?;
     outputs.send_keys("2").await?;
-    let estimate = find(&app, "[data-testid='cost-estimate']").await?.text().await?;
+    let estimate = app.find("[data-testid='cost-estimate']").await?.text().await?;
     assert!(estimate.contains("0.006"), "2 × $0.003: {estimate}");
-    click(&app, "[data-testid='generate']").await?;
+    app.click("[data-testid='generate']").await?;
 
     let mut seen: Vec<String> = Vec::new();
     let mut job_testid;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let v = js(&app, NEWEST_JOB).await?;
+        let v = app.js(NEWEST_JOB).await?;
         if let Some(status) = v["status"].as_str() {
             job_testid = v["id"].as_str().unwrap_or_default().to_string();
             if seen.last().map(String::as_str) != Some(status) {
@@ -122,8 +85,8 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     assert!(seen.iter().any(|s| s == "running"), "progress was visible: {seen:?}");
     let job_id: i64 = job_testid.trim_start_matches("job-").parse()?;
     wait_until("two results", 10, || async {
-        let n = js(&app, &format!("return document.querySelectorAll(\"[data-testid^='result-{job_id}-']\").length;"))
-            .await?;
+        let n =
+            app.js(&format!("return document.querySelectorAll(\"[data-testid^='result-{job_id}-']\").length;")).await?;
         Ok(n.as_u64() == Some(2))
     })
     .await?;
@@ -132,9 +95,9 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
 
     // After a restart: the images are in the Gallery and the key is still in the keychain.
     let app = App::launch(&sandbox).await?;
-    click(&app, "nav button[data-screen='gallery']").await?;
+    app.click("nav button[data-screen='gallery']").await?;
     let tile = format!("[data-testid='gallery-grid'] button.tile[data-id='{job_id}']");
-    find(&app, &tile).await?;
+    app.find(&tile).await?;
     wait_until("the thumbnail to decode", 10, || async {
         let ok = app
             .client
@@ -143,10 +106,10 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
         Ok(ok.as_bool() == Some(true))
     })
     .await?;
-    click(&app, "nav button[data-screen='account']").await?;
+    app.click("nav button[data-screen='account']").await?;
     wait_until("the key status", 10, || async {
         // The card re-renders while saving: a missing element is "not yet".
-        Ok(text_of(&app, "[data-testid='replicate-key-status']").await.contains("fake-user"))
+        Ok(app.text_of("[data-testid='replicate-key-status']").await.contains("fake-user"))
     })
     .await?;
     app.quit().await?;

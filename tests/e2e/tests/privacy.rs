@@ -3,29 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
 use flux_krea_e2e::{App, Sandbox, TestResult};
-
-async fn find(app: &App, css: &str) -> TestResult<fantoccini::elements::Element> {
-    app.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
-}
-
-async fn click(app: &App, css: &str) -> TestResult {
-    find(app, css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
-    Ok(())
-}
-
-async fn text_of(app: &App, css: &str) -> String {
-    match app.client.find(Locator::Css(css)).await {
-        Ok(el) => el.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
 
 async fn wait_for_text(app: &App, css: &str, needle: &str, secs: u64) -> TestResult<String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let text = text_of(app, css).await;
+        let text = app.text_of(css).await;
         if text.contains(needle) {
             return Ok(text);
         }
@@ -58,10 +41,10 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     sandbox.forbid_in_logs(&prompt);
 
     let app = App::launch(&sandbox).await?;
-    click(&app, "nav button[data-screen='privacy']").await?;
+    app.click("nav button[data-screen='privacy']").await?;
 
     // A consent: off by default, on after one click, recorded with its source.
-    let switch = find(&app, "[data-testid='consent-product_analytics']").await?;
+    let switch = app.find("[data-testid='consent-product_analytics']").await?;
     assert_eq!(switch.prop("checked").await?.as_deref(), Some("false"), "off by default");
     switch.click().await?;
     wait_for_text(&app, "[data-testid='consent-product_analytics-changed']", "Last changed", 10).await?;
@@ -71,7 +54,7 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     assert_eq!((analytics["granted"].as_bool(), analytics["source"].as_str()), (Some(true), Some("app")));
 
     // Export: to the Downloads folder, read back.
-    click(&app, "[data-testid='export-data']").await?;
+    app.click("[data-testid='export-data']").await?;
     wait_for_text(&app, "[data-testid='export-result']", ".zip", 30).await?;
     let archives: Vec<_> = std::fs::read_dir(&downloads)?.flatten().map(|e| e.path()).collect();
     assert_eq!(archives.len(), 1, "one archive: {archives:?}");
@@ -86,8 +69,8 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     // Erase prompts: confirmed, then no trace of a prompt in the database files.
     let db = sandbox.data_dir().join("history.db");
     assert!(holds(&db, &prompt) || holds(&sandbox.data_dir().join("history.db-wal"), &prompt));
-    click(&app, "[data-testid='erase-prompts']").await?;
-    click(&app, "[data-testid='erase-prompts-confirm']").await?;
+    app.click("[data-testid='erase-prompts']").await?;
+    app.click("[data-testid='erase-prompts-confirm']").await?;
     wait_for_text(&app, "[data-testid='erase-result']", "40", 30).await?;
     for file in ["history.db", "history.db-wal"] {
         assert!(!holds(&sandbox.data_dir().join(file), &prompt), "the prompt is still in {file}");
