@@ -167,7 +167,7 @@ async fn report(core: &Core, job: &Job, json: bool) -> Result<ExitCode, Error> {
         }
         match job.status {
             Status::Done => {
-                eprintln!("job {}: {} image(s), {}", job.id, job.images_returned, cost(&job))
+                eprintln!("job {}: {} image(s), {}", job.id, job.images_returned, cost(job))
             }
             _ => eprintln!(
                 "job {} {}: {}",

@@ -162,18 +162,6 @@ fn image_url(line: &str) -> bool {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_log_scan_recognises_what_it_must() {
-        assert!(super::has_email("signed in as jane.doe@example.com"));
-        assert!(!super::has_email("keyring v3 <email>:default at 10:00"));
-        assert!(super::image_url("GET http://127.0.0.1:4/xezq/abc/out-0.webp"));
-        assert!(super::image_url("got https://cdn.example/x.PNG ok"));
-        assert!(!super::image_url("replicate_url=http://127.0.0.1:4567/v1"));
-    }
-}
-
 /// Polls `check` every 100 ms until it says true, failing after `secs` with `what` in the error.
 pub async fn wait_until<F, Fut>(what: &str, secs: u64, mut check: F) -> TestResult
 where
@@ -366,4 +354,16 @@ fn wait_for_port(port: u16, timeout: Duration) -> TestResult {
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(format!("tauri-driver did not listen on port {port} within {timeout:?}").into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_log_scan_recognises_what_it_must() {
+        assert!(super::has_email("signed in as jane.doe@example.com"));
+        assert!(!super::has_email("keyring v3 <email>:default at 10:00"));
+        assert!(super::image_url("GET http://127.0.0.1:4/xezq/abc/out-0.webp"));
+        assert!(super::image_url("got https://cdn.example/x.PNG ok"));
+        assert!(!super::image_url("replicate_url=http://127.0.0.1:4567/v1"));
+    }
 }

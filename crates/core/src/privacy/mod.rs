@@ -155,7 +155,8 @@ impl Core {
     }
 
     pub async fn privacy_requests(&self) -> Result<Vec<PrivacyRequest>> {
-        let rows: Vec<(i64, String, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+        type Row = (i64, String, i64, String, Option<String>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
         )
         .fetch_all(self.pool())
