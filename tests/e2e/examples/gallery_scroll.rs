@@ -1,6 +1,8 @@
 //! Measures the Gallery in the real app over a large seeded history: time to the first tiles,
 //! then frame intervals while the grid is flung through every page (half a screen per frame,
-//! loading pages as it goes), and how many tiles are in the DOM. Prints a README table row.
+//! loading pages as it goes), how many tiles are in the DOM, and the resident memory of the app's
+//! whole process tree (the app and its WebKit processes; PSS) idle and after the fling. Prints a README
+//! table row.
 //!
 //! `scripts/measure-gallery.sh [count]` (needs the e2e app build, Xvfb and a D-Bus session).
 
@@ -29,6 +31,35 @@ const FLING: &str = "
     }
     requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });";
 
+/// Proportional resident memory (MB) of the app and every process below it, from /proc (Linux).
+fn tree_rss_mb(binary: &std::path::Path) -> f64 {
+    let procs: Vec<(u32, u32, u64)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let ppid: u32 = stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()?;
+            // PSS: shared libraries (WebKit's are large) counted once across the processes.
+            let rollup = std::fs::read_to_string(e.path().join("smaps_rollup")).ok()?;
+            let kb: u64 = rollup.lines().find(|l| l.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid, kb))
+        })
+        .collect();
+    let is_app = |pid: u32| {
+        std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.file_name() == binary.file_name())
+    };
+    let mut tree: Vec<u32> = procs.iter().filter(|p| is_app(p.0)).map(|p| p.0).collect();
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(procs.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    procs.iter().filter(|p| tree.contains(&p.0)).map(|p| p.2).sum::<u64>() as f64 / 1024.0
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -51,6 +82,9 @@ async fn main() -> TestResult {
     })
     .await?;
     let first_tiles_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let binary = flux_krea_e2e::app_binary()?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let idle_mb = tree_rss_mb(&binary);
 
     // The same frames without scrolling: what this machine's compositor gives an idle page.
     let idle = app.client.execute_async(FLING, vec![100.into(), 0.into()]).await?;
@@ -58,6 +92,7 @@ async fn main() -> TestResult {
     idle.sort_by(f64::total_cmp);
     // Within WebKitWebDriver's 30 s script timeout even at 15 fps.
     let result = app.client.execute_async(FLING, vec![400.into(), 0.5.into()]).await?;
+    let scrolled_mb = tree_rss_mb(&binary);
     let mut frames: Vec<f64> = serde_json::from_value(result["frames"].clone())?;
     frames.sort_by(f64::total_cmp);
     let long = frames.iter().filter(|f| **f > 50.0).count();
@@ -65,7 +100,8 @@ async fn main() -> TestResult {
     println!(
         "| Gallery fling through {count} items (real app, Xvfb, software rendering) | first tiles {first_tiles_ms:.0} ms; \
          {} frames in {total_s:.1} s: median {:.1} ms, p95 {:.1} ms, max {:.0} ms, {long} over 50 ms; \
-         at most {} tiles in the DOM; reached the oldest: {}; idle page: median {:.1} ms a frame |",
+         at most {} tiles in the DOM; reached the oldest: {}; idle page: median {:.1} ms a frame; memory (PSS) of the process tree {idle_mb:.0} MB idle, \
+         {scrolled_mb:.0} MB after the fling |",
         frames.len(),
         percentile(&frames, 0.5),
         percentile(&frames, 0.95),
