@@ -62,6 +62,12 @@ fn main() {
                 "confirm_age",
                 "request_account_deletion",
                 "delete_platform_images",
+                "update_status",
+                "update_prefs",
+                "check_for_update",
+                "install_update",
+                "skip_update_version",
+                "set_update_channel",
             ])),
     )
     .expect("tauri build script failed");

@@ -7,6 +7,7 @@ mod jobs;
 mod navigation;
 mod state;
 mod theme;
+mod updates;
 
 use flux_krea_core::logging::LogGuard;
 use flux_krea_core::{Config, Core, Error};
@@ -74,8 +75,19 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::account::confirm_age,
             commands::privacy::request_account_deletion,
             commands::privacy::delete_platform_images,
+            commands::updates::update_status,
+            commands::updates::update_prefs,
+            commands::updates::check_for_update,
+            commands::updates::install_update,
+            commands::updates::skip_update_version,
+            commands::updates::set_update_channel,
         ])
-        .events(collect_events![navigation::NavigateRequested, jobs::JobUpdated, commands::privacy::ExportProgress])
+        .events(collect_events![
+            navigation::NavigateRequested,
+            jobs::JobUpdated,
+            commands::privacy::ExportProgress,
+            updates::UpdateStatusChanged
+        ])
 }
 
 pub fn run() {
@@ -90,13 +102,19 @@ pub fn run() {
             .ok()
     });
     let builder = specta_builder();
-    tauri::Builder::default()
+    let context = tauri::generate_context!();
+    let update_feed = updates::configured(&context);
+    let mut app = tauri::Builder::default()
         // First, so a second launch is forwarded before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| navigation::on_second_launch(app, args)))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_notification::init());
+    if update_feed {
+        app = app.plugin(tauri_plugin_updater::Builder::new().build());
+    }
+    app.manage(updates::Updates::new(update_feed))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -115,6 +133,7 @@ pub fn run() {
                 }
                 tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));
                 jobs::forward(app.handle().clone(), core.clone());
+                updates::schedule(app.handle().clone(), core.clone());
                 // Like Replicate's own clients (and the offline demo): a token in the environment
                 // is used for this run without being stored.
                 if let Ok(token) = std::env::var("REPLICATE_API_TOKEN") {
@@ -135,7 +154,7 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .run(tauri::generate_context!())
+        .run(context)
         .expect("the Tauri runtime failed to start");
 }
 

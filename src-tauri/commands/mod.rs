@@ -7,3 +7,4 @@ pub mod history;
 pub mod own_key;
 pub mod privacy;
 pub mod retention;
+pub mod updates;

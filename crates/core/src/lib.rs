@@ -17,6 +17,7 @@ pub mod retention;
 pub mod secrets;
 pub mod settings;
 pub mod storage;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 

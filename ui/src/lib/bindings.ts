@@ -76,6 +76,18 @@ export const commands = {
 	requestAccountDeletion: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("request_account_deletion")),
 	/**  Asks the platform to remove the account's images from its temporary storage (signed in). */
 	deletePlatformImages: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("delete_platform_images")),
+	updateStatus: () => __TAURI_INVOKE<UpdateStatus_Serialize>("update_status"),
+	updatePrefs: () => typedError<UpdatePrefs_Serialize, Error>(__TAURI_INVOKE("update_prefs")),
+	checkForUpdate: () => typedError<UpdateStatus_Serialize, Error>(__TAURI_INVOKE("check_for_update")),
+	/**
+	 *  Downloads, verifies, waits for running generations, installs and restarts. Returns only when
+	 *  it stopped short (a failure); progress arrives as `UpdateStatusChanged` events.
+	 */
+	installUpdate: () => typedError<UpdateStatus_Serialize, Error>(__TAURI_INVOKE("install_update")),
+	/**  `None` offers every version again. */
+	skipUpdateVersion: (version: string | null) => typedError<UpdatePrefs_Serialize, Error>(__TAURI_INVOKE("skip_update_version", { version })),
+	/**  Saves the channel and checks its feed at once. */
+	setUpdateChannel: (channel: UpdateChannel) => typedError<UpdatePrefs_Serialize, Error>(__TAURI_INVOKE("set_update_channel", { channel })),
 };
 
 /** Events */
@@ -83,6 +95,7 @@ export const events = {
 	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 	jobUpdated: makeEvent<JobUpdated_Serialize, JobUpdated_Deserialize>("job-updated"),
 	navigateRequested: makeEvent<NavigateRequested, NavigateRequested>("navigate-requested"),
+	updateStatusChanged: makeEvent<UpdateStatusChanged_Serialize, UpdateStatusChanged_Deserialize>("update-status-changed"),
 };
 
 /* Types */
@@ -692,6 +705,12 @@ export type KnownBalance = {
 	live: boolean,
 };
 
+export type LastCheck = {
+	at_ms: number | null,
+	/**  In words: "Up to date", "Version 1.2.0 is available", or the problem. */
+	outcome: string,
+};
+
 export type LedgerEntry = LedgerEntry_Serialize | LedgerEntry_Deserialize;
 
 export type LedgerEntry_Deserialize = {
@@ -1015,6 +1034,110 @@ export type StoredKind = {
 export type ThemePreference = 
 /**  Follow the operating system's light/dark setting. */
 "system" | "light" | "dark";
+
+/**  Which release feed the app follows. */
+export type UpdateChannel = "stable" | 
+/**  Pre-releases too: earlier features, more risk. */
+"beta";
+
+export type UpdateOffer = UpdateOffer_Serialize | UpdateOffer_Deserialize;
+
+export type UpdateOffer_Deserialize = {
+	version: string,
+	current_version: string,
+	/**  The release notes, as published. */
+	notes?: string | null,
+	/**  RFC 3339, as published. */
+	date?: string | null,
+};
+
+export type UpdateOffer_Serialize = {
+	version: string,
+	current_version: string,
+	/**  The release notes, as published. */
+	notes: string | null,
+	/**  RFC 3339, as published. */
+	date: string | null,
+};
+
+/**  The user's update preferences and the outcome of the last check (shown as "Last checked …"). */
+export type UpdatePrefs = UpdatePrefs_Serialize | UpdatePrefs_Deserialize;
+
+/**  The user's update preferences and the outcome of the last check (shown as "Last checked …"). */
+export type UpdatePrefs_Deserialize = {
+	channel?: UpdateChannel,
+	/**  "Skip this version": not offered again; a later version is. */
+	skipped_version?: string | null,
+	last_check?: LastCheck | null,
+};
+
+/**  The user's update preferences and the outcome of the last check (shown as "Last checked …"). */
+export type UpdatePrefs_Serialize = {
+	channel: UpdateChannel,
+	/**  "Skip this version": not offered again; a later version is. */
+	skipped_version: string | null,
+	last_check: LastCheck | null,
+};
+
+/**  Why an update check or install failed; `message` is the sentence the user reads. */
+export type UpdateProblem = {
+	kind: UpdateProblemKind,
+	message: string,
+};
+
+export type UpdateProblemKind = 
+/**  No connection to the update server. */
+"offline" | 
+/**  The server answered with an error status. */
+"server" | 
+/**  The server's answer is not a valid update manifest. */
+"malformed" | 
+/**  The manifest has no build for this platform. */
+"no_build" | 
+/**  The download does not carry a valid signature from the project's key: nothing installed. */
+"bad_signature" | 
+/**  This copy was not installed from a package the updater can replace (e.g. a source build). */
+"not_installed" | 
+/**  Installing the verified package failed (e.g. the password prompt was dismissed). */
+"install_failed";
+
+/**  Where the updater is, as the window shows it. `state` tags the variant. */
+export type UpdateStatus = UpdateStatus_Serialize | UpdateStatus_Deserialize;
+
+/**  The updater's state changed (checking, found, progress, waiting, failed). */
+export type UpdateStatusChanged = UpdateStatusChanged_Serialize | UpdateStatusChanged_Deserialize;
+
+/**  The updater's state changed (checking, found, progress, waiting, failed). */
+export type UpdateStatusChanged_Deserialize = {
+	status: UpdateStatus_Deserialize,
+};
+
+/**  The updater's state changed (checking, found, progress, waiting, failed). */
+export type UpdateStatusChanged_Serialize = {
+	status: UpdateStatus_Serialize,
+};
+
+/**  Where the updater is, as the window shows it. `state` tags the variant. */
+export type UpdateStatus_Deserialize = 
+/**  This build has no update feed (development and test builds without one). */
+({ state: "disabled" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "idle" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "checking" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "up_to_date"; checked_at_ms: number | null; 
+/**  A newer version exists but the user chose to skip it. */
+skipped?: string | null }) & { generations?: never; problem?: never; received?: never; total?: never; version?: never } | {
+	state: "available",
+} & UpdateOffer_Deserialize | ({ state: "downloading"; version: string; received: number | null; total?: number | null }) & { checked_at_ms?: never; generations?: never; problem?: never; skipped?: never } | 
+/**  Downloaded and verified; waiting until no generation is running. */
+({ state: "waiting_for_idle"; version: string; generations: number }) & { checked_at_ms?: never; problem?: never; received?: never; skipped?: never; total?: never } | ({ state: "installing"; version: string }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never } | ({ state: "failed"; problem: UpdateProblem; version?: string | null }) & { checked_at_ms?: never; generations?: never; received?: never; skipped?: never; total?: never };
+
+/**  Where the updater is, as the window shows it. `state` tags the variant. */
+export type UpdateStatus_Serialize = 
+/**  This build has no update feed (development and test builds without one). */
+({ state: "disabled" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "idle" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "checking" }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never; version?: never } | ({ state: "up_to_date"; checked_at_ms: number | null; 
+/**  A newer version exists but the user chose to skip it. */
+skipped: string | null }) & { generations?: never; problem?: never; received?: never; total?: never; version?: never } | {
+	state: "available",
+} & UpdateOffer_Serialize | ({ state: "downloading"; version: string; received: number | null; total: number | null }) & { checked_at_ms?: never; generations?: never; problem?: never; skipped?: never } | 
+/**  Downloaded and verified; waiting until no generation is running. */
+({ state: "waiting_for_idle"; version: string; generations: number }) & { checked_at_ms?: never; problem?: never; received?: never; skipped?: never; total?: never } | ({ state: "installing"; version: string }) & { checked_at_ms?: never; generations?: never; problem?: never; received?: never; skipped?: never; total?: never } | ({ state: "failed"; problem: UpdateProblem; version: string | null }) & { checked_at_ms?: never; generations?: never; received?: never; skipped?: never; total?: never };
 
 export type UsageStats = UsageStats_Serialize | UsageStats_Deserialize;
 

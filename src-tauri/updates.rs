@@ -1,0 +1,226 @@
+//! Signed updates through tauri-plugin-updater: a quiet check after start-up and every few hours,
+//! download with progress, then install only once no generation is running. The plugin verifies
+//! every byte against the release key; the core supplies the channel, the skipped version and the
+//! words for each outcome.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flux_krea_core::updates::{channel_endpoints, UpdateOffer, UpdateProblem, UpdateProblemKind, UpdateStatus};
+use flux_krea_core::{Core, Error};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager};
+use tauri_plugin_updater::{Update, UpdaterExt};
+use tauri_specta::Event;
+
+/// After the window is up: the check never competes with the first paint.
+const FIRST_CHECK_AFTER: Duration = Duration::from_secs(3);
+const CHECK_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
+const IDLE_POLL: Duration = Duration::from_secs(2);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The updater's state changed (checking, found, progress, waiting, failed).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct UpdateStatusChanged {
+    pub status: UpdateStatus,
+}
+
+/// Managed by the app: the current status and the update found by the last check.
+pub struct Updates {
+    enabled: bool,
+    status: Mutex<UpdateStatus>,
+    found: tokio::sync::Mutex<Option<Update>>,
+}
+
+impl Updates {
+    pub fn new(enabled: bool) -> Self {
+        let status = if enabled { UpdateStatus::Idle } else { UpdateStatus::Disabled };
+        Updates { enabled, status: Mutex::new(status), found: tokio::sync::Mutex::new(None) }
+    }
+
+    pub fn status(&self) -> UpdateStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or(UpdateStatus::Idle)
+    }
+}
+
+/// Whether this build carries an update feed: release builds do (tauri.release.conf.json); the
+/// plugin is only registered then, since it refuses to start without a public key.
+pub fn configured(context: &tauri::Context<tauri::Wry>) -> bool {
+    context
+        .config()
+        .plugins
+        .0
+        .get("updater")
+        .and_then(|u| u.get("pubkey"))
+        .and_then(|k| k.as_str())
+        .is_some_and(|k| !k.is_empty())
+}
+
+pub fn schedule(app: AppHandle, core: Arc<Core>) {
+    if !app.state::<Updates>().enabled {
+        return;
+    }
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(FIRST_CHECK_AFTER).await;
+        loop {
+            // A download or install in progress is not interrupted by a scheduled check.
+            let busy = matches!(
+                app.state::<Updates>().status(),
+                UpdateStatus::Checking
+                    | UpdateStatus::Downloading { .. }
+                    | UpdateStatus::WaitingForIdle { .. }
+                    | UpdateStatus::Installing { .. }
+            );
+            if !busy {
+                check(&app, &core).await;
+            }
+            tokio::time::sleep(CHECK_EVERY).await;
+        }
+    });
+}
+
+fn set(app: &AppHandle, status: UpdateStatus) -> UpdateStatus {
+    if let Ok(mut current) = app.state::<Updates>().status.lock() {
+        *current = status.clone();
+    }
+    let _ = UpdateStatusChanged { status: status.clone() }.emit(app);
+    status
+}
+
+pub async fn check(app: &AppHandle, core: &Core) -> UpdateStatus {
+    let updates = app.state::<Updates>();
+    if !updates.enabled {
+        return UpdateStatus::Disabled;
+    }
+    set(app, UpdateStatus::Checking);
+    let prefs = core.update_prefs().await.unwrap_or_default();
+    let result = match updater(app, prefs.channel) {
+        Ok(updater) => updater.check().await,
+        Err(e) => Err(e),
+    };
+    let status = match result {
+        Ok(None) => UpdateStatus::UpToDate { checked_at_ms: now_ms(), skipped: None },
+        Ok(Some(update)) if prefs.skipped_version.as_deref() == Some(update.version.as_str()) => {
+            UpdateStatus::UpToDate { checked_at_ms: now_ms(), skipped: Some(update.version) }
+        }
+        Ok(Some(update)) => {
+            let offer = UpdateOffer {
+                version: update.version.clone(),
+                current_version: update.current_version.clone(),
+                notes: update.body.clone(),
+                date: update.date.and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()),
+            };
+            *updates.found.lock().await = Some(update);
+            UpdateStatus::Available(offer)
+        }
+        Err(e) => failed(e, None),
+    };
+    let outcome = match &status {
+        UpdateStatus::Available(offer) => format!("Version {} is available", offer.version),
+        UpdateStatus::Failed { problem, .. } => problem.message.clone(),
+        _ => "Up to date".to_string(),
+    };
+    if let Err(e) = core.record_update_check(outcome).await {
+        tracing::warn!(error = %e, "could not record the update check");
+    }
+    set(app, status)
+}
+
+/// Downloads and verifies the update found by the last check, waits until no generation is
+/// running, installs it and restarts. Returns the status it stopped at (failures included).
+pub async fn install(app: &AppHandle, core: &Core) -> Result<UpdateStatus, Error> {
+    let updates = app.state::<Updates>();
+    let Some(update) = updates.found.lock().await.take() else {
+        return Err(Error::invalid("update", "no update is ready; check for updates first"));
+    };
+    let version = update.version.clone();
+    set(app, UpdateStatus::Downloading { version: version.clone(), received: 0, total: None });
+    let mut received = 0u64;
+    let progress_app = app.clone();
+    let progress_version = version.clone();
+    let bytes = update
+        .download(
+            move |chunk, total| {
+                received += chunk as u64;
+                set(&progress_app, UpdateStatus::Downloading { version: progress_version.clone(), received, total });
+            },
+            || {},
+        )
+        .await;
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            // The offer stays: "Try again" downloads afresh.
+            *updates.found.lock().await = Some(update);
+            return Ok(set(app, failed(e, Some(version))));
+        }
+    };
+    tracing::info!(version = %version, bytes = bytes.len(), "update downloaded and verified");
+    loop {
+        let generations = core.generations_in_flight().await?;
+        if generations == 0 {
+            break;
+        }
+        set(app, UpdateStatus::WaitingForIdle { version: version.clone(), generations });
+        tokio::time::sleep(IDLE_POLL).await;
+    }
+    // A binary that was not installed from a package (a source or CI build) must not overwrite
+    // itself: the plugin would treat it as an AppImage.
+    if tauri::utils::platform::bundle_type().is_none() {
+        tracing::warn!(version = %version, "update verified but this copy was not installed from a package");
+        let problem = UpdateProblem::new(UpdateProblemKind::NotInstalled);
+        return Ok(set(app, UpdateStatus::Failed { problem, version: Some(version) }));
+    }
+    set(app, UpdateStatus::Installing { version: version.clone() });
+    if let Err(e) = update.install(&bytes) {
+        return Ok(set(app, failed(e, Some(version))));
+    }
+    tracing::info!(version = %version, "update installed; restarting");
+    app.restart();
+}
+
+fn updater(
+    app: &AppHandle,
+    channel: flux_krea_core::updates::UpdateChannel,
+) -> Result<tauri_plugin_updater::Updater, tauri_plugin_updater::Error> {
+    let configured: Vec<String> = app
+        .config()
+        .plugins
+        .0
+        .get("updater")
+        .and_then(|u| u.get("endpoints"))
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default();
+    let mut urls = Vec::new();
+    for url in channel_endpoints(&configured, channel) {
+        urls.push(url.parse().map_err(tauri_plugin_updater::Error::UrlParse)?);
+    }
+    app.updater_builder().endpoints(urls)?.timeout(REQUEST_TIMEOUT).build()
+}
+
+/// The plugin's error, in the user's words (and the log's).
+fn failed(error: tauri_plugin_updater::Error, version: Option<String>) -> UpdateStatus {
+    use tauri_plugin_updater::Error as E;
+    let kind = match &error {
+        E::Reqwest(e) if e.is_decode() => UpdateProblemKind::Malformed,
+        E::Reqwest(e) if e.is_status() => UpdateProblemKind::Server,
+        E::Reqwest(_) | E::Io(_) => UpdateProblemKind::Offline,
+        E::Network(_) | E::ReleaseNotFound => UpdateProblemKind::Server,
+        E::Serialization(_) | E::Semver(_) | E::UrlParse(_) => UpdateProblemKind::Malformed,
+        E::TargetNotFound(_) | E::TargetsNotFound(_) | E::UnsupportedOs | E::UnsupportedArch => {
+            UpdateProblemKind::NoBuild
+        }
+        E::Minisign(_)
+        | E::Base64(_)
+        | E::SignatureUtf8(_)
+        | E::SignedVersionMismatch { .. }
+        | E::MissingSignedVersion => UpdateProblemKind::BadSignature,
+        _ => UpdateProblemKind::InstallFailed,
+    };
+    tracing::warn!(kind = ?kind, error = %error, "update failed");
+    UpdateStatus::Failed { problem: UpdateProblem::new(kind), version }
+}
+
+fn now_ms() -> i64 {
+    flux_krea_core::history::now_ms()
+}
