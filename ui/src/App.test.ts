@@ -16,6 +16,7 @@ let appInfoResult: unknown = {
 };
 
 let queueJobs: unknown[] = [];
+let updateNow: unknown = { state: 'disabled' };
 const doneJob = {
   id: 11, model: 'flux-schnell', prompt: 'fox', status: 'done', progress: null, error: null, images_requested: 1, images_returned: 1,
   cost_usd: 0.003, created_at: 1, completed_at: 2, thumbs: ['thumbs/11-0.webp'], note: null, cancel_requested: false,
@@ -76,11 +77,14 @@ vi.mock('./lib/bindings', () => ({
     consents: async () => ({ status: 'ok', data: [] }),
     consentHistory: async () => ({ status: 'ok', data: [] }),
     privacyRequests: async () => ({ status: 'ok', data: [] }),
+    updateStatus: async () => updateNow,
+    updatePrefs: async () => ({ status: 'ok', data: { channel: 'stable', skipped_version: null, last_check: null } }),
   },
   events: {
     navigateRequested: { listen: async () => () => {} },
     jobUpdated: { listen: async () => () => {} },
     exportProgress: { listen: async () => () => {} },
+    updateStatusChanged: { listen: async () => () => {} },
   },
 }));
 
@@ -94,6 +98,7 @@ describe('App shell', () => {
     updateSettings.mockClear();
     nav.screen = 'create';
     queueJobs = [];
+    updateNow = { state: 'disabled' };
   });
 
   it('opens on Create and switches screens from the sidebar', async () => {
@@ -113,6 +118,29 @@ describe('App shell', () => {
     await waitFor(() => expect(screen.getByTestId('data-dir').textContent).toContain('com.fluxkrea.desktop'));
     await fireEvent.keyDown(window, { key: '3', ctrlKey: true });
     expect(heading().textContent).toBe('Account');
+  });
+
+  it('opens Settings with Ctrl+5: updates and where the files are', async () => {
+    render(App);
+    await fireEvent.keyDown(window, { key: '5', ctrlKey: true });
+    expect(heading().textContent).toBe('Settings');
+    expect(screen.getByRole('button', { name: /Settings/ }).getAttribute('aria-current')).toBe('page');
+    await waitFor(() => expect(screen.getByTestId('update-status').textContent).toContain('not available in this build'));
+    expect(screen.getByTestId('about-data-dir').textContent).toContain('com.fluxkrea.desktop');
+    expect(screen.getByTestId('about-log-dir').textContent).toBe('/logs');
+    expect(document.title).toBe('Settings · Flux Krea');
+  });
+
+  it('shows an available update above every screen until put off', async () => {
+    updateNow = { state: 'available', version: '0.2.0', current_version: '0.1.0', notes: 'New things.', date: null };
+    const { updates } = await import('./updates/updates.svelte');
+    await updates.load();
+    render(App);
+    await waitFor(() => expect(screen.getByTestId('update-version').textContent).toBe('Version 0.2.0 is available'));
+    await fireEvent.click(screen.getByRole('button', { name: /Gallery/ }));
+    expect(screen.getByTestId('update-banner')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('update-later'));
+    expect(screen.queryByTestId('update-banner')).toBeNull();
   });
 
   it('cycles and saves the theme preference, marking the document', async () => {

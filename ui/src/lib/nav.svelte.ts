@@ -1,12 +1,12 @@
-import type { Screen } from './bindings';
+import type { AppScreen } from './screens';
 
 /**
  * Which screen is showing, app-wide, so any component can switch screens the way the sidebar does.
  * `galleryFocus` asks the Gallery to open one item's details when it next shows.
  */
-export const nav = $state<{ screen: Screen; galleryFocus: number | null }>({ screen: 'create', galleryFocus: null });
+export const nav = $state<{ screen: AppScreen; galleryFocus: number | null }>({ screen: 'create', galleryFocus: null });
 
-export function navigate(screen: Screen): void {
+export function navigate(screen: AppScreen): void {
   nav.screen = screen;
 }
 

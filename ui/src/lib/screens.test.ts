@@ -11,12 +11,13 @@ const press = (key: string, mods: Partial<KeyboardEvent> = {}) => ({
 });
 
 describe('screen shortcuts', () => {
-  it('maps Ctrl+1..4 to the four screens in sidebar order', () => {
+  it('maps Ctrl+1..5 to the five screens in sidebar order', () => {
     expect(SCREENS.map((s) => screenForShortcut(press(s.key, { ctrlKey: true }), false))).toEqual([
       'create',
       'gallery',
       'account',
       'privacy',
+      'settings',
     ]);
   });
 
@@ -29,7 +30,7 @@ describe('screen shortcuts', () => {
     expect(screenForShortcut(press('1'), false)).toBeNull();
     expect(screenForShortcut(press('1', { ctrlKey: true, shiftKey: true }), false)).toBeNull();
     expect(screenForShortcut(press('1', { ctrlKey: true, altKey: true }), false)).toBeNull();
-    expect(screenForShortcut(press('5', { ctrlKey: true }), false)).toBeNull();
+    expect(screenForShortcut(press('6', { ctrlKey: true }), false)).toBeNull();
   });
 
   it('labels shortcuts per platform', () => {

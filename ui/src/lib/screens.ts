@@ -1,7 +1,13 @@
 import type { Screen } from './bindings';
 
+/**
+ * The screens the window shows: the core's (which a launch or another instance can ask for by
+ * name) and those only the UI knows.
+ */
+export type AppScreen = Screen | 'settings';
+
 export interface ScreenInfo {
-  id: Screen;
+  id: AppScreen;
   title: string;
   /** The digit that, with Ctrl (Cmd on macOS), opens the screen. */
   key: string;
@@ -12,15 +18,16 @@ export const SCREENS: readonly ScreenInfo[] = [
   { id: 'gallery', title: 'Gallery', key: '2' },
   { id: 'account', title: 'Account', key: '3' },
   { id: 'privacy', title: 'Privacy', key: '4' },
+  { id: 'settings', title: 'Settings', key: '5' },
 ];
 
 export const isMac = (platform: string = navigator.platform): boolean => /mac/i.test(platform);
 
-/** Which screen a key press asks for: Ctrl+1…4 (Cmd+1…4 on macOS), nothing else. */
+/** Which screen a key press asks for: Ctrl+1…5 (Cmd+1…5 on macOS), nothing else. */
 export function screenForShortcut(
   event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>,
   mac: boolean = isMac(),
-): Screen | null {
+): AppScreen | null {
   const modifier = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
   if (!modifier || event.altKey || event.shiftKey) return null;
   return SCREENS.find((s) => s.key === event.key)?.id ?? null;
