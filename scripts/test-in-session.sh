@@ -32,8 +32,13 @@ step "UI: type check and unit tests"
 npm --prefix ui run check
 npm --prefix ui test
 
-step "Build the app (debug, bundled UI)"
-npx tauri build --debug --no-bundle
+step "Build the app (debug, bundled UI, with a local test update feed)"
+# The update tests' feed: the fixtures' throwaway public key and a loopback address, merged over
+# tauri.conf.json at build time only (the committed configs have neither).
+export FLUX_KREA_UPDATE_TEST_PORT="${FLUX_KREA_UPDATE_TEST_PORT:-47391}"
+TAURI_CONFIG="$(printf '{"plugins":{"updater":{"pubkey":"%s","endpoints":["http://127.0.0.1:%s/stable/latest.json"]}}}' \
+  "$(tr -d '\n' < tests/fixtures/updates/test.key.pub)" "$FLUX_KREA_UPDATE_TEST_PORT")"
+TAURI_CONFIG="$TAURI_CONFIG" npx tauri build --debug --no-bundle
 target_dir="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target_dir/e2e"
 cp "$target_dir/debug/flux-krea-desktop" "$target_dir/e2e/flux-krea-desktop"

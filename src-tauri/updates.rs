@@ -94,7 +94,7 @@ pub async fn check(app: &AppHandle, core: &Core) -> UpdateStatus {
     }
     set(app, UpdateStatus::Checking);
     let prefs = core.update_prefs().await.unwrap_or_default();
-    let result = match updater(app, prefs.channel) {
+    let result = match updater(app, core, prefs.channel) {
         Ok(updater) => updater.check().await,
         Err(e) => Err(e),
     };
@@ -179,11 +179,14 @@ pub async fn install(app: &AppHandle, core: &Core) -> Result<UpdateStatus, Error
     app.restart();
 }
 
+/// The channel's feed: the build's endpoints, or `update_url` from the config (a mirror; https
+/// only, and its downloads must still carry the build's release signature).
 fn updater(
     app: &AppHandle,
+    core: &Core,
     channel: flux_krea_core::updates::UpdateChannel,
 ) -> Result<tauri_plugin_updater::Updater, tauri_plugin_updater::Error> {
-    let configured: Vec<String> = app
+    let built_in: Vec<String> = app
         .config()
         .plugins
         .0
@@ -191,6 +194,7 @@ fn updater(
         .and_then(|u| u.get("endpoints"))
         .and_then(|e| serde_json::from_value(e.clone()).ok())
         .unwrap_or_default();
+    let configured = core.config().update_url.value.clone().map_or(built_in, |mirror| vec![mirror]);
     let mut urls = Vec::new();
     for url in channel_endpoints(&configured, channel) {
         urls.push(url.parse().map_err(tauri_plugin_updater::Error::UrlParse)?);
@@ -215,6 +219,7 @@ fn failed(error: tauri_plugin_updater::Error, version: Option<String>) -> Update
         | E::SignatureUtf8(_)
         | E::SignedVersionMismatch { .. }
         | E::MissingSignedVersion => UpdateProblemKind::BadSignature,
+        E::InsecureTransportProtocol | E::EmptyEndpoints => UpdateProblemKind::Misconfigured,
         _ => UpdateProblemKind::InstallFailed,
     };
     tracing::warn!(kind = ?kind, error = %error, "update failed");

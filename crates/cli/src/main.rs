@@ -3,6 +3,7 @@
 mod account;
 mod generation;
 mod privacy;
+mod updates;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -70,6 +71,11 @@ enum Command {
     Privacy {
         #[command(subcommand)]
         action: privacy::PrivacyAction,
+    },
+    /// Signed updates: the channel the app follows, a skipped version, the last check.
+    Update {
+        #[command(subcommand)]
+        action: updates::UpdateAction,
     },
     /// Show the settings, or change one: `settings set theme dark`.
     Settings {
@@ -169,6 +175,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Privacy { action } => privacy::run(&core, action).await?,
         Command::Account { action } => account::account(&core, action).await?,
         Command::Credits(args) => account::credits(&core, args).await?,
+        Command::Update { action } => updates::run(&core, action).await?,
         Command::Doctor { json } => {
             let report = core.doctor().await;
             if json {

@@ -112,6 +112,8 @@ pub enum UpdateProblemKind {
     NotInstalled,
     /// Installing the verified package failed (e.g. the password prompt was dismissed).
     InstallFailed,
+    /// The feed address is unusable (not https in a release build, or none at all).
+    Misconfigured,
 }
 
 impl UpdateProblem {
@@ -128,6 +130,9 @@ impl UpdateProblem {
                 "The update was downloaded and verified, but this copy of Flux Krea was not installed from a package, so it cannot replace itself. Install the new version from the download page."
             }
             UpdateProblemKind::InstallFailed => "Installing the update failed. Your current version is unchanged.",
+            UpdateProblemKind::Misconfigured => {
+                "The update address is not usable: it must be an https address (see update_url in the config file)."
+            }
         };
         UpdateProblem { kind, message: message.to_string() }
     }
@@ -226,7 +231,7 @@ mod tests {
     #[test]
     fn every_problem_has_its_own_sentence() {
         use UpdateProblemKind::*;
-        let kinds = [Offline, Server, Malformed, NoBuild, BadSignature, NotInstalled, InstallFailed];
+        let kinds = [Offline, Server, Malformed, NoBuild, BadSignature, NotInstalled, InstallFailed, Misconfigured];
         let messages: std::collections::HashSet<String> =
             kinds.iter().map(|k| UpdateProblem::new(*k).message).collect();
         assert_eq!(messages.len(), kinds.len());

@@ -5,6 +5,7 @@
 pub mod platform;
 pub mod problem;
 pub mod replicate;
+pub mod updates;
 
 use std::net::SocketAddr;
 

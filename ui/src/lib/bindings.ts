@@ -1099,7 +1099,9 @@ export type UpdateProblemKind =
 /**  This copy was not installed from a package the updater can replace (e.g. a source build). */
 "not_installed" | 
 /**  Installing the verified package failed (e.g. the password prompt was dismissed). */
-"install_failed";
+"install_failed" | 
+/**  The feed address is unusable (not https in a release build, or none at all). */
+"misconfigured";
 
 /**  Where the updater is, as the window shows it. `state` tags the variant. */
 export type UpdateStatus = UpdateStatus_Serialize | UpdateStatus_Deserialize;

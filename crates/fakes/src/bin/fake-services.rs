@@ -1,5 +1,6 @@
 //! `flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]`
 //! `flux-krea-fakes platform [--port P] [--delivery-port Q]`
+//! `flux-krea-fakes updates [--port P]` (offers version 9.9.9 on the stable feed)
 //!
 //! Serves a fake until Ctrl-C and prints `FLUX_KREA_REPLICATE_URL=...` or
 //! `FLUX_KREA_PLATFORM_URL=...` on stdout for demo scripts to read. Knobs: `POST /_fake/knobs` on
@@ -10,16 +11,19 @@ use std::process::ExitCode;
 
 use flux_krea_fakes::platform::{RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::ReplicateFake;
+use flux_krea_fakes::updates::{Feed, UpdateKnobs, UpdateServer};
 use flux_krea_fakes::RunningFake;
 
 const USAGE: &str = "usage: flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]\n       \
-                     flux-krea-fakes platform [--port P] [--delivery-port Q]";
+                     flux-krea-fakes platform [--port P] [--delivery-port Q]\n       \
+                     flux-krea-fakes updates [--port P]";
 const DEFAULT_TOKEN: &str = "r8_demo_fake_token";
 
 #[derive(PartialEq, Eq)]
 enum Service {
     Replicate,
     Platform,
+    Updates,
 }
 
 struct Args {
@@ -33,6 +37,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let service = match args.next().as_deref() {
         Some("replicate") => Service::Replicate,
         Some("platform") => Service::Platform,
+        Some("updates") => Service::Updates,
         _ => return Err(USAGE.into()),
     };
     let mut parsed = Args { service, port: 0, delivery_port: 0, tokens: Vec::new() };
@@ -78,6 +83,15 @@ async fn platform(args: Args) -> std::io::Result<Started> {
     Ok((vec![running.api, running.delivery], line, hint))
 }
 
+async fn updates(args: Args) -> std::io::Result<Started> {
+    let server = UpdateServer::new(UpdateKnobs { stable: Feed::Release, ..Default::default() });
+    let running = server.start_on(args.port).await?;
+    let url = running.url();
+    let line = format!("FLUX_KREA_UPDATE_FEED={url}/stable/latest.json");
+    let hint = format!("signed by tests/fixtures/updates/test.key.pub; knobs at {url}/_fake/knobs; Ctrl-C to stop");
+    Ok((vec![running], line, hint))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
@@ -90,6 +104,7 @@ async fn main() -> ExitCode {
     let started = match args.service {
         Service::Replicate => replicate(args).await,
         Service::Platform => platform(args).await,
+        Service::Updates => updates(args).await,
     };
     let (_servers, line, hint) = match started {
         Ok(started) => started,
