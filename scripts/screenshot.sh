@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Screenshots of the real app under Xvfb, one per theme: docs/screenshot-<screen>-{light,dark}.png.
-# Usage: scripts/screenshot.sh [create|gallery|account|privacy] [seed-count]
+# Usage: scripts/screenshot.sh [create|gallery|account|privacy|settings] [seed-count]
 # With a seed count, the history is filled with that many synthetic items first.
 # create/account screens also get a few jobs made against the local Replicate fake (FAKE images)
 # and a key stored in a throwaway keychain; account also signs in to the platform fake (curl plays
 # the browser), buys a pack and generates with credits, so they show real content.
-# Uses target/e2e/flux-krea-desktop (built by scripts/test.sh), building it if missing.
+# settings serves the update fake on the test feed's port, so the update banner shows 9.9.9.
+# Uses target/e2e/flux-krea-desktop (built by scripts/test.sh, with its test update feed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 screen="${1:-create}"
@@ -35,6 +36,10 @@ pids+=($!)
 sleep 1
 
 with_jobs=0
+if [ "$screen" = settings ]; then
+  "$target_dir/debug/flux-krea-fakes" updates --port "${FLUX_KREA_UPDATE_TEST_PORT:-47391}" >/dev/null 2>&1 &
+  pids+=($!)
+fi
 if [ "$screen" = create ] || [ "$screen" = account ]; then
   with_jobs=1
   "$target_dir/debug/flux-krea-fakes" replicate >"$tmp/fake.out" 2>/dev/null &

@@ -12,6 +12,7 @@ pub enum Screen {
     Gallery,
     Account,
     Privacy,
+    Settings,
 }
 
 /// Sent to the webview when another launch asked for a screen.

@@ -7,6 +7,8 @@
 //! the app refuses to overwrite such a copy. Everything up to it is: check, download with
 //! progress, signature verification, waiting for running generations.
 
+use std::time::{Duration, Instant};
+
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 use flux_krea_fakes::updates::{Artifact, Feed, UpdateKnobs, UpdateServer, ARTIFACT_NAME, BETA_VERSION};
@@ -26,34 +28,33 @@ fn release() -> UpdateKnobs {
     UpdateKnobs { stable: Feed::Release, ..Default::default() }
 }
 
+/// Polls the text of `css` every 100 ms until `done` accepts it; returns that text.
+async fn text_when(app: &App, css: &str, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> TestResult<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let text = app.text_of(css).await;
+        if done(&text) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}; last text: {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The Settings screen's status line after pressing "Check for updates".
 async fn check_now(app: &App) -> TestResult<String> {
     app.click("nav button[data-screen='settings']").await?;
     app.click("[data-testid='update-check']").await?;
-    let mut line = String::new();
-    wait_until("the check to finish", 20, || {
-        let app = &app;
-        let line = &mut line;
-        async move {
-            *line = app.text_of("[data-testid='update-status']").await;
-            Ok(!line.is_empty() && !line.to_lowercase().contains("checking"))
-        }
+    text_when(app, "[data-testid='update-status']", "the check to finish", 20, |t| {
+        !t.is_empty() && !t.to_lowercase().contains("checking")
     })
-    .await?;
-    Ok(line)
+    .await
 }
 
 async fn banner_message(app: &App, what: &str) -> TestResult<String> {
-    let mut message = String::new();
-    wait_until(what, 30, || {
-        let message = &mut message;
-        async move {
-            *message = app.text_of("[data-testid='update-message']").await;
-            Ok(!message.is_empty())
-        }
-    })
-    .await?;
-    Ok(message)
+    text_when(app, "[data-testid='update-message']", what, 30, |t| !t.is_empty()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,25 +137,20 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     .await?;
 
     app.click("[data-testid='update-install']").await?;
-    let mut saw_progress = false;
-    let mut saw_waiting = false;
-    wait_until("the install to stop short of replacing this copy", 60, || {
-        let (saw_progress, saw_waiting) = (&mut saw_progress, &mut saw_waiting);
-        let app = &app;
-        async move {
-            if !app.text_of("[data-testid='update-progress']").await.is_empty()
-                || app.client.find(fantoccini::Locator::Css("[data-testid='update-progress']")).await.is_ok()
-            {
-                *saw_progress = true;
-            }
-            let text = app.text_of("[data-testid='update-banner']").await;
-            if text.contains("running generation") {
-                *saw_waiting = true;
-            }
-            Ok(text.contains("not installed from a package"))
+    let (mut saw_progress, mut saw_waiting) = (false, false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        saw_progress |= app.client.find(fantoccini::Locator::Css("[data-testid='update-progress']")).await.is_ok();
+        let text = app.text_of("[data-testid='update-banner']").await;
+        saw_waiting |= text.contains("running generation");
+        if text.contains("not installed from a package") {
+            break;
         }
-    })
-    .await?;
+        if Instant::now() > deadline {
+            return Err(format!("the install did not stop short of replacing this copy; banner: {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(saw_progress, "download progress is shown");
     assert!(saw_waiting, "the update waited for the running generation");
     let status = app.js("const el = document.querySelector(\"[data-testid='queue'] [data-status]\"); return el.dataset.status;").await?;

@@ -965,7 +965,7 @@ export type RetentionPolicy_Serialize = {
 	keep_favourites: boolean,
 };
 
-export type Screen = "create" | "gallery" | "account" | "privacy";
+export type Screen = "create" | "gallery" | "account" | "privacy" | "settings";
 
 export type Settings = Settings_Serialize | Settings_Deserialize;
 

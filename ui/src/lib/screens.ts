@@ -1,10 +1,7 @@
 import type { Screen } from './bindings';
 
-/**
- * The screens the window shows: the core's (which a launch or another instance can ask for by
- * name) and those only the UI knows.
- */
-export type AppScreen = Screen | 'settings';
+/** The screens the window shows; a launch (`--screen settings`) or another instance can ask for any. */
+export type AppScreen = Screen;
 
 export interface ScreenInfo {
   id: AppScreen;
