@@ -97,7 +97,7 @@ for theme in light dark; do
   fi
   "$app" --screen "$screen" &
   pid=$!
-  sleep 5
+  sleep 8
   import -window root "docs/screenshot-$screen-$theme.png"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
