@@ -186,6 +186,11 @@ pub struct App {
 
 impl App {
     pub async fn launch(sandbox: &Sandbox) -> TestResult<App> {
+        App::launch_with_args(sandbox, &[]).await
+    }
+
+    /// Launches with command-line arguments (e.g. `--screen gallery`).
+    pub async fn launch_with_args(sandbox: &Sandbox, args: &[&str]) -> TestResult<App> {
         // Two crypto backends are linked (see Cargo.toml); pick one once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port()?;
@@ -202,7 +207,10 @@ impl App {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary()?.display().to_string() }));
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary()?.display().to_string(), "args": args }),
+        );
         // tauri-driver listens before its WebKitWebDriver does; a first session request can hit that gap.
         let url = format!("http://127.0.0.1:{port}");
         let mut attempt = 0;

@@ -160,7 +160,7 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     assert!(message.contains("downloaded and verified"), "{message}");
 
     // Skip this version: no banner, and the next check says so.
-    app.click("[data-testid='update-skip']").await.ok();
+    app.click("[data-testid='update-skip']").await?;
     let line = check_now(&app).await?;
     assert!(line.to_lowercase().contains("up to date") || line.contains("skipped"), "{line}");
     assert!(app.client.find(fantoccini::Locator::Css("[data-testid='update-banner']")).await.is_err());

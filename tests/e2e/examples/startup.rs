@@ -1,0 +1,68 @@
+//! Cold start of the app: from the process starting (its start time in /proc) to the Gallery
+//! painted with its first screenful of thumbnails (the UI's `gallery-first-thumbnails` User Timing
+//! mark, on the page's clock), over a seeded history, launched with `--screen gallery`. Runs it
+//! several times and prints a README table row with the median.
+//!
+//! `scripts/measure-startup.sh [count] [runs]` (needs an app build, Xvfb and a D-Bus session).
+
+use std::time::Duration;
+
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+
+const MARK: &str = "const m = performance.getEntriesByName('gallery-first-thumbnails')[0];
+    return m ? performance.timeOrigin + m.startTime : null;";
+
+/// When the newest process running `binary` started, in ms since the epoch (10 ms resolution).
+fn process_start_epoch_ms(binary: &std::path::Path) -> TestResult<f64> {
+    let boot_s: f64 = std::fs::read_to_string("/proc/stat")?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
+        .ok_or("no btime in /proc/stat")?;
+    let mut newest: Option<u64> = None;
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let is_app = std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe.file_name() == binary.file_name());
+        if !is_app {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // Field 22 (starttime, clock ticks since boot), counted after the ")" that ends the name.
+        let ticks: Option<u64> = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(19)?.parse().ok());
+        newest = newest.max(ticks);
+    }
+    let ticks = newest.ok_or("the app process was not found")?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Ok((boot_s + ticks as f64 / 100.0) * 1000.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> TestResult {
+    let mut args = std::env::args().skip(1);
+    let count: u32 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(5);
+    let sandbox = Sandbox::new()?;
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", &count.to_string()])?;
+    let binary = flux_krea_e2e::app_binary()?;
+
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let app = App::launch_with_args(&sandbox, &["--screen", "gallery"]).await?;
+        let started = process_start_epoch_ms(&binary)?;
+        wait_until("the first thumbnails", 30, || async { Ok(!app.js(MARK).await?.is_null()) }).await?;
+        let painted = app.js(MARK).await?.as_f64().ok_or("mark is not a number")?;
+        times.push(painted - started);
+        app.quit().await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let runs_text: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+    println!(
+        "| cold start to the Gallery's first thumbnails, {count} items ({}) | ≤ 1.0 s | median {median:.0} ms of {} runs ({} ms) |",
+        binary.display(),
+        times.len(),
+        runs_text.join(", ")
+    );
+    Ok(())
+}
