@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the Gallery of the real app over a seeded history (default 10,000 items): time to the
 # first tiles and frame intervals while flinging through every page. Prints a README table row.
-# Uses target/e2e/flux-krea-desktop (built by scripts/test.sh).
+# Measures FLUX_KREA_APP_BIN, by default target/e2e/flux-krea-desktop (built by scripts/test.sh);
+# FLUX_KREA_APP_BIN=target/release/flux-krea-desktop measures the release build (scripts/package.sh).
 #   scripts/measure-gallery.sh [count]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ if [ -z "${FLUX_KREA_MEASURE_SESSION:-}" ]; then
   FLUX_KREA_MEASURE_SESSION=1 exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
 fi
 target_dir="${CARGO_TARGET_DIR:-target}"
-[ -x "$target_dir/e2e/flux-krea-desktop" ] || { echo "build the app first: scripts/test.sh" >&2; exit 1; }
+export FLUX_KREA_APP_BIN="${FLUX_KREA_APP_BIN:-$target_dir/e2e/flux-krea-desktop}"
+[ -x "$FLUX_KREA_APP_BIN" ] || { echo "no app binary at $FLUX_KREA_APP_BIN: run scripts/test.sh" >&2; exit 1; }
 cargo build -q -p flux-krea-cli
-export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli" FLUX_KREA_APP_BIN="$target_dir/e2e/flux-krea-desktop"
+export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
 cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" 2>/dev/null
