@@ -32,7 +32,9 @@ pub async fn run(core: &Core, action: UpdateAction) -> Result<ExitCode, Error> {
     let (prefs, json) = match action {
         UpdateAction::Status { json } => (core.update_prefs().await?, json),
         UpdateAction::Channel { channel } => (core.set_update_channel(UpdateChannel::parse(&channel)?).await?, false),
-        UpdateAction::Skip { version, clear } => (core.skip_update_version(if clear { None } else { version }).await?, false),
+        UpdateAction::Skip { version, clear } => {
+            (core.skip_update_version(if clear { None } else { version }).await?, false)
+        }
     };
     if json {
         println!("{}", to_json(&prefs)?);

@@ -73,9 +73,17 @@ pub enum UpdateStatus {
         total: Option<u64>,
     },
     /// Downloaded and verified; waiting until no generation is running.
-    WaitingForIdle { version: String, generations: u32 },
-    Installing { version: String },
-    Failed { problem: UpdateProblem, version: Option<String> },
+    WaitingForIdle {
+        version: String,
+        generations: u32,
+    },
+    Installing {
+        version: String,
+    },
+    Failed {
+        problem: UpdateProblem,
+        version: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -266,7 +274,10 @@ mod tests {
             panic!()
         };
         assert_eq!(field, "version");
-        sqlx::query("UPDATE settings SET value = '{not json' WHERE key = 'updates'").execute(core.pool()).await.unwrap();
+        sqlx::query("UPDATE settings SET value = '{not json' WHERE key = 'updates'")
+            .execute(core.pool())
+            .await
+            .unwrap();
         assert_eq!(core.update_prefs().await.unwrap(), UpdatePrefs::default());
     }
 
@@ -275,7 +286,9 @@ mod tests {
         use crate::history::{fixtures, Status};
         let (_tmp, core) = core().await;
         assert_eq!(core.generations_in_flight().await.unwrap(), 0);
-        for (status, prompt) in [(Status::Done, "a"), (Status::Failed, "b"), (Status::Running, "c"), (Status::Queued, "d")] {
+        for (status, prompt) in
+            [(Status::Done, "a"), (Status::Failed, "b"), (Status::Running, "c"), (Status::Queued, "d")]
+        {
             let new = crate::history::journal::NewGeneration { status, ..fixtures::new_generation("m", prompt, 1) };
             crate::history::journal::insert_generation(core.pool(), &new).await.unwrap();
         }

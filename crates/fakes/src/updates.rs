@@ -131,7 +131,9 @@ async fn manifest(State(server): State<UpdateServer>, Path(channel): Path<String
     match feed {
         Feed::NoUpdate => StatusCode::NO_CONTENT.into_response(),
         Feed::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream storage unavailable").into_response(),
-        Feed::Malformed => ([(header::CONTENT_TYPE, "application/json")], "{\"version\": \"9.9.9\", \"platf").into_response(),
+        Feed::Malformed => {
+            ([(header::CONTENT_TYPE, "application/json")], "{\"version\": \"9.9.9\", \"platf").into_response()
+        }
         Feed::WrongShape => Json(json!({ "name": "not a manifest", "platforms": [] })).into_response(),
         Feed::Release => {
             let entry = |file: &str| json!({ "signature": signature.trim(), "url": format!("{base}/download/{file}") });

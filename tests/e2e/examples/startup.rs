@@ -20,7 +20,8 @@ fn process_start_epoch_ms(binary: &std::path::Path) -> TestResult<f64> {
         .ok_or("no btime in /proc/stat")?;
     let mut newest: Option<u64> = None;
     for entry in std::fs::read_dir("/proc")?.flatten() {
-        let is_app = std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe.file_name() == binary.file_name());
+        let is_app =
+            std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe.file_name() == binary.file_name());
         if !is_app {
             continue;
         }

@@ -65,8 +65,10 @@ async fn no_update_is_quiet_and_feed_failures_are_explained_in_settings() -> Tes
     let app = App::launch(&sandbox).await?;
 
     // 204: the check at start-up says "up to date" in Settings and shows no banner.
-    wait_until("the start-up check", 20, || async { Ok(server.requests().contains(&"GET /stable/latest.json".into())) })
-        .await?;
+    wait_until("the start-up check", 20, || async {
+        Ok(server.requests().contains(&"GET /stable/latest.json".into()))
+    })
+    .await?;
     let line = check_now(&app).await?;
     assert!(line.to_lowercase().contains("up to date"), "204 means up to date: {line}");
     assert!(app.client.find(fantoccini::Locator::Css("[data-testid='update-banner']")).await.is_err());
@@ -105,9 +107,8 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     let (server, _running) = serve(UpdateKnobs { chunk_delay_ms: 250, ..release() }).await?;
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { run_ms: 9000, image_side: Some(256), ..Knobs::default() });
-    let sandbox = Sandbox::new()?
-        .with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url())
-        .with_env("REPLICATE_API_TOKEN", TOKEN);
+    let sandbox =
+        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
     let app = App::launch(&sandbox).await?;
 
     // The banner appears by itself after the start-up check, with the version and the notes.
@@ -153,7 +154,9 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     }
     assert!(saw_progress, "download progress is shown");
     assert!(saw_waiting, "the update waited for the running generation");
-    let status = app.js("const el = document.querySelector(\"[data-testid='queue'] [data-status]\"); return el.dataset.status;").await?;
+    let status = app
+        .js("const el = document.querySelector(\"[data-testid='queue'] [data-status]\"); return el.dataset.status;")
+        .await?;
     assert_eq!(status.as_str(), Some("done"), "the generation finished before the install step");
     assert!(server.requests().contains(&format!("GET /download/{ARTIFACT_NAME}")));
     let message = banner_message(&app, "the outcome").await?;

@@ -250,14 +250,32 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
         Option<String>,
         i64,
     );
-    let sql = "SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned, g.cost_usd,
-                g.cost_credits, g.created_at, g.completed_at,
+    macro_rules! columns {
+        () => {
+            "SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned,
+                g.cost_usd, g.cost_credits, g.created_at, g.completed_at,
                 (SELECT json_group_array(thumb) FROM (SELECT thumb FROM images WHERE generation_id = g.id
                                                       AND thumb IS NOT NULL ORDER BY idx)),
                 g.cancel_requested
-         FROM generations g
-         WHERE (?1 = 0 AND g.provider IN ('replicate', 'platform')) OR g.id = ?1
-         ORDER BY g.status IN ('done', 'failed', 'canceled'), g.id DESC LIMIT ?2";
+         FROM generations g"
+        };
+    }
+    // The recent jobs: every unfinished one and the newest finished, each set read from its own
+    // partial index, so the queue answers at once however much history there is.
+    let sql = if id > 0 {
+        concat!(columns!(), " WHERE g.id = ?1 AND ?2 > 0")
+    } else {
+        concat!(
+            columns!(),
+            " WHERE g.id IN (
+                 SELECT id FROM generations WHERE status IN ('queued', 'submitted', 'running', 'downloading')
+                 UNION
+                 SELECT id FROM (SELECT id FROM generations WHERE provider IN ('replicate', 'platform')
+                                 ORDER BY id DESC LIMIT ?2))
+               AND g.provider IN ('replicate', 'platform') AND ?1 = 0
+             ORDER BY g.status IN ('done', 'failed', 'canceled'), g.id DESC LIMIT ?2"
+        )
+    };
     let rows: Vec<Row> = sqlx::query_as(sql).bind(id).bind(limit).fetch_all(core.pool()).await?;
     rows.into_iter()
         .map(

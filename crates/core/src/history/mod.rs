@@ -203,7 +203,7 @@ mod tests {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
-        assert_eq!(status.schema_version, 5);
+        assert_eq!(status.schema_version, 6);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Responsiveness under work: IPC answer times in the real app while a purge of a seeded history
+# (default 100,000 items) and four slow downloads run. Prints a README table row.
+# Measures FLUX_KREA_APP_BIN, by default the release binary (scripts/package.sh builds it).
+#   scripts/measure-responsiveness.sh [count]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${FLUX_KREA_MEASURE_SESSION:-}" ]; then
+  FLUX_KREA_MEASURE_SESSION=1 exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+fi
+target_dir="${CARGO_TARGET_DIR:-target}"
+export FLUX_KREA_APP_BIN="${FLUX_KREA_APP_BIN:-$target_dir/release/flux-krea-desktop}"
+[ -x "$FLUX_KREA_APP_BIN" ] || { echo "no app binary at $FLUX_KREA_APP_BIN: run scripts/package.sh first" >&2; exit 1; }
+cargo build -q -p flux-krea-cli
+export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
+cargo run -q -p flux-krea-e2e --example responsiveness -- "${1:-100000}" 2>/dev/null
