@@ -827,8 +827,7 @@ fn form_cases() -> Vec<FormCase> {
                 "invisible prompt",
                 "prompt of two zero-width spaces (U+200B)",
                 fields(&["prompt"], &["must not be empty"]),
-            )
-            .bug("accepted: `trim()` keeps U+200B, so a prompt that looks empty is queued, sent and paid for"),
+            ),
             "flux-schnell",
             vec![p("\u{200B}\u{200B}")],
         ),
@@ -1222,86 +1221,281 @@ fn image_cases() -> Vec<ImageCase> {
     let heic_file = Picture::File("IMG_0001.HEIC", heic);
     vec![
         // Truncated
-        pic(Preview, truncated, meta("truncated PNG", "first half of a 64×64 PNG", invalid(&["image"], &["{name}: damaged or truncated png image"]))),
-        pic(Generate, truncated, meta("truncated PNG", "first half of a 64×64 PNG", fields(&["image"], &["{path}"])).bug(
-            "accepted: the form checks only the first bytes, so a job row is written and queued; it fails only when it runs, with `image: cut.png is not a readable PNG` (nothing sent or charged)",
-        )),
-        pic(Paste, truncated, meta("truncated PNG", "first half of a 64×64 PNG from the clipboard", invalid(&["image"], &["damaged or truncated png image"])).bug(
-            "refused, but the pasted bytes were already written to `staging/pasted-<hash>.png` and are left there",
-        )),
+        pic(
+            Preview,
+            truncated,
+            meta(
+                "truncated PNG",
+                "first half of a 64×64 PNG",
+                invalid(&["image"], &["{name}: damaged or truncated png image"]),
+            ),
+        ),
+        pic(Generate, truncated, meta("truncated PNG", "first half of a 64×64 PNG", fields(&["image"], &["{path}"]))),
+        pic(
+            Paste,
+            truncated,
+            meta(
+                "truncated PNG",
+                "first half of a 64×64 PNG from the clipboard",
+                invalid(&["image"], &["damaged or truncated png image"]),
+            ),
+        ),
         // Bomb
-        pic(Preview, bomb, meta("decompression bomb", "75-byte PNG declaring 100 000 × 100 000 px", invalid(&["image"], &["{name}: too large to open safely", "16384 px"]))),
-        pic(Generate, bomb, meta("decompression bomb", "75-byte PNG declaring 100 000 × 100 000 px", fields(&["image"], &["{path}", "too large"])).bug(
-            "accepted: only the first bytes are checked, so the bomb is queued, stripped and sent to Replicate inline as a data URL; the provider gets a 40 GB canvas to open (a run that fails or is billed)",
-        )),
+        pic(
+            Preview,
+            bomb,
+            meta(
+                "decompression bomb",
+                "75-byte PNG declaring 100 000 × 100 000 px",
+                invalid(&["image"], &["{name}: too large to open safely", "16384 px"]),
+            ),
+        ),
+        pic(
+            Generate,
+            bomb,
+            meta(
+                "decompression bomb",
+                "75-byte PNG declaring 100 000 × 100 000 px",
+                fields(&["image"], &["{path}", "too large"]),
+            ),
+        ),
         // Wrong extension
-        accepted(Preview, png_as_jpg, meta("PNG bytes named .jpg", "an 8×8 PNG called `really-a-png.jpg`", Expect::Accepted { note: "judged by its bytes: previewed as the 8×8 PNG it is" }), |v| {
-            (v["width"] == 8 && v["height"] == 8 && v["file_name"] == "really-a-png.jpg").then_some(()).ok_or_else(|| format!("preview {v}"))
-        }),
-        accepted(Generate, png_as_jpg, meta("PNG bytes named .jpg", "an 8×8 PNG called `really-a-png.jpg`", Expect::Accepted { note: "judged by its bytes: sent as `data:image/png`, not as a JPEG" }), |sent| {
-            let url = sent["image"].as_str().unwrap_or("");
-            url.starts_with("data:image/png;base64,").then_some(()).ok_or_else(|| format!("sent {:.40}", url))
-        }),
-        pic(Preview, text_as_png, meta("text named .png", "a shopping list called `notes.png`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"]))),
-        pic(Generate, text_as_png, meta("text named .png", "a shopping list called `notes.png`", fields(&["image"], &["{path} is not an image"]))),
-        pic(Paste, text_as_png, meta("text on the clipboard", "a shopping list pasted as a picture", invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]))),
+        accepted(
+            Preview,
+            png_as_jpg,
+            meta(
+                "PNG bytes named .jpg",
+                "an 8×8 PNG called `really-a-png.jpg`",
+                Expect::Accepted { note: "judged by its bytes: previewed as the 8×8 PNG it is" },
+            ),
+            |v| {
+                (v["width"] == 8 && v["height"] == 8 && v["file_name"] == "really-a-png.jpg")
+                    .then_some(())
+                    .ok_or_else(|| format!("preview {v}"))
+            },
+        ),
+        accepted(
+            Generate,
+            png_as_jpg,
+            meta(
+                "PNG bytes named .jpg",
+                "an 8×8 PNG called `really-a-png.jpg`",
+                Expect::Accepted { note: "judged by its bytes: sent as `data:image/png`, not as a JPEG" },
+            ),
+            |sent| {
+                let url = sent["image"].as_str().unwrap_or("");
+                url.starts_with("data:image/png;base64,").then_some(()).ok_or_else(|| format!("sent {:.40}", url))
+            },
+        ),
+        pic(
+            Preview,
+            text_as_png,
+            meta(
+                "text named .png",
+                "a shopping list called `notes.png`",
+                invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"]),
+            ),
+        ),
+        pic(
+            Generate,
+            text_as_png,
+            meta(
+                "text named .png",
+                "a shopping list called `notes.png`",
+                fields(&["image"], &["{path} is not an image"]),
+            ),
+        ),
+        pic(
+            Paste,
+            text_as_png,
+            meta(
+                "text on the clipboard",
+                "a shopping list pasted as a picture",
+                invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]),
+            ),
+        ),
         // 0 bytes
-        pic(Preview, empty, meta("empty file", "0-byte `empty.png`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"]))),
+        pic(
+            Preview,
+            empty,
+            meta("empty file", "0-byte `empty.png`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"])),
+        ),
         pic(Generate, empty, meta("empty file", "0-byte `empty.png`", fields(&["image"], &["{path} is empty"]))),
-        pic(Paste, empty, meta("empty clipboard", "0 bytes pasted", invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]))),
+        pic(
+            Paste,
+            empty,
+            meta(
+                "empty clipboard",
+                "0 bytes pasted",
+                invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]),
+            ),
+        ),
         // Huge
-        pic(Generate, huge, meta("huge file", "25 MB `huge.png` (a PNG, then zeros); limit 20 MiB", fields(&["image"], &["{path} is 25 MB", "at most 20 MB"]))),
-        pic(Preview, huge, meta("huge file", "25 MB `huge.png` (a PNG, then zeros); limit 20 MiB", invalid(&["image"], &["{name}", "20 MB"])).bug(
-            "accepted: the preview has no size limit — it reads the whole file into memory (any size) and shows a picture that Generate then refuses",
-        )),
+        pic(
+            Generate,
+            huge,
+            meta(
+                "huge file",
+                "25 MB `huge.png` (a PNG, then zeros); limit 20 MiB",
+                fields(&["image"], &["{path} is 25.0 MB", "the limit is 20 MiB"]),
+            ),
+        ),
+        pic(
+            Preview,
+            huge,
+            meta(
+                "huge file",
+                "25 MB `huge.png` (a PNG, then zeros); limit 20 MiB",
+                invalid(&["image"], &["{name} is 25.0 MB", "the limit is 20 MiB"]),
+            ),
+        ),
         pic(
             Generate,
             over_by_one,
-            meta("one byte over the limit", "`limit.png` of 20 MiB + 1 byte", fields(&["image"], &["{path}", "at most 20 MB"]))
-                .unsaid(&["is 20 MB; at most 20 MB"])
-                .bug("refused, but the message contradicts itself: `limit.png is 20 MB; at most 20 MB` (sizes are rounded down to whole MB, the limit is 20 MiB)"),
+            meta(
+                "one byte over the limit",
+                "`limit.png` of 20 MiB + 1 byte",
+                fields(&["image"], &["{path} is 21.0 MB", "the limit is 20 MiB"]),
+            )
+            .unsaid(&["is 20 MB; at most 20 MB"]),
         ),
-        pic(Paste, Picture::Padded("pasted", tiny_png, 21_000_000), meta("huge paste", "21 MB pasted (a PNG, then zeros)", invalid(&["image"], &["the pasted picture is larger than 20 MB"]))),
+        pic(
+            Paste,
+            Picture::Padded("pasted", tiny_png, 21_000_000),
+            meta(
+                "huge paste",
+                "21 MB pasted (a PNG, then zeros)",
+                invalid(&["image"], &["the pasted picture is larger than 20 MB"]),
+            ),
+        ),
         // Missing, folder
-        pic(Preview, missing, meta("missing file", "a path where nothing is", invalid(&["image"], &["cannot read {path}"]))),
-        pic(Generate, missing, meta("missing file", "a path where nothing is", fields(&["image"], &["cannot read {path}: no such file"]))),
-        pic(Preview, folder, meta("a folder", "a folder called `holiday.png`", invalid(&["image"], &["cannot read {path}"]))),
-        pic(Generate, folder, meta("a folder", "a folder called `holiday.png`", fields(&["image"], &["{path} is not a file"]))),
+        pic(
+            Preview,
+            missing,
+            meta("missing file", "a path where nothing is", invalid(&["image"], &["cannot read {path}"])),
+        ),
+        pic(
+            Generate,
+            missing,
+            meta("missing file", "a path where nothing is", fields(&["image"], &["cannot read {path}: no such file"])),
+        ),
+        pic(
+            Preview,
+            folder,
+            meta("a folder", "a folder called `holiday.png`", invalid(&["image"], &["cannot read {path}"])),
+        ),
+        pic(
+            Generate,
+            folder,
+            meta("a folder", "a folder called `holiday.png`", fields(&["image"], &["{path} is not a file"])),
+        ),
         // CMYK JPEG
-        accepted(Preview, cmyk, meta("CMYK JPEG", "16×8 CMYK JPEG (Adobe, YCCK), red over blue", Expect::Accepted { note: "previewed with the right colours: red on top, blue below (not inverted)" }), |v| {
-            if (v["width"].as_u64(), v["height"].as_u64()) != (Some(16), Some(8)) {
-                return Err(format!("preview size {}×{}", v["width"], v["height"]));
-            }
-            let px = preview_pixels(v)?;
-            let (top, bottom) = (*px.get_pixel(8, 0), *px.get_pixel(8, 7));
-            (reddish(top) && bluish(bottom)).then_some(()).ok_or_else(|| format!("colours wrong: top {top:?}, bottom {bottom:?}"))
-        }),
-        accepted(Generate, cmyk, meta("CMYK JPEG", "16×8 CMYK JPEG (Adobe, YCCK)", Expect::Accepted { note: "sent as `data:image/jpeg`, colour transform (APP14) kept" }), |sent| {
-            use base64::Engine;
-            let url = sent["image"].as_str().unwrap_or("");
-            let b64 = url.strip_prefix("data:image/jpeg;base64,").ok_or_else(|| format!("sent {url:.40}"))?;
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| e.to_string())?;
-            bytes.windows(5).any(|w| w == b"Adobe").then_some(()).ok_or_else(|| "the Adobe APP14 segment was stripped".to_string())
-        }),
+        accepted(
+            Preview,
+            cmyk,
+            meta(
+                "CMYK JPEG",
+                "16×8 CMYK JPEG (Adobe, YCCK), red over blue",
+                Expect::Accepted { note: "previewed with the right colours: red on top, blue below (not inverted)" },
+            ),
+            |v| {
+                if (v["width"].as_u64(), v["height"].as_u64()) != (Some(16), Some(8)) {
+                    return Err(format!("preview size {}×{}", v["width"], v["height"]));
+                }
+                let px = preview_pixels(v)?;
+                let (top, bottom) = (*px.get_pixel(8, 0), *px.get_pixel(8, 7));
+                (reddish(top) && bluish(bottom))
+                    .then_some(())
+                    .ok_or_else(|| format!("colours wrong: top {top:?}, bottom {bottom:?}"))
+            },
+        ),
+        accepted(
+            Generate,
+            cmyk,
+            meta(
+                "CMYK JPEG",
+                "16×8 CMYK JPEG (Adobe, YCCK)",
+                Expect::Accepted { note: "sent as `data:image/jpeg`, colour transform (APP14) kept" },
+            ),
+            |sent| {
+                use base64::Engine;
+                let url = sent["image"].as_str().unwrap_or("");
+                let b64 = url.strip_prefix("data:image/jpeg;base64,").ok_or_else(|| format!("sent {url:.40}"))?;
+                let bytes = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| e.to_string())?;
+                bytes
+                    .windows(5)
+                    .any(|w| w == b"Adobe")
+                    .then_some(())
+                    .ok_or_else(|| "the Adobe APP14 segment was stripped".to_string())
+            },
+        ),
         // Animated WebP
-        accepted(Preview, anim, meta("animated WebP", "hand-built 4×4 WebP, 2 frames (red, blue)", Expect::Accepted { note: "previewed as its first frame (red)" }), |v| {
-            if v["width"] != 4 || v["height"] != 4 {
-                return Err(format!("preview size {}×{}", v["width"], v["height"]));
-            }
-            let px = preview_pixels(v)?;
-            reddish(*px.get_pixel(1, 1)).then_some(()).ok_or_else(|| format!("first frame not shown: {:?}", px.get_pixel(1, 1)))
-        }),
-        accepted(Generate, anim, meta("animated WebP", "hand-built 4×4 WebP, 2 frames", Expect::Accepted { note: "sent as `data:image/webp` (the model reads the first frame)" }), |sent| {
-            let url = sent["image"].as_str().unwrap_or("");
-            url.starts_with("data:image/webp;base64,").then_some(()).ok_or_else(|| format!("sent {url:.40}"))
-        }),
+        accepted(
+            Preview,
+            anim,
+            meta(
+                "animated WebP",
+                "hand-built 4×4 WebP, 2 frames (red, blue)",
+                Expect::Accepted { note: "previewed as its first frame (red)" },
+            ),
+            |v| {
+                if v["width"] != 4 || v["height"] != 4 {
+                    return Err(format!("preview size {}×{}", v["width"], v["height"]));
+                }
+                let px = preview_pixels(v)?;
+                reddish(*px.get_pixel(1, 1))
+                    .then_some(())
+                    .ok_or_else(|| format!("first frame not shown: {:?}", px.get_pixel(1, 1)))
+            },
+        ),
+        accepted(
+            Generate,
+            anim,
+            meta(
+                "animated WebP",
+                "hand-built 4×4 WebP, 2 frames",
+                Expect::Accepted { note: "sent as `data:image/webp` (the model reads the first frame)" },
+            ),
+            |sent| {
+                let url = sent["image"].as_str().unwrap_or("");
+                url.starts_with("data:image/webp;base64,").then_some(()).ok_or_else(|| format!("sent {url:.40}"))
+            },
+        ),
         // Unsupported formats
-        pic(Preview, svg_file, meta("SVG", "`logo.svg`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"]))),
+        pic(
+            Preview,
+            svg_file,
+            meta("SVG", "`logo.svg`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"])),
+        ),
         pic(Generate, svg_file, meta("SVG", "`logo.svg`", fields(&["image"], &["{path} is not an image"]))),
-        pic(Preview, gif_file, meta("GIF", "a 1×1 `party.gif`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"]))),
-        pic(Generate, gif_file, meta("GIF", "a 1×1 `party.gif`", fields(&["image"], &["{path} is Gif; use PNG, JPEG or WebP"]))),
-        pic(Generate, heic_file, meta("HEIC photo", "an iPhone `IMG_0001.HEIC` (ftyp heic)", fields(&["image"], &["{path} is not an image"]))),
-        pic(Paste, gif_file, meta("GIF on the clipboard", "a 1×1 GIF pasted", invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]))),
+        pic(
+            Preview,
+            gif_file,
+            meta("GIF", "a 1×1 `party.gif`", invalid(&["image"], &["{name}: not a PNG, JPEG or WebP image"])),
+        ),
+        pic(
+            Generate,
+            gif_file,
+            meta("GIF", "a 1×1 `party.gif`", fields(&["image"], &["{path} is Gif; use PNG, JPEG or WebP"])),
+        ),
+        pic(
+            Generate,
+            heic_file,
+            meta(
+                "HEIC photo",
+                "an iPhone `IMG_0001.HEIC` (ftyp heic)",
+                fields(&["image"], &["{path} is not an image"]),
+            ),
+        ),
+        pic(
+            Paste,
+            gif_file,
+            meta(
+                "GIF on the clipboard",
+                "a 1×1 GIF pasted",
+                invalid(&["image"], &["the clipboard does not hold a PNG, JPEG or WebP picture"]),
+            ),
+        ),
     ]
 }
 
@@ -2090,78 +2284,139 @@ fn platform_answer_cases() -> Vec<PlatformCase> {
     const BROKER: &str = "the Flux Krea sign-in service";
     vec![
         PlatformCase {
-            meta: meta("token answer not JSON", "`POST /auth/v1/token` → 200 `text/html`", refused("upstream", &[BROKER], &["answered 200: the token answer is not in the documented shape"])),
+            meta: meta(
+                "token answer not JSON",
+                "`POST /auth/v1/token` → 200 `text/html`",
+                refused("upstream", &[BROKER], &["answered 200: the token answer is not in the documented shape"]),
+            ),
             phase: SignIn,
             fault: |r, _| r.is("POST", "/auth/v1/token").then(|| raw_resp(200, "text/html", "<html>login</html>")),
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("token answer of wrong types", "`POST /auth/v1/token` → `{\"access_token\": 7, \"expires_in\": \"soon\"}`", refused("upstream", &[BROKER], &["the token answer is not in the documented shape"])),
+            meta: meta(
+                "token answer of wrong types",
+                "`POST /auth/v1/token` → `{\"access_token\": 7, \"expires_in\": \"soon\"}`",
+                refused("upstream", &[BROKER], &["the token answer is not in the documented shape"]),
+            ),
             phase: SignIn,
-            fault: |r, _| r.is("POST", "/auth/v1/token").then(|| json_resp(200, json!({"access_token": 7, "expires_in": "soon"}))),
+            fault: |r, _| {
+                r.is("POST", "/auth/v1/token").then(|| json_resp(200, json!({"access_token": 7, "expires_in": "soon"})))
+            },
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("token exchange 500", "`POST /auth/v1/token` → 500 `{\"msg\": \"database is down\"}`", refused("upstream", &[BROKER], &["answered 500: database is down"])),
+            meta: meta(
+                "token exchange 500",
+                "`POST /auth/v1/token` → 500 `{\"msg\": \"database is down\"}`",
+                refused("upstream", &[BROKER], &["answered 500: database is down"]),
+            ),
             phase: SignIn,
-            fault: |r, _| r.is("POST", "/auth/v1/token").then(|| json_resp(500, json!({"code": 500, "msg": "database is down"}))),
+            fault: |r, _| {
+                r.is("POST", "/auth/v1/token").then(|| json_resp(500, json!({"code": 500, "msg": "database is down"})))
+            },
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("profile of wrong types", "`GET /api/v1/me` → `{\"id\": 7, \"email\": false}`", refused("upstream", &["Flux Krea"], &["answered 200: the answer to /me is not in the documented shape"])),
+            meta: meta(
+                "profile of wrong types",
+                "`GET /api/v1/me` → `{\"id\": 7, \"email\": false}`",
+                refused(
+                    "upstream",
+                    &["Flux Krea"],
+                    &["answered 200: the answer to /me is not in the documented shape"],
+                ),
+            ),
             phase: SignIn,
             fault: |r, _| r.is("GET", "/api/v1/me").then(|| json_resp(200, json!({"id": 7, "email": false}))),
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("profile 418", "`GET /api/v1/me` → 418", refused("upstream", &["Flux Krea"], &["Flux Krea answered 418: I'm a teapot"])),
+            meta: meta(
+                "profile 418",
+                "`GET /api/v1/me` → 418",
+                refused("upstream", &["Flux Krea"], &["Flux Krea answered 418: I'm a teapot"]),
+            ),
             phase: SignIn,
             fault: |r, _| r.is("GET", "/api/v1/me").then(|| raw_resp(418, "text/plain", Vec::new())),
-            ends_session: false,
+            ends_session: true,
         },
         PlatformCase {
             meta: meta(
                 "profile fails after the code exchange",
                 "`GET /api/v1/me` → 503 (after retries), once the code was exchanged for a session",
                 refused("upstream", &["Flux Krea"], &["Flux Krea answered 503"]),
-            )
-            .bug("refused clearly, but the session the code exchange created is never ended (no logout): it stays live on the platform until it expires, and the app no longer knows it"),
+            ),
             phase: SignIn,
             fault: |r, _| r.is("GET", "/api/v1/me").then(|| raw_resp(503, "text/plain", Vec::new())),
             ends_session: true,
         },
         PlatformCase {
-            meta: meta("price list not JSON", "`GET /api/v1/models` → 200 `text/html`", refused("upstream", &["Flux Krea"], &["answered 200: the answer to /models is not in the documented shape"])),
+            meta: meta(
+                "price list not JSON",
+                "`GET /api/v1/models` → 200 `text/html`",
+                refused(
+                    "upstream",
+                    &["Flux Krea"],
+                    &["answered 200: the answer to /models is not in the documented shape"],
+                ),
+            ),
             phase: Generate,
             fault: |r, _| r.is("GET", "/api/v1/models").then(|| raw_resp(200, "text/html", "<html>maintenance</html>")),
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("price list of wrong types", "`GET /api/v1/models` → `[{\"id\": …, \"credits_per_image\": \"five\"}]`", refused("upstream", &["Flux Krea"], &["the answer to /models is not in the documented shape"])),
+            meta: meta(
+                "price list of wrong types",
+                "`GET /api/v1/models` → `[{\"id\": …, \"credits_per_image\": \"five\"}]`",
+                refused("upstream", &["Flux Krea"], &["the answer to /models is not in the documented shape"]),
+            ),
             phase: Generate,
-            fault: |r, _| r.is("GET", "/api/v1/models").then(|| json_resp(200, json!([{"id": "black-forest-labs/flux-schnell", "credits_per_image": "five"}]))),
+            fault: |r, _| {
+                r.is("GET", "/api/v1/models").then(|| {
+                    json_resp(200, json!([{"id": "black-forest-labs/flux-schnell", "credits_per_image": "five"}]))
+                })
+            },
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("huge price list", "`GET /api/v1/models` → 200 with 24 MiB of non-JSON", refused("upstream", &["Flux Krea"], &["the answer to /models is not in the documented shape"])),
+            meta: meta(
+                "huge price list",
+                "`GET /api/v1/models` → 200 with 24 MiB of non-JSON",
+                refused("upstream", &["Flux Krea"], &["the answer to /models is not in the documented shape"]),
+            ),
             phase: Generate,
-            fault: |r, _| r.is("GET", "/api/v1/models").then(|| raw_resp(200, "application/json", vec![b'{'; 24 << 20])),
+            fault: |r, _| {
+                r.is("GET", "/api/v1/models").then(|| raw_resp(200, "application/json", vec![b'{'; 24 << 20]))
+            },
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("price list 500", "`GET /api/v1/models` → 500", refused("upstream", &["Flux Krea"], &["Flux Krea answered 500: Internal Server Error"])),
+            meta: meta(
+                "price list 500",
+                "`GET /api/v1/models` → 500",
+                refused("upstream", &["Flux Krea"], &["Flux Krea answered 500: Internal Server Error"]),
+            ),
             phase: Generate,
             fault: |r, _| r.is("GET", "/api/v1/models").then(|| raw_resp(500, "text/plain", Vec::new())),
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("balance of the wrong type", "`GET /api/v1/credits` → `{\"balance\": \"lots\"}`", refused("upstream", &["Flux Krea"], &["the answer to /credits is not in the documented shape"])),
+            meta: meta(
+                "balance of the wrong type",
+                "`GET /api/v1/credits` → `{\"balance\": \"lots\"}`",
+                refused("upstream", &["Flux Krea"], &["the answer to /credits is not in the documented shape"]),
+            ),
             phase: Generate,
             fault: |r, _| r.is("GET", "/api/v1/credits").then(|| json_resp(200, json!({"balance": "lots"}))),
             ends_session: false,
         },
         PlatformCase {
-            meta: meta("balance 418", "`GET /api/v1/credits` → 418 `{\"detail\": \"short and stout\"}`", refused("upstream", &["Flux Krea"], &["Flux Krea answered 418: short and stout"])),
+            meta: meta(
+                "balance 418",
+                "`GET /api/v1/credits` → 418 `{\"detail\": \"short and stout\"}`",
+                refused("upstream", &["Flux Krea"], &["Flux Krea answered 418: short and stout"]),
+            ),
             phase: Generate,
             fault: |r, _| r.is("GET", "/api/v1/credits").then(|| json_resp(418, json!({"detail": "short and stout"}))),
             ends_session: false,

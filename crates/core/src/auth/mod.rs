@@ -74,7 +74,14 @@ impl Core {
             let code = listener.wait(state.secret(), timeout, &cancel).await?;
             let answer = broker.exchange(&code, verifier.secret()).await?;
             let session = Session::from_answer(answer, now_s());
-            let profile = profile::fetch(self, &session.access()).await?;
+            let profile = match profile::fetch(self, &session.access()).await {
+                Ok(profile) => profile,
+                Err(e) => {
+                    // The exchange made a server session we will not keep: end it, not leave it live.
+                    let _ = broker.logout(&session.access()).await;
+                    return Err(e);
+                }
+            };
             let mut slot = self.account.slot().await?;
             if let Err(e) = session::store(&mut slot, session.clone()).await {
                 // Never fall back to a file: end the server session we cannot keep.

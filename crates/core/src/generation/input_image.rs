@@ -34,7 +34,8 @@ pub fn load(field: &str, path: &Path, max_bytes: u64) -> Result<CleanImage> {
     let meta =
         std::fs::metadata(path).map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > max_bytes {
-        return Err(Error::invalid(field, format!("{} is larger than {} MB", path.display(), max_bytes / 1_000_000)));
+        let (size, limit) = (super::request::size_words(meta.len()), super::request::limit_words(max_bytes));
+        return Err(Error::invalid(field, format!("{} is {size}; {limit}", path.display())));
     }
     let bytes =
         std::fs::read(path).map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))?;

@@ -128,7 +128,9 @@ fn problem(field: &str, reason: String) -> FieldProblem {
 fn check(field: &Field, value: &InputValue) -> std::result::Result<Value, String> {
     match (&field.kind, value) {
         (FieldKind::Prompt { max_chars }, InputValue::Text(text)) => {
-            let text = text.trim();
+            // Invisible characters (zero-width spaces, BOM, soft hyphens) count as blank too: a
+            // prompt that looks empty must not be sent and paid for.
+            let text = text.trim_matches(|c: char| c.is_whitespace() || is_invisible(c));
             let chars = text.chars().count();
             if chars == 0 {
                 Err("must not be empty".into())
@@ -189,25 +191,39 @@ fn check_image(path: &Path, max_bytes: u64) -> std::result::Result<(), String> {
         return Err(format!("{} is empty", path.display()));
     }
     if meta.len() > max_bytes {
-        return Err(format!(
-            "{} is {} MB; at most {} MB",
-            path.display(),
-            meta.len() / 1_000_000,
-            max_bytes / 1_000_000
-        ));
+        return Err(format!("{} is {}; {}", path.display(), size_words(meta.len()), limit_words(max_bytes)));
     }
-    let mut head = [0u8; 32];
-    let n = {
-        use std::io::Read;
-        let mut file =
-            std::fs::File::open(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
-        file.read(&mut head).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?
-    };
-    match image::guess_format(&head[..n]) {
-        Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP) => Ok(()),
-        Ok(other) => Err(format!("{} is {other:?}; use PNG, JPEG or WebP", path.display())),
-        Err(_) => Err(format!("{} is not an image", path.display())),
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+    match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP) => {}
+        Ok(other) => return Err(format!("{} is {other:?}; use PNG, JPEG or WebP", path.display())),
+        Err(_) => return Err(format!("{} is not an image", path.display())),
     }
+    // Decoded once here, within the limits, so a truncated file or a decompression bomb is refused
+    // before a job is written, not when it runs (or, worse, on the provider's side).
+    match crate::history::thumbnail::decode(&bytes, &path.display().to_string()) {
+        Ok(_) => Ok(()),
+        Err(Error::InvalidInput { reason, .. }) => Err(reason),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+/// A file size for people: megabytes with one decimal ("21.0 MB").
+pub fn size_words(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// The limit in the unit it is set in, so a file one byte over never reads as "20 MB; at most 20 MB".
+pub fn limit_words(max_bytes: u64) -> String {
+    if max_bytes % (1024 * 1024) == 0 {
+        format!("the limit is {} MiB", max_bytes / (1024 * 1024))
+    } else {
+        format!("the limit is {max_bytes} bytes")
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 fn io_reason(err: &std::io::Error) -> String {

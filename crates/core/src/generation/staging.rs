@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::generation::request::{limit_words, size_words};
 use crate::history::{images, thumbnail};
 use crate::Core;
 
 const STAGING_DIR: &str = "staging";
 const MAX_PASTE: usize = 20 * 1024 * 1024;
+/// Pictures larger than this are refused (the catalogue's inputs allow 20 MiB).
+const MAX_INPUT: u64 = 20 * 1024 * 1024;
 
 /// What the form shows for a chosen picture. `data_url` is a small JPEG thumbnail.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -24,11 +27,23 @@ pub struct InputPreview {
 }
 
 fn preview_of(path: &Path) -> Result<InputPreview> {
-    use base64::Engine;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::invalid("image", format!("cannot read {}: {e}", path.display())))?;
-    let made = thumbnail::make(&bytes, &file_name).map_err(|e| match e {
+    let unreadable = |e: std::io::Error| Error::invalid("image", format!("cannot read {}: {e}", path.display()));
+    // The same limit Generate applies, checked before the file is read into memory.
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > MAX_INPUT {
+        return Err(Error::invalid(
+            "image",
+            format!("{file_name} is {}; {}", size_words(size), limit_words(MAX_INPUT)),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    preview_of_bytes(path, file_name, &bytes)
+}
+
+fn preview_of_bytes(path: &Path, file_name: String, bytes: &[u8]) -> Result<InputPreview> {
+    use base64::Engine;
+    let made = thumbnail::make(bytes, &file_name).map_err(|e| match e {
         Error::InvalidInput { reason, .. } => Error::invalid("image", reason),
         other => other,
     })?;
@@ -62,10 +77,14 @@ impl Core {
         };
         let dir = self.data_dir().join(STAGING_DIR);
         tokio::task::spawn_blocking(move || {
-            crate::storage::create_private_dir(&dir)?;
             let path = dir.join(format!("pasted-{}.{ext}", &images::content_hash(&bytes)[..16]));
+            // Checked (decoded within the limits) before anything is written: a damaged paste
+            // leaves no file behind.
+            let preview = preview_of_bytes(&path, "the pasted picture".into(), &bytes)?;
+            crate::storage::create_private_dir(&dir)?;
             images::write_atomic(&path, &bytes)?;
-            preview_of(&path)
+            let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
+            Ok(InputPreview { file_name, ..preview })
         })
         .await
         .map_err(|_| Error::internal("staging stopped"))?

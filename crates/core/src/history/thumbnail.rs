@@ -49,8 +49,9 @@ pub struct Thumbnail {
     pub source_height: u32,
 }
 
-/// Makes the thumbnail of an encoded image. `name` (a file name or a label) appears in errors.
-pub fn make(bytes: &[u8], name: &str) -> Result<Thumbnail> {
+/// Decodes an encoded PNG, JPEG or WebP within the decode limits (bombs and truncated files are
+/// refused). `name` (a file name or a label) appears in errors.
+pub fn decode(bytes: &[u8], name: &str) -> Result<(DynamicImage, SourceFormat)> {
     let bad = |reason: String| Error::invalid("image", format!("{name}: {reason}"));
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(format!("cannot be read ({e})")))?;
@@ -72,6 +73,12 @@ pub fn make(bytes: &[u8], name: &str) -> Result<Thumbnail> {
         )),
         other => bad(format!("damaged or truncated {} image ({other})", source_format.extension())),
     })?;
+    Ok((decoded, source_format))
+}
+
+/// Makes the thumbnail of an encoded image. `name` (a file name or a label) appears in errors.
+pub fn make(bytes: &[u8], name: &str) -> Result<Thumbnail> {
+    let (decoded, source_format) = decode(bytes, name)?;
     let (source_width, source_height) = (decoded.width(), decoded.height());
     let (width, height) = fit(source_width, source_height);
     let rgb = flatten(decoded);
