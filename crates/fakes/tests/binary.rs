@@ -22,8 +22,27 @@ async fn binary_prints_the_url_and_serves_with_the_default_token() {
     child.wait().unwrap();
     assert_eq!(res.status(), 200);
 
-    let bad = Command::new(env!("CARGO_BIN_EXE_flux-krea-fakes")).arg("updates").output().unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_flux-krea-fakes")).arg("nonsense").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn binary_serves_a_signed_update_feed() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux-krea-fakes"))
+        .arg("updates")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let feed = line.trim().strip_prefix("FLUX_KREA_UPDATE_FEED=").expect("first line names the feed").to_string();
+    let manifest: serde_json::Value = reqwest::get(&feed).await.unwrap().json().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(feed.ends_with("/stable/latest.json"), "{feed}");
+    assert_eq!(manifest["version"], flux_krea_fakes::updates::STABLE_VERSION);
+    assert!(manifest["platforms"]["linux-x86_64"]["signature"].as_str().is_some_and(|s| !s.is_empty()));
 }
 
 #[tokio::test]
