@@ -71,7 +71,9 @@ pub async fn status(pool: &SqlitePool, data_dir: &Path) -> Result<DatabaseStatus
     let path = data_dir.join(DATABASE_FILE);
     let bytes = std::fs::metadata(&path).map(|m| m.len() as f64).unwrap_or(0.0);
     let schema_version: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+        sqlx::query_scalar!("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
+    // Dynamic: a PRAGMA's result column has no declared type (and takes no alias to override it),
+    // so the query macros cannot type it.
     let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
     let integrity: String = sqlx::query_scalar("PRAGMA quick_check").fetch_one(pool).await?;
     Ok(DatabaseStatus {
@@ -92,6 +94,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = open(dir.path()).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
+        // Dynamic: PRAGMA results are untyped (see `status`).
         let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
         let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
         assert_eq!(fk, 1);
@@ -113,7 +116,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let pool = open(dir.path()).await.unwrap();
-        sqlx::query("CREATE TABLE t(x)").execute(&pool).await.unwrap();
+        sqlx::query!("CREATE TABLE t(x)").execute(&pool).await.unwrap();
         for name in [DATABASE_FILE, "history.db-wal", "history.db-shm"] {
             let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{name}");

@@ -57,22 +57,22 @@ pub async fn save(pool: &SqlitePool, settings: &Settings) -> Result<()> {
 
 /// One JSON document of the `settings` table (other modules keep small, non-secret state here).
 pub(crate) async fn get_document(pool: &SqlitePool, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(pool).await?)
+    Ok(sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(pool).await?)
 }
 
 /// Stores (or with `None`, removes) one JSON document of the `settings` table.
 pub(crate) async fn put_document<T: Serialize>(pool: &SqlitePool, key: &str, value: Option<&T>) -> Result<()> {
     let Some(value) = value else {
-        sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(pool).await?;
+        sqlx::query!("DELETE FROM settings WHERE key = ?", key).execute(pool).await?;
         return Ok(());
     };
     let json = serde_json::to_string(value).map_err(|e| Error::internal(e.to_string()))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, unixepoch())
          ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        key,
+        json
     )
-    .bind(key)
-    .bind(json)
     .execute(pool)
     .await?;
     Ok(())
@@ -113,7 +113,7 @@ mod tests {
     async fn unknown_fields_from_a_newer_version_are_ignored_and_missing_ones_defaulted() {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::database::open(dir.path()).await.unwrap();
-        sqlx::query("INSERT INTO settings VALUES ('app', '{\"future\": 1}', 0)").execute(&pool).await.unwrap();
+        sqlx::query!("INSERT INTO settings VALUES ('app', '{\"future\": 1}', 0)").execute(&pool).await.unwrap();
         assert_eq!(load(&pool).await.unwrap(), Settings::default());
     }
 }

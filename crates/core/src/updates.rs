@@ -158,11 +158,6 @@ pub fn channel_endpoints(configured: &[String], channel: UpdateChannel) -> Vec<S
         .collect()
 }
 
-/// Counts as "in flight" for an update: submitted, running or downloading, and queued ones unless
-/// the queue is paused (they would start any moment).
-const IN_FLIGHT: &str = "SELECT COUNT(*) FROM generations WHERE status IN ('submitted', 'running', 'downloading')
-     OR (status = 'queued' AND ?1 = 0)";
-
 impl Core {
     pub async fn update_prefs(&self) -> Result<UpdatePrefs> {
         Ok(match get_document(self.pool(), KEY).await? {
@@ -191,10 +186,17 @@ impl Core {
         self.edit_update_prefs(|p| p.last_check = Some(LastCheck { at_ms: now_ms(), outcome })).await
     }
 
-    /// How many generations an update would interrupt right now.
+    /// How many generations an update would interrupt right now. Counts as "in flight": submitted,
+    /// running or downloading, and queued ones unless the queue is paused (they would start any moment).
     pub async fn generations_in_flight(&self) -> Result<u32> {
         let paused = self.jobs.is_paused();
-        let n: i64 = sqlx::query_scalar(IN_FLIGHT).bind(paused).fetch_one(self.pool()).await?;
+        let n: i64 = sqlx::query_scalar!(
+            "SELECT COUNT(*) FROM generations WHERE status IN ('submitted', 'running', 'downloading')
+     OR (status = 'queued' AND ?1 = 0)",
+            paused
+        )
+        .fetch_one(self.pool())
+        .await?;
         Ok(n.max(0) as u32)
     }
 
@@ -274,7 +276,7 @@ mod tests {
             panic!()
         };
         assert_eq!(field, "version");
-        sqlx::query("UPDATE settings SET value = '{not json' WHERE key = 'updates'")
+        sqlx::query!("UPDATE settings SET value = '{not json' WHERE key = 'updates'")
             .execute(core.pool())
             .await
             .unwrap();
