@@ -99,14 +99,14 @@ impl Core {
         if job.status.is_finished() {
             return Err(Error::invalid("job", format!("job {id} has already ended ({})", job.status.as_str())));
         }
-        sqlx::query("UPDATE generations SET cancel_requested = 1 WHERE id = ?").bind(id).execute(self.pool()).await?;
+        sqlx::query!("UPDATE generations SET cancel_requested = 1 WHERE id = ?", id).execute(self.pool()).await?;
         if job.status == Status::Queued {
             // Only if it is still queued: the runner may have picked it up meanwhile.
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE generations SET status = 'canceled', completed_at = ?2 WHERE id = ?1 AND status = 'queued'",
+                id,
+                now_ms()
             )
-            .bind(id)
-            .bind(now_ms())
             .execute(self.pool())
             .await?;
             spend::settle(self.pool(), id, 0, 0.0).await?;
@@ -126,20 +126,19 @@ impl Core {
                 format!("job {id} is {}; only failed or canceled jobs can be retried", job.status.as_str()),
             ));
         }
-        let (prediction_id,): (Option<String>,) = sqlx::query_as("SELECT prediction_id FROM generations WHERE id = ?")
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
+        let prediction_id: Option<String> =
+            sqlx::query_scalar!("SELECT prediction_id FROM generations WHERE id = ?", id)
+                .fetch_one(self.pool())
+                .await?;
         if prediction_id.is_some() && job.status == Status::Failed {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE generations SET status = 'downloading', error = NULL, completed_at = NULL, cancel_requested = 0
                  WHERE id = ?",
+                id
             )
-            .bind(id)
             .execute(self.pool())
             .await?;
-            sqlx::query("UPDATE spend_ledger SET state = 'pending' WHERE generation_id = ?")
-                .bind(id)
+            sqlx::query!("UPDATE spend_ledger SET state = 'pending' WHERE generation_id = ?", id)
                 .execute(self.pool())
                 .await?;
             self.jobs.wake();
@@ -153,11 +152,11 @@ impl Core {
 
     /// The form values of an earlier generation, for "Re-run" (exact) and "Remix".
     pub async fn request_from(&self, id: i32) -> Result<GenerationRequest> {
-        let (model, inputs): (String, String) = sqlx::query_as("SELECT model, inputs FROM generations WHERE id = ?")
-            .bind(id)
+        let stored = sqlx::query!("SELECT model, inputs FROM generations WHERE id = ?", id)
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| Error::NotFound { what: format!("generation {id}") })?;
+        let (model, inputs) = (stored.model, stored.inputs);
         let model = catalogue().model(&model)?;
         let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&inputs) else {
             return Err(Error::internal("the generation's stored inputs are unreadable"));

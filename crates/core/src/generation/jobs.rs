@@ -198,7 +198,7 @@ fn launch(core: &Arc<Core>, id: i32) {
 }
 
 async fn unfinished(pool: &SqlitePool) -> Result<Vec<i32>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar!(
         "SELECT id FROM generations WHERE status IN ('submitted', 'running', 'downloading') ORDER BY id",
     )
     .fetch_all(pool)
@@ -208,15 +208,15 @@ async fn unfinished(pool: &SqlitePool) -> Result<Vec<i32>> {
 
 /// Resumable rows first, then queued ones, oldest first, skipping those already running here.
 async fn next_jobs(pool: &SqlitePool, active: &[i32], free: usize) -> Result<Vec<i32>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = sqlx::query_scalar!(
         "SELECT id FROM generations
          WHERE status IN ('queued', 'submitted', 'running', 'downloading')
            AND provider IN ('replicate', 'platform')
            AND id NOT IN (SELECT value FROM json_each(?1))
          ORDER BY status = 'queued', id LIMIT ?2",
+        crate::history::id_list(active),
+        free as i64
     )
-    .bind(crate::history::id_list(active))
-    .bind(free as i64)
     .fetch_all(pool)
     .await?;
     ids.into_iter().map(to_ui_id).collect()
@@ -233,40 +233,47 @@ pub async fn recent(core: &Core, limit: i32) -> Result<Vec<Job>> {
     jobs_where(core, 0, limit.clamp(1, 500)).await
 }
 
+struct JobRow {
+    id: i64,
+    model: String,
+    prompt: String,
+    status: String,
+    error: Option<String>,
+    images_requested: i64,
+    images_returned: i64,
+    cost_usd: Option<f64>,
+    cost_credits: Option<i32>,
+    created_at: i64,
+    completed_at: Option<i64>,
+    thumbs: Option<String>,
+    cancel_requested: i64,
+}
+
 /// One job (`id` > 0), or the recent real jobs (`id` = 0; synthetic history is not a job).
 async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
-    type Row = (
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-        Option<f64>,
-        Option<i32>,
-        i64,
-        Option<i64>,
-        Option<String>,
-        i64,
-    );
-    macro_rules! columns {
-        () => {
-            "SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned,
-                g.cost_usd, g.cost_credits, g.created_at, g.completed_at,
+    // Both statements read the same columns; `query_as!` takes its text as literals only.
+    macro_rules! jobs_with {
+        ($filter:tt) => {
+            sqlx::query_as!(
+                JobRow,
+                r#"SELECT g.id, g.model, g.prompt, g.status, g.error, g.images_requested, g.images_returned,
+                g.cost_usd, g.cost_credits AS "cost_credits: i32", g.created_at, g.completed_at,
                 (SELECT json_group_array(thumb) FROM (SELECT thumb FROM images WHERE generation_id = g.id
-                                                      AND thumb IS NOT NULL ORDER BY idx)),
+                                                      AND thumb IS NOT NULL ORDER BY idx)) AS thumbs,
                 g.cancel_requested
-         FROM generations g"
+         FROM generations g"#
+                    + $filter,
+                id,
+                limit
+            )
         };
     }
     // The recent jobs: every unfinished one and the newest finished, each set read from its own
     // partial index, so the queue answers at once however much history there is.
-    let sql = if id > 0 {
-        concat!(columns!(), " WHERE g.id = ?1 AND ?2 > 0")
+    let rows = if id > 0 {
+        jobs_with!(" WHERE g.id = ?1 AND ?2 > 0").fetch_all(core.pool()).await?
     } else {
-        concat!(
-            columns!(),
+        jobs_with!(
             " WHERE g.id IN (
                  SELECT id FROM generations WHERE status IN ('queued', 'submitted', 'running', 'downloading')
                  UNION
@@ -275,46 +282,32 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
                AND g.provider IN ('replicate', 'platform') AND ?1 = 0
              ORDER BY g.status IN ('done', 'failed', 'canceled'), g.id DESC LIMIT ?2"
         )
+        .fetch_all(core.pool())
+        .await?
     };
-    let rows: Vec<Row> = sqlx::query_as(sql).bind(id).bind(limit).fetch_all(core.pool()).await?;
     rows.into_iter()
-        .map(
-            |(
+        .map(|row| {
+            let id = to_ui_id(row.id)?;
+            let status = Status::parse(&row.status)?;
+            let (requested, returned) = (row.images_requested, row.images_returned);
+            Ok(Job {
                 id,
-                model,
-                prompt,
+                model: row.model,
+                prompt: row.prompt,
                 status,
-                error,
-                requested,
-                returned,
-                cost,
-                credits,
-                created,
-                completed,
-                thumbs,
-                cancel,
-            )| {
-                let id = to_ui_id(id)?;
-                let status = Status::parse(&status)?;
-                Ok(Job {
-                    id,
-                    model,
-                    prompt,
-                    status,
-                    progress: if status.is_finished() { None } else { core.jobs.progress_of(id) },
-                    error,
-                    images_requested: requested as i32,
-                    images_returned: returned as i32,
-                    cost_usd: cost,
-                    cost_credits: credits,
-                    created_at: created as f64,
-                    completed_at: completed.map(|c| c as f64),
-                    thumbs: thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
-                    note: shortfall_note(status, requested, returned),
-                    cancel_requested: cancel != 0,
-                })
-            },
-        )
+                progress: if status.is_finished() { None } else { core.jobs.progress_of(id) },
+                error: row.error,
+                images_requested: requested as i32,
+                images_returned: returned as i32,
+                cost_usd: row.cost_usd,
+                cost_credits: row.cost_credits,
+                created_at: row.created_at as f64,
+                completed_at: row.completed_at.map(|c| c as f64),
+                thumbs: row.thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+                note: shortfall_note(status, requested, returned),
+                cancel_requested: row.cancel_requested != 0,
+            })
+        })
         .collect()
 }
 

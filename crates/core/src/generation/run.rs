@@ -95,16 +95,15 @@ fn error_kind(e: &Error) -> &'static str {
 }
 
 async fn load(core: &Core, id: i32) -> Result<Row> {
-    type Raw = (String, String, String, Option<String>, i64, String);
-    let (model, inputs, status, prediction_id, created_at, provider): Raw = sqlx::query_as(
+    let raw = sqlx::query!(
         "SELECT model, inputs, status, prediction_id, created_at, provider FROM generations WHERE id = ?",
+        id
     )
-    .bind(id)
     .fetch_optional(core.pool())
     .await?
     .ok_or_else(|| Error::NotFound { what: format!("job {id}") })?;
-    let model = catalogue().model(&model)?;
-    let inputs = match serde_json::from_str(&inputs) {
+    let model = catalogue().model(&raw.model)?;
+    let inputs = match serde_json::from_str(&raw.inputs) {
         Ok(Value::Object(map)) => map,
         _ => return Err(Error::internal("the job's stored inputs are unreadable")),
     };
@@ -112,10 +111,10 @@ async fn load(core: &Core, id: i32) -> Result<Row> {
         id,
         model,
         inputs,
-        status: Status::parse(&status)?,
-        prediction_id,
-        created_at,
-        provider: crate::history::Provider::parse(&provider)?,
+        status: Status::parse(&raw.status)?,
+        prediction_id: raw.prediction_id,
+        created_at: raw.created_at,
+        provider: crate::history::Provider::parse(&raw.provider)?,
     })
 }
 
@@ -158,10 +157,8 @@ async fn drive(core: &Core, row: &Row, cancel: &CancellationToken) -> Result<()>
 }
 
 async fn cancel_requested(core: &Core, id: i32) -> Result<bool> {
-    let flag: i64 = sqlx::query_scalar("SELECT cancel_requested FROM generations WHERE id = ?")
-        .bind(id)
-        .fetch_one(core.pool())
-        .await?;
+    let flag: i64 =
+        sqlx::query_scalar!("SELECT cancel_requested FROM generations WHERE id = ?", id).fetch_one(core.pool()).await?;
     Ok(flag != 0)
 }
 
@@ -277,10 +274,8 @@ async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Pred
     core.jobs.set_progress(row.id, Some(0.85));
     announce(core, row.id).await;
     let urls = prediction.output_urls()?;
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT idx FROM images WHERE generation_id = ?")
-        .bind(row.id)
-        .fetch_all(core.pool())
-        .await?;
+    let stored: Vec<i64> =
+        sqlx::query_scalar!("SELECT idx FROM images WHERE generation_id = ?", row.id).fetch_all(core.pool()).await?;
     if prediction.data_removed || urls.is_empty() {
         let reason = if stored.is_empty() {
             Some("the outputs expired before they could be downloaded".to_string())
@@ -333,26 +328,20 @@ async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> 
 /// Cost = price × images actually delivered, on the row and in the spend ledger.
 async fn settle(core: &Core, id: i32) {
     let result = async {
+        let prices = sqlx::query!("SELECT images_returned, price_usd, price_credits FROM generations WHERE id = ?", id)
+            .fetch_one(core.pool())
+            .await?;
         let (returned, price, price_credits): (i64, Option<f64>, Option<i64>) =
-            sqlx::query_as("SELECT images_returned, price_usd, price_credits FROM generations WHERE id = ?")
-                .bind(id)
-                .fetch_one(core.pool())
-                .await?;
+            (prices.images_returned, prices.price_usd, prices.price_credits);
         if let Some(per_image) = price_credits {
             // Account mode: the platform refunds every image not delivered; the row says the same.
-            sqlx::query("UPDATE generations SET cost_credits = ? WHERE id = ?")
-                .bind(per_image * returned)
-                .bind(id)
+            sqlx::query!("UPDATE generations SET cost_credits = ? WHERE id = ?", per_image * returned, id)
                 .execute(core.pool())
                 .await?;
             return Ok(());
         }
         let cost = price.unwrap_or(0.0) * returned as f64;
-        sqlx::query("UPDATE generations SET cost_usd = ? WHERE id = ?")
-            .bind(cost)
-            .bind(id)
-            .execute(core.pool())
-            .await?;
+        sqlx::query!("UPDATE generations SET cost_usd = ? WHERE id = ?", cost, id).execute(core.pool()).await?;
         spend::settle(core.pool(), id, returned as u32, cost).await
     }
     .await;

@@ -36,15 +36,15 @@ fn month_start(now_ms: i64) -> i64 {
 }
 
 pub async fn month_total(pool: &SqlitePool, now_ms: i64) -> Result<f64> {
-    let total: Option<f64> = sqlx::query_scalar("SELECT SUM(amount_usd) FROM spend_ledger WHERE created_at >= ?")
-        .bind(month_start(now_ms))
-        .fetch_one(pool)
-        .await?;
+    let total: Option<f64> =
+        sqlx::query_scalar!("SELECT SUM(amount_usd) FROM spend_ledger WHERE created_at >= ?", month_start(now_ms))
+            .fetch_one(pool)
+            .await?;
     Ok(total.unwrap_or(0.0))
 }
 
 pub async fn budget(pool: &SqlitePool) -> Result<Option<f64>> {
-    Ok(sqlx::query_scalar("SELECT monthly_usd FROM spend_budget WHERE id = 1").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar!("SELECT monthly_usd FROM spend_budget WHERE id = 1").fetch_one(pool).await?)
 }
 
 pub async fn set_budget(pool: &SqlitePool, monthly_usd: Option<f64>, now_ms: i64) -> Result<()> {
@@ -53,9 +53,7 @@ pub async fn set_budget(pool: &SqlitePool, monthly_usd: Option<f64>, now_ms: i64
             return Err(Error::invalid("monthly_budget_usd", "must be more than 0 and at most 100000"));
         }
     }
-    sqlx::query("UPDATE spend_budget SET monthly_usd = ?, updated_at = ? WHERE id = 1")
-        .bind(monthly_usd)
-        .bind(now_ms)
+    sqlx::query!("UPDATE spend_budget SET monthly_usd = ?, updated_at = ? WHERE id = 1", monthly_usd, now_ms)
         .execute(pool)
         .await?;
     Ok(())
@@ -81,15 +79,15 @@ pub async fn record_pending<'e>(
     estimate_usd: f64,
     now_ms: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO spend_ledger (generation_id, model, images, amount_usd, state, created_at)
          VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT (generation_id) DO NOTHING",
+        generation_id,
+        model,
+        images,
+        estimate_usd,
+        now_ms
     )
-    .bind(generation_id)
-    .bind(model)
-    .bind(images)
-    .bind(estimate_usd)
-    .bind(now_ms)
     .execute(db)
     .await?;
     Ok(())
@@ -97,23 +95,24 @@ pub async fn record_pending<'e>(
 
 /// Settles a job's entry: what the images that came back cost (nothing for none).
 pub async fn settle(pool: &SqlitePool, generation_id: i32, images: u32, amount_usd: f64) -> Result<()> {
-    sqlx::query("UPDATE spend_ledger SET images = ?, amount_usd = ?, state = 'final' WHERE generation_id = ?")
-        .bind(images)
-        .bind(amount_usd)
-        .bind(generation_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE spend_ledger SET images = ?, amount_usd = ?, state = 'final' WHERE generation_id = ?",
+        images,
+        amount_usd,
+        generation_id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 pub async fn summary(pool: &SqlitePool, now_ms: i64, limit: i32) -> Result<SpendSummary> {
-    let all: Option<f64> = sqlx::query_scalar("SELECT SUM(amount_usd) FROM spend_ledger").fetch_one(pool).await?;
-    type Row = (i64, Option<i64>, String, i64, f64, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(
+    let all: Option<f64> = sqlx::query_scalar!("SELECT SUM(amount_usd) FROM spend_ledger").fetch_one(pool).await?;
+    let rows = sqlx::query!(
         "SELECT id, generation_id, model, images, amount_usd, state, created_at FROM spend_ledger
          ORDER BY created_at DESC, id DESC LIMIT ?",
+        limit.clamp(1, 1000)
     )
-    .bind(limit.clamp(1, 1000))
     .fetch_all(pool)
     .await?;
     Ok(SpendSummary {
@@ -122,14 +121,14 @@ pub async fn summary(pool: &SqlitePool, now_ms: i64, limit: i32) -> Result<Spend
         monthly_budget_usd: budget(pool).await?,
         recent: rows
             .into_iter()
-            .map(|(id, generation_id, model, images, amount_usd, state, created_at)| SpendEntry {
-                id: id as i32,
-                generation_id: generation_id.map(|g| g as i32),
-                model,
-                images: images as i32,
-                amount_usd,
-                pending: state == "pending",
-                created_at: created_at as f64,
+            .map(|row| SpendEntry {
+                id: row.id as i32,
+                generation_id: row.generation_id.map(|g| g as i32),
+                model: row.model,
+                images: row.images as i32,
+                amount_usd: row.amount_usd,
+                pending: row.state == "pending",
+                created_at: row.created_at as f64,
             })
             .collect(),
     })
