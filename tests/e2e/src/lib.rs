@@ -3,6 +3,8 @@
 //! session; `scripts/test.sh` provides both. The app binary is `target/e2e/flux-krea-desktop`
 //! (copied there by the script after `tauri build --debug --no-bundle`) or `$FLUX_KREA_APP_BIN`.
 
+pub mod account;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -283,6 +285,18 @@ impl App {
 
     pub async fn attr(&self, css: &str, name: &str) -> TestResult<Option<String>> {
         Ok(self.client.find(Locator::Css(css)).await?.attr(name).await?)
+    }
+
+    /// Kills the app with SIGKILL, as a crash or a power cut would: no shutdown code runs. The
+    /// WebDriver session dies with it; launch again for a new one.
+    pub fn kill(self) -> TestResult {
+        let binary = app_binary()?;
+        let status = Command::new("pkill").arg("-KILL").arg("-f").arg(&binary).status()?;
+        if !status.success() {
+            return Err("no app process to kill".into());
+        }
+        drop(self);
+        Ok(())
     }
 
     pub async fn quit(mut self) -> TestResult {

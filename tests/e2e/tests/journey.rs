@@ -1,0 +1,415 @@
+//! One user's whole journey in the real window, against the platform fake: sign in → buy a pack →
+//! generate with two models (one from a pasted picture) → cancel a job → find the results by
+//! search → favourite one → export data → erase prompts → shorten retention so older items
+//! purge → restart offline → browse the gallery → sign out.
+//!
+//! It runs once clean and once with faults: a 429 and 5xx answers on the way to Replicate and from
+//! the platform, a connection reset mid-download, a slow delivery host, and a SIGKILL of the app
+//! while a generation runs. Either way the journey completes, the ledger balances to the credit,
+//! no image is lost or duplicated, no partial file remains, and no log line holds a secret or a
+//! prompt (the sandbox scans the logs). Run by scripts/test.sh.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use flux_krea_core::secrets::KeychainEntry;
+use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
+use flux_krea_fakes::replicate::Knobs;
+use serde_json::Value;
+
+const HERON: &str = "a quetzal heron wading at dawn, journey";
+const SKETCH: &str = "a quetzal heron in watercolour from my sketch, journey";
+const LANTERN: &str = "a paper lantern drifting, journey cancel";
+/// Credits per image on the platform (its catalogue).
+const SCHNELL: i64 = 1;
+const DEV: i64 = 5;
+/// The user's first grant and the pack bought.
+const GRANT: i64 = 20;
+const PACK: i64 = 100;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn the_whole_journey_clean() -> TestResult {
+    journey(false).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn the_whole_journey_survives_faults_and_a_sigkill() -> TestResult {
+    journey(true).await
+}
+
+fn knobs(run_ms: u64, faults: bool) -> Knobs {
+    let mut k = Knobs { image_side: Some(256), run_ms, ..Knobs::default() };
+    if faults {
+        // Each countdown fires on the next request of its kind, then the service behaves.
+        k.throttle = 1;
+        k.retry_after_s = Some(1);
+        k.server_errors = 1;
+        k.reset_downloads = 1;
+        k.delivery_latency_ms = 1200;
+        k.delivery_chunk_delay_ms = 150;
+    }
+    k
+}
+
+async fn journey(faults: bool) -> TestResult {
+    let platform = RunningPlatform::start().await?;
+    let replicate = platform.fake.replicate();
+    replicate.set_knobs(knobs(1500, false));
+    let sandbox = Sandbox::new()?;
+    let browser = FakeBrowser::new(sandbox.path())?;
+    let downloads = sandbox.path().join("downloads");
+    std::fs::create_dir_all(&downloads)?;
+    std::fs::write(
+        sandbox.path().join("xdg-config/user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+    )?;
+    let sandbox = sandbox
+        .with_env("FLUX_KREA_PLATFORM_URL", &platform.url())
+        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
+        .with_env("FLUX_KREA_BROWSER", &browser.program.display().to_string());
+    for secret in [HERON, SKETCH, LANTERN, "ada@example.com"] {
+        sandbox.forbid_in_logs(secret);
+    }
+    KeychainEntry::new("platform-session").delete()?;
+    // Older history (synthetic, spread over 18 months) for the retention change to purge.
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", "60"])?;
+
+    let app = App::launch(&sandbox).await?;
+    browser.sign_in_google(&app, &platform.url(), "Ada Lovelace", true).await?;
+    browser.buy(&app, "pack_100", PACK, GRANT + PACK).await?;
+
+    // Two models: Schnell ×2 from text, Dev from a pasted picture.
+    if faults {
+        replicate.set_knobs(knobs(1500, true));
+        platform.fake.set_knobs(PlatformKnobs { api_server_errors: 1, ..PlatformKnobs::default() });
+    }
+    let heron = generate(&app, "flux-schnell", HERON, 2, false).await?;
+    wait_status(&app, heron, &["done"], 90).await?;
+    replicate.set_knobs(knobs(if faults { 9000 } else { 2500 }, false));
+    let sketch = generate(&app, "flux-dev", SKETCH, 1, true).await?;
+    let app = if faults {
+        // Killed while Replicate works on it: the journal row survives and the next start resumes
+        // it, by the stored prediction id, without creating (and paying for) a second one.
+        wait_status(&app, sketch, &["running"], 30).await?;
+        app.kill()?;
+        let app = App::launch(&sandbox).await?;
+        app.click("nav button[data-screen='create']").await?;
+        app
+    } else {
+        app
+    };
+    wait_status(&app, sketch, &["done"], 90).await?;
+
+    // A third job, cancelled while it runs: nothing is charged for it.
+    replicate.set_knobs(knobs(60_000, false));
+    let lantern = generate(&app, "flux-schnell", LANTERN, 1, false).await?;
+    // Running: Replicate has it, so the cancel goes there and the hold comes back as a refund.
+    wait_status(&app, lantern, &["running"], 30).await?;
+    app.click(&format!("[data-testid='job-{lantern}-cancel']")).await?;
+    wait_status(&app, lantern, &["canceled"], 30).await?;
+    replicate.set_knobs(knobs(1500, false));
+
+    let spent = SCHNELL * 2 + DEV;
+    let balance = GRANT + PACK - spent;
+    app.click("nav button[data-screen='account']").await?;
+    app.click("[data-testid='balance-refresh']").await?;
+    let shown = wait_until("the balance after the jobs", 20, || async {
+        Ok(credits_shown(&app, "[data-testid='account-balance']").await == Some(balance))
+    })
+    .await;
+    if let Err(e) = shown {
+        let app_says = credits_shown(&app, "[data-testid='account-balance']").await;
+        let ledger = platform.fake.ledger("ada@example.com");
+        return Err(format!("{e}: the app shows {app_says:?}, expected {balance}; platform ledger {ledger:?}").into());
+    }
+
+    // Find them by search, favourite one.
+    app.click("nav button[data-screen='gallery']").await?;
+    app.find("[data-testid='gallery-search']").await?.send_keys("quetzal").await?;
+    wait_until("the search results", 30, || async {
+        Ok(tile_ids(&app).await? == vec![sketch, heron] && marks(&app).await? > 0)
+    })
+    .await?;
+    app.click(&format!("{TILES}[data-id='{heron}']")).await?;
+    app.find("[data-testid='details-prompt']").await?;
+    app.click("[data-testid='details-favourite']").await?;
+    wait_until("the favourite to be saved", 20, || async {
+        Ok(show(&sandbox, heron)?["generation"]["favourite"] == true)
+    })
+    .await?;
+
+    // Export: the archive holds every generation and both jobs' image files.
+    app.click("nav button[data-screen='privacy']").await?;
+    // The screen's cards load on their own; click once they are in place.
+    app.find("[data-testid='retention-window']").await?;
+    app.find("[data-testid='privacy-report']").await?;
+    app.click("[data-testid='export-data']").await?;
+    let exported = wait_until("the export", 60, || async {
+        Ok(app.text_of("[data-testid='export-result']").await.contains(".zip"))
+    })
+    .await;
+    if let Err(e) = exported {
+        let says = app.js("return [...document.querySelectorAll(\"[data-testid^='export'], [role='alert']\")].map(e => e.dataset.testid + ': ' + e.textContent).join(' | ');").await?;
+        return Err(format!("{e}: {says}").into());
+    }
+    let archives: Vec<_> = std::fs::read_dir(&downloads)?.flatten().map(|e| e.path()).collect();
+    assert_eq!(archives.len(), 1, "one archive: {archives:?}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&archives[0])?)?;
+    let mut history = String::new();
+    zip.by_name("history.json")?.read_to_string(&mut history)?;
+    let history: Value = serde_json::from_str(&history)?;
+    let exported = history["generations"].as_array().ok_or("no generations in the export")?;
+    assert_eq!(exported.len(), 60 + 3, "every generation exported");
+    assert!(history.to_string().contains(HERON), "the export has the prompts");
+    for id in [heron, sketch] {
+        for image in show(&sandbox, id)?["images"].as_array().ok_or("no images")? {
+            let file = image["file"].as_str().ok_or("no file")?;
+            assert!(zip.by_name(file).is_ok(), "{file} is not in the export");
+        }
+    }
+
+    // Erase prompts: no prompt is left in the database files.
+    app.click("[data-testid='erase-prompts']").await?;
+    app.click("[data-testid='erase-prompts-confirm']").await?;
+    wait_until("the erasure", 30, || async { Ok(app.text_of("[data-testid='erase-result']").await.contains("63")) })
+        .await?;
+    for file in ["history.db", "history.db-wal"] {
+        let bytes = std::fs::read(sandbox.data_dir().join(file)).unwrap_or_default();
+        assert!(!bytes.windows(HERON.len()).any(|w| w == HERON.as_bytes()), "a prompt is still in {file}");
+    }
+
+    // Retention: 30 days. The seeded months go; today's jobs stay.
+    select(&app, "[data-testid='retention-window']", "30").await?;
+    wait_until("the purge preview", 10, || async {
+        Ok(app.text_of("[data-testid='retention-preview']").await.contains("removes"))
+    })
+    .await?;
+    app.click("[data-testid='retention-save']").await?;
+    let month_ago_ms = now_ms() - 30.0 * 24.0 * 3600.0 * 1000.0;
+    wait_until("the purge", 60, || async {
+        let all = list(&sandbox)?;
+        Ok(all.iter().all(|g| g["created_at"].as_f64().unwrap_or(0.0) >= month_ago_ms))
+    })
+    .await?;
+    let kept: BTreeSet<i64> = list(&sandbox)?.iter().filter_map(|g| g["id"].as_i64()).collect();
+    for id in [heron, sketch, lantern] {
+        assert!(kept.contains(&id), "job {id} is younger than 30 days and must stay: {kept:?}");
+    }
+    app.quit().await?;
+
+    // The books: the platform, the app and the app's history agree to the credit.
+    check_ledger(&platform, &sandbox, &[(heron, SCHNELL, 2), (sketch, DEV, 1), (lantern, SCHNELL, 0)], balance)?;
+    check_images(&platform, &sandbox, &[(heron, 2), (sketch, 1)])?;
+    let sketch_prediction = show(&sandbox, sketch)?["generation"]["prediction_id"].clone();
+    let sent = replicate.predictions().into_iter().find(|p| p["id"] == sketch_prediction).ok_or("no Dev prediction")?;
+    let picture = sent["input"]["image"].as_str().unwrap_or_default();
+    assert!(picture.starts_with("data:image/") || picture.starts_with("http"), "the Dev job was sent its picture");
+
+    // Restart offline: the platform is gone; the cached history is still browsable.
+    drop(platform);
+    let app = App::launch(&sandbox).await?;
+    app.click("nav button[data-screen='gallery']").await?;
+    wait_until("today's thumbnails, offline", 30, || async {
+        let ids = tile_ids(&app).await?;
+        Ok(ids.contains(&heron) && ids.contains(&sketch) && decoded(&app, heron).await?)
+    })
+    .await?;
+    app.click(&format!("{TILES}[data-id='{sketch}']")).await?;
+    app.find("[data-testid='details-panel']").await?;
+
+    // Sign out, offline: the platform cannot be told, but this machine forgets the session.
+    app.click("nav button[data-screen='account']").await?;
+    app.click("[data-testid='sign-out']").await?;
+    app.find("[data-testid='sign-in-google']").await?;
+    assert!(KeychainEntry::new("platform-session").get()?.is_none(), "the session left the keychain");
+    app.quit().await?;
+    sandbox.scan_logs()
+}
+
+const TILES: &str = "[data-testid='gallery-grid'] button.tile";
+
+/// Fills the Create form and presses Generate; returns the new job's id.
+async fn generate(app: &App, model: &str, prompt: &str, outputs: u32, picture: bool) -> TestResult<i64> {
+    app.click("nav button[data-screen='create']").await?;
+    app.click(&format!("[data-testid='model-{model}']")).await?;
+    let field = app.find("[data-testid='prompt']").await?;
+    field.clear().await?;
+    field.send_keys(prompt).await?;
+    // The form keeps its values across models: set the count every time.
+    let input = app.find("input[data-testid='field-num_outputs']").await?;
+    input.clear().await?;
+    input.send_keys(&outputs.to_string()).await?;
+    if picture {
+        paste_picture(app).await?;
+    }
+    let before = job_ids(app).await?;
+    app.click("[data-testid='generate']").await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(id) = job_ids(app).await?.into_iter().find(|id| !before.contains(id)) {
+            return Ok(id);
+        }
+        if Instant::now() > deadline {
+            let error = app.text_of("[data-testid='form-error']").await;
+            return Err(format!("no new job in the queue after Generate ({error})").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Pastes a picture drawn in the page, as Ctrl+V with an image on the clipboard would.
+async fn paste_picture(app: &App) -> TestResult {
+    let script = "const done = arguments[arguments.length - 1];
+        const c = document.createElement('canvas'); c.width = 320; c.height = 240;
+        const g = c.getContext('2d'); const fill = g.createLinearGradient(0, 0, 320, 240);
+        fill.addColorStop(0, '#2a6'); fill.addColorStop(1, '#fc3'); g.fillStyle = fill; g.fillRect(0, 0, 320, 240);
+        c.toBlob((blob) => {
+          const file = new File([blob], 'sketch.png', { type: 'image/png' });
+          const ev = new Event('paste', { bubbles: true, cancelable: true });
+          Object.defineProperty(ev, 'clipboardData', { value: { items: [{ kind: 'file', type: 'image/png', getAsFile: () => file }] } });
+          window.dispatchEvent(ev);
+          done(ev.defaultPrevented);
+        }, 'image/png');";
+    let taken = app.client.execute_async(script, vec![]).await?;
+    assert_eq!(taken.as_bool(), Some(true), "the Create screen took the pasted picture");
+    app.find("[data-image-field='image'] img.thumb").await?;
+    Ok(())
+}
+
+async fn job_ids(app: &App) -> TestResult<Vec<i64>> {
+    let v = app
+        .js("return [...document.querySelectorAll(\"[data-testid='queue'] [data-status]\")].map(e => Number(e.dataset.testid.replace('job-', '')));")
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Waits until the queue shows the job in one of `wanted`; a job that fails instead is an error.
+async fn wait_status(app: &App, id: i64, wanted: &[&str], secs: u64) -> TestResult {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::<String>::new();
+    loop {
+        let v = app.js(&format!("const el = document.querySelector(\"[data-testid='job-{id}']\"); return el ? el.dataset.status : null;")).await?;
+        if let Some(s) = v.as_str() {
+            if seen.last().map(String::as_str) != Some(s) {
+                seen.push(s.to_string());
+            }
+            if wanted.contains(&s) {
+                return Ok(());
+            }
+            if s == "failed" && !wanted.contains(&"failed") {
+                let error = app.text_of(&format!("[data-testid='job-{id}']")).await;
+                return Err(format!("job {id} failed: {error}").into());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("job {id} never reached {wanted:?}; statuses seen: {seen:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn tile_ids(app: &App) -> TestResult<Vec<i64>> {
+    let v = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));",
+            vec![TILES.into()],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+async fn marks(app: &App) -> TestResult<u64> {
+    let v = app
+        .client
+        .execute("return document.querySelectorAll(arguments[0]).length;", vec![format!("{TILES} mark").into()])
+        .await?;
+    Ok(v.as_u64().unwrap_or(0))
+}
+
+async fn decoded(app: &App, id: i64) -> TestResult<bool> {
+    let v = app
+        .client
+        .execute(
+            "const i = document.querySelector(arguments[0]); return !!i && i.complete && i.naturalWidth > 0;",
+            vec![format!("{TILES}[data-id='{id}'] img").into()],
+        )
+        .await?;
+    Ok(v.as_bool() == Some(true))
+}
+
+async fn select(app: &App, css: &str, value: &str) -> TestResult {
+    let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1];
+        s.dispatchEvent(new Event('change', { bubbles: true })); return s.value;";
+    let v = app.client.execute(script, vec![css.into(), value.into()]).await?;
+    assert_eq!(v.as_str(), Some(value), "{css} has no option {value}");
+    Ok(())
+}
+
+fn show(sandbox: &Sandbox, id: i64) -> TestResult<Value> {
+    Ok(serde_json::from_str(&sandbox.cli(&["history", "show", &id.to_string()])?)?)
+}
+
+fn list(sandbox: &Sandbox) -> TestResult<Vec<Value>> {
+    let v: Value = serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "500", "--json"])?)?;
+    Ok(v.as_array().cloned().unwrap_or_default())
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0)
+}
+
+/// The platform's balance and ledger, and each job's recorded cost, agree: every credit taken is
+/// for an image the user has, and the rest came back.
+fn check_ledger(platform: &RunningPlatform, sandbox: &Sandbox, jobs: &[(i64, i64, i64)], balance: i64) -> TestResult {
+    let email = "ada@example.com";
+    assert_eq!(platform.fake.balance(email), Some(balance), "the platform's balance");
+    let ledger = platform.fake.ledger(email);
+    let sum: i64 = ledger.iter().filter_map(|e| e["delta"].as_i64()).sum();
+    assert_eq!(sum, balance, "the ledger sums to the balance: {ledger:?}");
+    for &(id, per_image, images) in jobs {
+        let g = show(sandbox, id)?;
+        assert_eq!(g["generation"]["images_returned"].as_i64(), Some(images), "job {id}: {g}");
+        let cost = g["generation"]["cost_credits"].as_i64().unwrap_or(0);
+        assert_eq!(cost, per_image * images, "job {id} records what it cost");
+        let prediction = g["generation"]["prediction_id"].as_str().ok_or(format!("job {id} has no prediction"))?;
+        let net: i64 = ledger
+            .iter()
+            .filter(|e| e["prediction_id"].as_str() == Some(prediction))
+            .filter_map(|e| e["delta"].as_i64())
+            .sum();
+        assert_eq!(-net, cost, "job {id}: the ledger's charges less refunds for {prediction}");
+    }
+    Ok(())
+}
+
+/// One prediction per job (no second create after a retry or a crash), each delivered output is
+/// one image row with its file and thumbnail on disk, and no temp file is left.
+fn check_images(platform: &RunningPlatform, sandbox: &Sandbox, jobs: &[(i64, usize)]) -> TestResult {
+    let predictions = platform.fake.replicate().predictions();
+    assert_eq!(predictions.len(), 3, "one prediction per job: {predictions:?}");
+    let data = sandbox.data_dir();
+    for &(id, images) in jobs {
+        let g = show(sandbox, id)?;
+        let rows = g["images"].as_array().ok_or("no images")?;
+        assert_eq!(rows.len(), images, "job {id}: {g}");
+        let idx: BTreeSet<i64> = rows.iter().filter_map(|r| r["idx"].as_i64()).collect();
+        assert_eq!(idx.len(), images, "job {id} has each output once");
+        for r in rows {
+            for key in ["file", "thumb"] {
+                let rel = r[key].as_str().ok_or(format!("job {id}: no {key}"))?;
+                let meta = std::fs::metadata(data.join(rel))?;
+                assert!(meta.len() > 0, "{rel} is empty");
+            }
+        }
+    }
+    let leftovers: Vec<_> = files_under(&data).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+    Ok(())
+}
