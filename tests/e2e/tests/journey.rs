@@ -91,6 +91,12 @@ async fn journey(faults: bool) -> TestResult {
     }
     let heron = generate(&app, "flux-schnell", HERON, 2, false).await?;
     wait_status(&app, heron, &["done"], 90).await?;
+    if faults {
+        // Every injected fault fired (a countdown knob is 0 once it has).
+        let k = replicate.knobs();
+        assert_eq!((k.throttle, k.server_errors, k.reset_downloads), (0, 0, 0), "faults left unfired: {k:?}");
+        assert_eq!(platform.fake.knobs().api_server_errors, 0, "the platform's 5xx never fired");
+    }
     replicate.set_knobs(knobs(if faults { 9000 } else { 2500 }, false));
     let sketch = generate(&app, "flux-dev", SKETCH, 1, true).await?;
     let app = if faults {
