@@ -46,10 +46,10 @@ impl Core {
     /// this waits until no account job is still downloading).
     pub async fn delete_generations(&self, ids: &[i32]) -> Result<DeleteReport> {
         let ids_json = serde_json::to_string(ids).map_err(|e| crate::Error::internal(e.to_string()))?;
-        let from_account: i64 = sqlx::query_scalar(
+        let from_account: i64 = sqlx::query_scalar!(
             "SELECT COUNT(*) FROM generations WHERE provider = 'platform' AND id IN (SELECT value FROM json_each(?))",
+            ids_json
         )
-        .bind(&ids_json)
         .fetch_one(self.pool())
         .await?;
         let mut report = deletion::delete_generations(self.pool(), self.data_dir(), ids).await?;

@@ -19,34 +19,35 @@ pub struct Collection {
 
 /// All collections, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Collection>> {
-    let rows: Vec<(i32, String, i64, i32)> = sqlx::query_as(
-        "SELECT c.id, c.name, c.created_at, (SELECT COUNT(*) FROM collection_items WHERE collection_id = c.id)
-         FROM collections c ORDER BY c.name COLLATE NOCASE, c.id",
+    let rows = sqlx::query!(
+        r#"SELECT c.id AS "id: i32", c.name, c.created_at,
+                  (SELECT COUNT(*) FROM collection_items WHERE collection_id = c.id) AS "items!: i32"
+         FROM collections c ORDER BY c.name COLLATE NOCASE, c.id"#
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, created_at, items)| Collection { id, name, created_at: created_at as f64, items })
+        .map(|r| Collection { id: r.id, name: r.name, created_at: r.created_at as f64, items: r.items })
         .collect())
 }
 
 pub async fn create(pool: &SqlitePool, name: &str, now: i64) -> Result<Collection> {
     let name = valid_name(name)?;
-    let id: i32 = sqlx::query_scalar("INSERT INTO collections (name, created_at) VALUES (?, ?) RETURNING id")
-        .bind(&name)
-        .bind(now)
-        .fetch_one(pool)
-        .await
-        .map_err(|e| name_taken(e, &name))?;
+    let id: i32 = sqlx::query_scalar!(
+        r#"INSERT INTO collections (name, created_at) VALUES (?, ?) RETURNING id AS "id: i32""#,
+        name,
+        now
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| name_taken(e, &name))?;
     Ok(Collection { id, name, created_at: now as f64, items: 0 })
 }
 
 pub async fn rename(pool: &SqlitePool, id: i32, name: &str) -> Result<Collection> {
     let name = valid_name(name)?;
-    let updated = sqlx::query("UPDATE collections SET name = ? WHERE id = ?")
-        .bind(&name)
-        .bind(id)
+    let updated = sqlx::query!("UPDATE collections SET name = ? WHERE id = ?", name, id)
         .execute(pool)
         .await
         .map_err(|e| name_taken(e, &name))?;
@@ -58,7 +59,7 @@ pub async fn rename(pool: &SqlitePool, id: i32, name: &str) -> Result<Collection
 
 /// Deletes the collection, not the generations in it.
 pub async fn delete(pool: &SqlitePool, id: i32) -> Result<()> {
-    let deleted = sqlx::query("DELETE FROM collections WHERE id = ?").bind(id).execute(pool).await?;
+    let deleted = sqlx::query!("DELETE FROM collections WHERE id = ?", id).execute(pool).await?;
     if deleted.rows_affected() == 0 {
         return Err(not_found(id));
     }
@@ -70,13 +71,13 @@ pub async fn add(pool: &SqlitePool, collection_id: i32, generation_ids: &[i32], 
     check_ids("generation_ids", generation_ids)?;
     let mut tx = pool.begin().await?;
     ensure_exists(&mut tx, collection_id).await?;
-    let added = sqlx::query(
+    let added = sqlx::query!(
         "INSERT OR IGNORE INTO collection_items (collection_id, generation_id, added_at)
          SELECT ?1, g.id, ?2 FROM generations g WHERE g.id IN (SELECT value FROM json_each(?3))",
+        collection_id,
+        now,
+        id_list(generation_ids)
     )
-    .bind(collection_id)
-    .bind(now)
-    .bind(id_list(generation_ids))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -88,11 +89,11 @@ pub async fn remove(pool: &SqlitePool, collection_id: i32, generation_ids: &[i32
     check_ids("generation_ids", generation_ids)?;
     let mut tx = pool.begin().await?;
     ensure_exists(&mut tx, collection_id).await?;
-    let removed = sqlx::query(
+    let removed = sqlx::query!(
         "DELETE FROM collection_items WHERE collection_id = ?1 AND generation_id IN (SELECT value FROM json_each(?2))",
+        collection_id,
+        id_list(generation_ids)
     )
-    .bind(collection_id)
-    .bind(id_list(generation_ids))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -104,8 +105,8 @@ async fn get(pool: &SqlitePool, id: i32) -> Result<Collection> {
 }
 
 async fn ensure_exists(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: i32) -> Result<()> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT id FROM collections WHERE id = ?").bind(id).fetch_optional(&mut **tx).await?;
+    let found: Option<i64> =
+        sqlx::query_scalar!("SELECT id FROM collections WHERE id = ?", id).fetch_optional(&mut **tx).await?;
     found.map(|_| ()).ok_or_else(|| not_found(id))
 }
 
@@ -164,9 +165,9 @@ mod tests {
         );
 
         delete(&pool, trips.id).await.unwrap();
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
         assert_eq!(left, 2, "generations stay");
-        let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM collection_items").fetch_one(&pool).await.unwrap();
+        let items: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM collection_items").fetch_one(&pool).await.unwrap();
         assert_eq!(items, 0, "membership goes with the collection");
         assert_eq!(
             delete(&pool, trips.id).await.unwrap_err(),

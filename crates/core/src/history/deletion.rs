@@ -23,6 +23,7 @@ pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32])
     let mut conn = pool.acquire().await?;
     // The deleted text is overwritten in the file, not left in free pages. (Its words leave the
     // search index at the next purge, which merges the index.)
+    // Dynamic: PRAGMA results are untyped, which the query macros cannot describe.
     let previous: i64 = sqlx::query_scalar("PRAGMA secure_delete").fetch_one(&mut *conn).await?;
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
     let deleted = delete_rows(&mut conn, &id_list(ids)).await;
@@ -42,16 +43,15 @@ pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32])
 /// Deletes the rows in one transaction; returns how many went and the files they referenced.
 async fn delete_rows(conn: &mut SqliteConnection, list: &str) -> Result<(u64, Vec<String>)> {
     let mut tx = conn.begin().await?;
-    let files: Vec<String> = sqlx::query_scalar(
-        "SELECT file FROM images WHERE generation_id IN (SELECT value FROM json_each(?1))
-         UNION SELECT thumb FROM images WHERE thumb IS NOT NULL AND generation_id IN (SELECT value FROM json_each(?1))",
+    let files: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT file AS "file!" FROM images WHERE generation_id IN (SELECT value FROM json_each(?1))
+         UNION SELECT thumb FROM images WHERE thumb IS NOT NULL AND generation_id IN (SELECT value FROM json_each(?1))"#,
+        list
     )
-    .bind(list)
     .fetch_all(&mut *tx)
     .await?;
     // Images and collection memberships cascade; children keep living with parent_id = NULL.
-    let deleted = sqlx::query("DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))")
-        .bind(list)
+    let deleted = sqlx::query!("DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))", list)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -85,16 +85,22 @@ mod tests {
         let exists = |rel: &str| images::absolute(dir.path(), rel).unwrap().exists();
         assert!(!exists(&own_img.file) && !exists(own_img.thumb.as_deref().unwrap()));
         assert!(exists(&kept_img.file) && exists(kept_img.thumb.as_deref().unwrap()), "shared files stay");
-        let rows: Vec<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, parent_id FROM generations ORDER BY id").fetch_all(&pool).await.unwrap();
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query!("SELECT id, parent_id FROM generations ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.parent_id))
+            .collect();
         assert_eq!(rows, vec![(keep as i64, None), (child as i64, None)]);
-        let counts: (i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM images), (SELECT COUNT(*) FROM collection_items),
-                    (SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'delete')",
+        let c = sqlx::query!(
+            r#"SELECT (SELECT COUNT(*) FROM images) AS "images!", (SELECT COUNT(*) FROM collection_items) AS "items!",
+                    (SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'delete') AS "matches!""#
         )
         .fetch_one(&pool)
         .await
         .unwrap();
+        let counts: (i64, i64, i64) = (c.images, c.items, c.matches);
         assert_eq!(counts, (1, 1, 0), "cascades ran and the prompt left the search index");
     }
 }

@@ -1,7 +1,7 @@
 //! Everything about one generation: the row, its images and the collections holding it.
 
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
 use crate::history::journal::ImageEntry;
@@ -42,74 +42,75 @@ pub struct GenerationDetails {
     pub collections: Vec<CollectionRef>,
 }
 
-type ImageRow = (i64, i32, String, Option<String>, i32, i32, String, i64, Option<String>, i64);
-
 pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
     // One read transaction: the three reads see the same snapshot.
     let mut tx = pool.begin().await?;
-    let row = sqlx::query(
-        "SELECT id, provider, model, inputs, prompt, seed, status, error, prediction_id, cost_usd, cost_credits,
-                images_requested, images_returned, parent_id, favourite, created_at, completed_at
-         FROM generations WHERE id = ?",
+    let row = sqlx::query!(
+        r#"SELECT id, provider, model, inputs, prompt, seed, status, error, prediction_id, cost_usd,
+                cost_credits AS "cost_credits: i32", images_requested AS "images_requested: i32",
+                images_returned AS "images_returned: i32", parent_id, favourite AS "favourite: bool", created_at,
+                completed_at
+         FROM generations WHERE id = ?"#,
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(r) = row else {
         return Err(Error::NotFound { what: format!("generation {id}") });
     };
     let generation = Generation {
-        id: to_ui_id(r.try_get("id")?)?,
-        provider: Provider::parse(r.try_get("provider")?)?,
-        model: r.try_get("model")?,
-        inputs: r.try_get("inputs")?,
-        prompt: r.try_get("prompt")?,
-        seed: r.try_get::<Option<i64>, _>("seed")?.map(|s| s as f64),
-        status: Status::parse(r.try_get("status")?)?,
-        error: r.try_get("error")?,
-        prediction_id: r.try_get("prediction_id")?,
-        cost_usd: r.try_get("cost_usd")?,
-        cost_credits: r.try_get("cost_credits")?,
-        images_requested: r.try_get("images_requested")?,
-        images_returned: r.try_get("images_returned")?,
-        parent_id: r.try_get::<Option<i64>, _>("parent_id")?.map(to_ui_id).transpose()?,
-        favourite: r.try_get("favourite")?,
-        created_at: r.try_get::<i64, _>("created_at")? as f64,
-        completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(|t| t as f64),
+        id: to_ui_id(r.id)?,
+        provider: Provider::parse(&r.provider)?,
+        model: r.model,
+        inputs: r.inputs,
+        prompt: r.prompt,
+        seed: r.seed.map(|s| s as f64),
+        status: Status::parse(&r.status)?,
+        error: r.error,
+        prediction_id: r.prediction_id,
+        cost_usd: r.cost_usd,
+        cost_credits: r.cost_credits,
+        images_requested: r.images_requested,
+        images_returned: r.images_returned,
+        parent_id: r.parent_id.map(to_ui_id).transpose()?,
+        favourite: r.favourite,
+        created_at: r.created_at as f64,
+        completed_at: r.completed_at.map(|t| t as f64),
     };
-    let images: Vec<ImageRow> = sqlx::query_as(
-        "SELECT id, idx, file, thumb, width, height, format, bytes, source_url, downloaded_at
-         FROM images WHERE generation_id = ? ORDER BY idx",
+    let images = sqlx::query!(
+        r#"SELECT id, idx AS "idx: i32", file, thumb, width AS "width: i32", height AS "height: i32", format, bytes,
+                source_url, downloaded_at
+         FROM images WHERE generation_id = ? ORDER BY idx"#,
+        id
     )
-    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     let images = images
         .into_iter()
         .map(|i| {
             Ok(ImageEntry {
-                id: to_ui_id(i.0)?,
-                idx: i.1,
-                file: i.2,
-                thumb: i.3,
-                width: i.4,
-                height: i.5,
-                format: i.6,
-                bytes: i.7 as f64,
-                source_url: i.8,
-                downloaded_at: i.9 as f64,
+                id: to_ui_id(i.id)?,
+                idx: i.idx,
+                file: i.file,
+                thumb: i.thumb,
+                width: i.width,
+                height: i.height,
+                format: i.format,
+                bytes: i.bytes as f64,
+                source_url: i.source_url,
+                downloaded_at: i.downloaded_at as f64,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let collections: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT c.id, c.name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
-         WHERE ci.generation_id = ? ORDER BY c.name COLLATE NOCASE",
+    let collections = sqlx::query!(
+        r#"SELECT c.id AS "id: i32", c.name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+         WHERE ci.generation_id = ? ORDER BY c.name COLLATE NOCASE"#,
+        id
     )
-    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let collections = collections.into_iter().map(|(id, name)| CollectionRef { id, name }).collect();
+    let collections = collections.into_iter().map(|c| CollectionRef { id: c.id, name: c.name }).collect();
     Ok(GenerationDetails { generation, images, collections })
 }
 

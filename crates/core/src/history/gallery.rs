@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::error::{Error, Result};
 use crate::history::{id_list, search, to_ui_id, Provider, Status};
@@ -97,6 +96,7 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
     };
 
     // Step 1: the page's positions only, so a sort carries two integers per candidate row.
+    // Dynamic: the FROM clause (search plan) and the WHERE clause are assembled from the filters.
     let mut sql = QueryBuilder::<Sqlite>::new("SELECT g.id, g.created_at FROM ");
     match &matcher {
         // Few matches: FTS5 yields them (CROSS JOIN keeps it outside) and they are sorted by time.
@@ -149,19 +149,34 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
 
     // Step 2: the tiles for just those rows, with their first image.
     let ids: Vec<i64> = positions.iter().map(|p| p.0).collect();
-    let rows = sqlx::query(
-        "SELECT g.id, g.provider, g.model, g.prompt, g.status, g.favourite, g.created_at, g.images_returned,
-                i.file, i.thumb, i.width, i.height
+    let rows = sqlx::query!(
+        r#"SELECT g.id, g.provider, g.model, g.prompt, g.status, g.favourite AS "favourite: bool", g.created_at,
+                g.images_returned AS "images_returned: i32",
+                i.file, i.thumb, i.width AS "width: i32", i.height AS "height: i32"
          FROM generations g
          LEFT JOIN images i ON i.id = (SELECT id FROM images WHERE generation_id = g.id ORDER BY idx LIMIT 1)
-         WHERE g.id IN (SELECT value FROM json_each(?))",
+         WHERE g.id IN (SELECT value FROM json_each(?))"#,
+        id_list(&ids)
     )
-    .bind(id_list(&ids))
     .fetch_all(pool)
     .await?;
     let mut by_id = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let mut item = item_from_row(row)?;
+    for row in rows {
+        let mut item = GalleryItem {
+            id: to_ui_id(row.id)?,
+            provider: Provider::parse(&row.provider)?,
+            model: row.model,
+            prompt: row.prompt,
+            highlighted_prompt: None,
+            status: Status::parse(&row.status)?,
+            favourite: row.favourite,
+            created_at: row.created_at as f64,
+            images_returned: row.images_returned,
+            cover_file: row.file,
+            cover_thumb: row.thumb,
+            cover_width: row.width,
+            cover_height: row.height,
+        };
         if let Some(text) = text {
             item.highlighted_prompt = Some(search::highlight(&item.prompt, text));
         }
@@ -175,11 +190,11 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
 /// Whether a search matches few enough rows to sort them all (a probe that stops counting early).
 async fn few_matches(pool: &SqlitePool, expr: &str) -> Result<bool> {
     const FEW: i64 = 2_000;
-    let probed: i64 = sqlx::query_scalar(
+    let probed: i64 = sqlx::query_scalar!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM generations_fts WHERE generations_fts MATCH ?1 LIMIT ?2)",
+        expr,
+        FEW
     )
-    .bind(expr)
-    .bind(FEW)
     .fetch_one(pool)
     .await?;
     Ok(probed < FEW)
@@ -190,26 +205,6 @@ fn millis(field: &str, value: f64) -> Result<i64> {
         return Err(Error::invalid(field, "must be a time in unix milliseconds"));
     }
     Ok(value.floor() as i64)
-}
-
-fn item_from_row(row: &SqliteRow) -> Result<GalleryItem> {
-    let id: i64 = row.try_get("id")?;
-    let created_at: i64 = row.try_get("created_at")?;
-    Ok(GalleryItem {
-        id: to_ui_id(id)?,
-        provider: Provider::parse(row.try_get("provider")?)?,
-        model: row.try_get("model")?,
-        prompt: row.try_get("prompt")?,
-        highlighted_prompt: None,
-        status: Status::parse(row.try_get("status")?)?,
-        favourite: row.try_get("favourite")?,
-        created_at: created_at as f64,
-        images_returned: row.try_get("images_returned")?,
-        cover_file: row.try_get("file")?,
-        cover_thumb: row.try_get("thumb")?,
-        cover_width: row.try_get("width")?,
-        cover_height: row.try_get("height")?,
-    })
 }
 
 #[cfg(test)]

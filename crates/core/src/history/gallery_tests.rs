@@ -195,6 +195,7 @@ async fn bad_cursors_and_limits_name_their_field() {
 #[tokio::test]
 async fn the_first_page_walks_the_time_index() {
     let (_dir, pool) = fixtures::open().await;
+    // Dynamic: EXPLAIN QUERY PLAN's columns are untyped, which the query macros cannot describe.
     let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT g.id FROM generations g ORDER BY g.created_at DESC, g.id DESC LIMIT 101",
     )
@@ -214,13 +215,13 @@ async fn a_common_word_takes_the_newest_first_walk_and_still_pages_exactly() {
     let expr = search::match_expression("light").unwrap();
     assert!(!few_matches(&pool, &expr).await.unwrap(), "enough matches for the other plan");
     for favourite in [None, Some(true)] {
-        let expected: Vec<i32> = sqlx::query_scalar(
-            "SELECT g.id FROM generations_fts JOIN generations g ON g.id = generations_fts.rowid
+        let expected: Vec<i32> = sqlx::query_scalar!(
+            r#"SELECT g.id AS "id: i32" FROM generations_fts JOIN generations g ON g.id = generations_fts.rowid
              WHERE generations_fts MATCH ?1 AND (?2 IS NULL OR g.favourite = ?2)
-             ORDER BY g.created_at DESC, g.id DESC",
+             ORDER BY g.created_at DESC, g.id DESC"#,
+            expr,
+            favourite
         )
-        .bind(&expr)
-        .bind(favourite)
         .fetch_all(&pool)
         .await
         .unwrap();

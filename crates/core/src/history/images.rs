@@ -152,12 +152,13 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
     let mut unreferenced = Vec::with_capacity(candidates.len());
     for chunk in candidates.chunks(500) {
         let list = serde_json::to_string(chunk).map_err(|e| Error::internal(e.to_string()))?;
-        let referenced: Vec<String> = sqlx::query_scalar(
-            "SELECT value FROM json_each(?1) AS c
+        // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
+        let referenced: Vec<String> = sqlx::query_scalar!(
+            r#"SELECT +value AS "value!: String" FROM json_each(?1) AS c
              WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)
-                OR EXISTS (SELECT 1 FROM images WHERE thumb = c.value)",
+                OR EXISTS (SELECT 1 FROM images WHERE thumb = c.value)"#,
+            list
         )
-        .bind(list)
         .fetch_all(pool)
         .await?;
         let referenced: HashSet<String> = referenced.into_iter().collect();
@@ -178,10 +179,11 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
 /// crash), sparing any modified within `grace`: a job writes its file before its row.
 pub async fn sweep_orphans(pool: &SqlitePool, data_dir: &Path, grace: Duration) -> Result<Removed> {
     // The set is read before the folders are listed, so a file recorded after this point is young.
-    let referenced: Vec<String> =
-        sqlx::query_scalar("SELECT file FROM images UNION SELECT thumb FROM images WHERE thumb IS NOT NULL")
-            .fetch_all(pool)
-            .await?;
+    let referenced: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT file AS "file!" FROM images UNION SELECT thumb FROM images WHERE thumb IS NOT NULL"#
+    )
+    .fetch_all(pool)
+    .await?;
     let referenced: HashSet<String> = referenced.into_iter().collect();
     let data_dir = data_dir.to_path_buf();
     blocking(move || {

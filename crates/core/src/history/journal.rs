@@ -40,25 +40,25 @@ pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewG
     if new.images_requested < 0 {
         return Err(Error::invalid("images_requested", "must not be negative"));
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar!(
         "INSERT INTO generations (provider, model, inputs, prompt, seed, status, images_requested, parent_id,
                                   cost_usd, cost_credits, created_at, price_usd, price_credits)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12, ?13)
          RETURNING id",
+        new.provider.as_str(),
+        new.model,
+        new.inputs.to_string(),
+        new.prompt,
+        new.seed,
+        new.status.as_str(),
+        new.images_requested,
+        new.parent_id,
+        new.cost_usd,
+        new.cost_credits,
+        new.created_at,
+        new.price_usd,
+        new.price_credits
     )
-    .bind(new.provider.as_str())
-    .bind(&new.model)
-    .bind(new.inputs.to_string())
-    .bind(&new.prompt)
-    .bind(new.seed)
-    .bind(new.status.as_str())
-    .bind(new.images_requested)
-    .bind(new.parent_id)
-    .bind(new.cost_usd)
-    .bind(new.cost_credits)
-    .bind(new.created_at)
-    .bind(new.price_usd)
-    .bind(new.price_credits)
     .fetch_one(db)
     .await?;
     to_ui_id(id)
@@ -74,16 +74,16 @@ pub struct StatusChange {
 }
 
 pub async fn set_status(pool: &SqlitePool, id: i32, change: &StatusChange) -> Result<()> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE generations SET status = ?2, error = COALESCE(?3, error),
                 prediction_id = COALESCE(?4, prediction_id), completed_at = COALESCE(?5, completed_at)
          WHERE id = ?1",
+        id,
+        change.status.as_str(),
+        change.error,
+        change.prediction_id,
+        change.completed_at
     )
-    .bind(id)
-    .bind(change.status.as_str())
-    .bind(&change.error)
-    .bind(&change.prediction_id)
-    .bind(change.completed_at)
     .execute(pool)
     .await?;
     if updated.rows_affected() == 0 {
@@ -132,7 +132,7 @@ pub async fn add_image(
     })
     .await?;
     let mut tx = pool.begin().await?;
-    let row: Option<i64> = sqlx::query_scalar(
+    let row: Option<i64> = sqlx::query_scalar!(
         "INSERT INTO images (generation_id, idx, file, thumb, width, height, format, bytes, thumb_bytes,
                              source_url, downloaded_at)
          SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM generations WHERE id = ?1
@@ -141,27 +141,27 @@ pub async fn add_image(
              thumb_bytes = excluded.thumb_bytes, source_url = excluded.source_url,
              downloaded_at = excluded.downloaded_at
          RETURNING id",
+        generation_id,
+        idx,
+        original.relative,
+        thumb.relative,
+        made.source_width as i64,
+        made.source_height as i64,
+        made.source_format.extension(),
+        original.bytes as i64,
+        thumb.bytes as i64,
+        source_url,
+        now
     )
-    .bind(generation_id)
-    .bind(idx)
-    .bind(&original.relative)
-    .bind(&thumb.relative)
-    .bind(made.source_width as i64)
-    .bind(made.source_height as i64)
-    .bind(made.source_format.extension())
-    .bind(original.bytes as i64)
-    .bind(thumb.bytes as i64)
-    .bind(&source_url)
-    .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(image_id) = row else {
         return Err(Error::NotFound { what: format!("generation {generation_id}") });
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE generations SET images_returned = (SELECT COUNT(*) FROM images WHERE generation_id = ?1) WHERE id = ?1",
+        generation_id
     )
-    .bind(generation_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -212,12 +212,12 @@ mod tests {
         assert!(images::absolute(dir.path(), entry.thumb.as_deref().unwrap()).unwrap().exists());
         let done = StatusChange { status: Status::Done, error: None, prediction_id: None, completed_at: Some(3_000) };
         set_status(&pool, id, &done).await.unwrap();
+        let r = sqlx::query!("SELECT status, prediction_id, images_returned FROM generations WHERE id = ?", id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         let (status, prediction, returned): (String, String, i64) =
-            sqlx::query_as("SELECT status, prediction_id, images_returned FROM generations WHERE id = ?")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+            (r.status, r.prediction_id.expect("a prediction id"), r.images_returned);
         assert_eq!((status.as_str(), prediction.as_str(), returned), ("done", "p-1", 1));
     }
 

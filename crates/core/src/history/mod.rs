@@ -1,8 +1,9 @@
 //! The local history: generations and their images in SQLite (schema in `migrations/0002_history.sql`),
 //! the content-addressed image cache, gallery pages, search, collections and edits.
 //!
-//! Queries are runtime-checked (`sqlx::query*`), not `query!` macros: the gallery builds its SQL from
-//! filters, and the crate then builds without `DATABASE_URL` or a `.sqlx` folder.
+//! Queries are checked at compile time (`sqlx::query!` and friends) against the migrations, from the
+//! committed `crates/core/.sqlx` folder, so no build needs `DATABASE_URL`. Only SQL that is built at
+//! run time stays `sqlx::query*` (the gallery's filters, search, PRAGMAs), each saying why.
 //!
 //! Identifiers cross the IPC boundary as `i32` and times/bytes as `f64` (unix milliseconds, bytes):
 //! specta refuses 64-bit integers because JavaScript numbers cannot hold them.
@@ -179,11 +180,12 @@ mod tests {
     #[tokio::test]
     async fn migrations_create_the_history_schema_from_empty() {
         let (dir, pool) = fixtures::open().await;
-        let names: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type IN ('table', 'trigger') ORDER BY name")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+        let names: Vec<String> = sqlx::query_scalar!(
+            r#"SELECT name AS "name!" FROM sqlite_schema WHERE type IN ('table', 'trigger') ORDER BY name"#
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
         for expected in [
             "collection_items",
             "collections",
@@ -206,12 +208,12 @@ mod tests {
         assert_eq!(status.schema_version, 6);
         // The schema refuses values outside its vocabulary.
         let bad =
-            sqlx::query("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")
+            sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")
                 .execute(&pool)
                 .await;
         assert!(bad.is_err());
         let fk: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check").fetch_one(&pool).await.unwrap();
+            sqlx::query_scalar!("SELECT COUNT(*) FROM pragma_foreign_key_check").fetch_one(&pool).await.unwrap();
         assert_eq!(fk, 0);
     }
 
@@ -222,20 +224,19 @@ mod tests {
         let hits = |word: &'static str| {
             let pool = pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH ?")
-                    .bind(word)
+                sqlx::query_scalar!("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH ?", word)
                     .fetch_one(&pool)
                     .await
                     .unwrap()
             }
         };
         assert_eq!(hits("old").await, 1);
-        sqlx::query("UPDATE generations SET prompt = 'new text' WHERE id = ?").bind(id).execute(&pool).await.unwrap();
+        sqlx::query!("UPDATE generations SET prompt = 'new text' WHERE id = ?", id).execute(&pool).await.unwrap();
         assert_eq!((hits("old").await, hits("new").await), (0, 1));
-        sqlx::query("UPDATE generations SET favourite = 1 WHERE id = ?").bind(id).execute(&pool).await.unwrap();
-        sqlx::query("DELETE FROM generations WHERE id = ?").bind(id).execute(&pool).await.unwrap();
+        sqlx::query!("UPDATE generations SET favourite = 1 WHERE id = ?", id).execute(&pool).await.unwrap();
+        sqlx::query!("DELETE FROM generations WHERE id = ?", id).execute(&pool).await.unwrap();
         assert_eq!(hits("new").await, 0);
-        let check = sqlx::query("INSERT INTO generations_fts(generations_fts, rank) VALUES ('integrity-check', 1)")
+        let check = sqlx::query!("INSERT INTO generations_fts(generations_fts, rank) VALUES ('integrity-check', 1)")
             .execute(&pool)
             .await;
         assert!(check.is_ok(), "the index matches its content table: {check:?}");

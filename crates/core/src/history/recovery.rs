@@ -62,6 +62,7 @@ async fn check(path: &Path) -> Result<Option<String>> {
         Ok(conn) => conn,
         Err(e) => return classify(path, e),
     };
+    // Dynamic: PRAGMA results are untyped, which the query macros cannot describe.
     let result: std::result::Result<Vec<String>, sqlx::Error> =
         sqlx::query_scalar("PRAGMA quick_check").fetch_all(&mut conn).await;
     let _ = conn.close().await;
@@ -124,7 +125,7 @@ mod tests {
         pool.close().await;
         let (pool, recovery) = open_checked(dir.path()).await.unwrap();
         assert_eq!(recovery, None);
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
         assert_eq!(n, 1);
     }
 
@@ -142,7 +143,7 @@ mod tests {
         assert!(moved.file_name().unwrap().to_str().unwrap().starts_with("history.db.corrupt-"), "{moved:?}");
         assert_eq!(std::fs::read(&moved).unwrap(), garbage, "the damaged file is kept as it was");
         assert_eq!(std::fs::read(sidecar(&moved, "-wal")).unwrap(), b"stale wal");
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "a fresh, migrated database");
         pool.close().await;
         // A second damaged file in the same second gets its own name; nothing is overwritten.
@@ -161,6 +162,7 @@ mod tests {
             crate::history::fixtures::generation(&pool, "m", &format!("prompt number {n} {}", "x".repeat(200)), n)
                 .await;
         }
+        // Dynamic: a PRAGMA (untyped result columns).
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
         pool.close().await;
         let path = dir.path().join(DATABASE_FILE);

@@ -125,7 +125,7 @@ pub async fn synthetic_with(pool: &SqlitePool, data_dir: &Path, plan: SeedPlan) 
     times.sort_unstable();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let first_id: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM generations").fetch_one(&mut *tx).await?;
+        sqlx::query_scalar!("SELECT COALESCE(MAX(id), 0) + 1 FROM generations").fetch_one(&mut *tx).await?;
     let (mut generations, mut image_rows) = (Vec::new(), Vec::new());
     let mut report = SeedReport { generations: 0, images: 0, files: variants * 2 };
     for n in 0..plan.count as i64 {
@@ -174,24 +174,24 @@ async fn insert(
 ) -> Result<()> {
     let to_json = |rows: &[serde_json::Value]| serde_json::to_string(rows).map_err(|e| Error::internal(e.to_string()));
     // One statement per batch: the rows travel as one JSON array, unpacked by json_each.
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO generations (id, provider, model, inputs, prompt, seed, status, error, images_requested,
                                   images_returned, favourite, created_at, completed_at, cost_usd)
          SELECT value->>'id', 'synthetic', value->>'model', value->>'inputs', value->>'prompt', value->>'seed',
                 value->>'status', value->>'error', 1, value->>'returned', value->>'favourite',
                 value->>'created_at', value->>'completed_at', value->>'cost'
          FROM json_each(?)",
+        to_json(generations)?
     )
-    .bind(to_json(generations)?)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO images (generation_id, idx, file, thumb, width, height, format, bytes, thumb_bytes, downloaded_at)
          SELECT value->>'generation_id', 0, value->>'file', value->>'thumb', value->>'width', value->>'height',
                 'png', value->>'bytes', value->>'thumb_bytes', value->>'at'
          FROM json_each(?)",
+        to_json(image_rows)?
     )
-    .bind(to_json(image_rows)?)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -271,27 +271,31 @@ mod tests {
             synthetic_with(&pool, dir.path(), SeedPlan { count: 2_500, distinct_images: 3, now }).await.unwrap();
         assert_eq!(report.generations, 2_500);
         assert_eq!(report.files, 6);
-        let (rows, oldest, newest, files): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM generations WHERE provider = 'synthetic'), (SELECT MIN(created_at) FROM generations),
-                    (SELECT MAX(created_at) FROM generations), (SELECT COUNT(DISTINCT file) FROM images)",
+        let r = sqlx::query!(
+            r#"SELECT (SELECT COUNT(*) FROM generations WHERE provider = 'synthetic') AS "rows!",
+                    (SELECT MIN(created_at) FROM generations) AS "oldest!",
+                    (SELECT MAX(created_at) FROM generations) AS "newest!",
+                    (SELECT COUNT(DISTINCT file) FROM images) AS "files!""#
         )
         .fetch_one(&pool)
         .await
         .unwrap();
+        let (rows, oldest, newest, files): (i64, i64, i64, i64) = (r.rows, r.oldest, r.newest, r.files);
         assert_eq!((rows, files), (2_500, 3));
         assert!(oldest >= now - SPREAD_MS && newest <= now && newest - oldest > SPREAD_MS * 9 / 10);
-        let light: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'light'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let light: i64 =
+            sqlx::query_scalar!("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'light'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert!((1_000..1_500).contains(&light), "about half mention light: {light}");
-        let file: String = sqlx::query_scalar("SELECT file FROM images LIMIT 1").fetch_one(&pool).await.unwrap();
+        let file: String = sqlx::query_scalar!("SELECT file FROM images LIMIT 1").fetch_one(&pool).await.unwrap();
         let bytes = std::fs::read(images::absolute(dir.path(), &file).unwrap()).unwrap();
         assert!(bytes.windows(9).any(|w| w == b"synthetic"), "labelled in a tEXt chunk");
         assert_eq!(image::load_from_memory(&bytes).unwrap().width(), IMAGE_SIDE);
         // Seeding again appends after the existing ids.
         synthetic(&pool, dir.path(), 10, now).await.unwrap();
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
         assert_eq!(n, 2_510);
     }
 }
