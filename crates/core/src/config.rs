@@ -73,8 +73,12 @@ impl Config {
     pub fn resolve(file: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let file_name = file.display().to_string();
         let parsed = match std::fs::read_to_string(file) {
-            Ok(text) => toml::from_str::<FileConfig>(&text)
-                .map_err(|e| Error::invalid(file_name.clone(), format!("not a valid config file: {}", e.message())))?,
+            Ok(text) => toml::from_str::<FileConfig>(&text).map_err(|e| {
+                Error::invalid(
+                    file_name.clone(),
+                    format!("not a valid config file: {}{}", place(&text, &e), e.message()),
+                )
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
             Err(e) => return Err(Error::storage(file, e)),
         };
@@ -93,14 +97,15 @@ impl Config {
             Some((v, source)) => Setting { value: PathBuf::from(v), source },
             None => Setting { value: default, source: Source::Default },
         };
+        // Each setting's name as the user wrote it: the variable, or the key in this file.
+        let field = |source: &Source, key: &str| match source {
+            Source::Env(name) => name.clone(),
+            _ => format!("{key} in {file_name}"),
+        };
         let url_setting = |env_name: &str, from_file: Option<String>, key: &str| -> Result<Option<Setting<String>>> {
             match pick(env_name, from_file, key) {
                 Some((raw, source)) => {
-                    let field = match &source {
-                        Source::Env(name) => name.clone(),
-                        _ => format!("{key} in {file_name}"),
-                    };
-                    let url = check_remote_url(&field, &raw)?;
+                    let url = check_remote_url(&field(&source, key), &raw)?;
                     Ok(Some(Setting { value: url, source }))
                 }
                 None => Ok(None),
@@ -117,14 +122,18 @@ impl Config {
         };
         let update_url = lift(url_setting("FLUX_KREA_UPDATE_URL", parsed.update_url, "update_url")?);
         let log_filter = match pick("FLUX_KREA_LOG", parsed.log, "log") {
-            Some((value, source)) => Setting { value, source },
+            Some((value, source)) => {
+                crate::logging::check_filter(&value).map_err(|reason| Error::invalid(field(&source, "log"), reason))?;
+                Setting { value, source }
+            }
             None => Setting { value: "info".to_string(), source: Source::Default },
         };
         let data_dir = path_setting("FLUX_KREA_DATA_DIR", parsed.data_dir, "data_dir", paths::default_data_dir());
         let log_dir = path_setting("FLUX_KREA_LOG_DIR", parsed.log_dir, "log_dir", paths::default_log_dir());
-        for (field, dir) in [("data_dir", &data_dir), ("log_dir", &log_dir)] {
+        for (key, dir) in [("data_dir", &data_dir), ("log_dir", &log_dir)] {
             if !dir.value.is_absolute() {
-                return Err(Error::invalid(field, format!("must be an absolute path, got {}", dir.value.display())));
+                let reason = format!("must be an absolute path, got {}", dir.value.display());
+                return Err(Error::invalid(field(&dir.source, key), reason));
             }
         }
         Ok(Config {
@@ -137,6 +146,18 @@ impl Config {
             platform_anon_key,
             update_url,
         })
+    }
+}
+
+/// "line 2, data_dir: " for a parse error: toml's message alone names neither.
+fn place(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else { return String::new() };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    match line.split_once('=').map(|(k, _)| k.trim()).filter(|k| !k.is_empty() && !k.starts_with('#')) {
+        Some(key) => format!("line {line_no}, {key}: "),
+        None => format!("line {line_no}: "),
     }
 }
 
@@ -278,10 +299,23 @@ mod tests {
     }
 
     #[test]
-    fn relative_data_dir_is_refused() {
+    fn relative_data_dir_is_refused_naming_where_it_was_set() {
         let dir = tempfile::tempdir().unwrap();
-        let err =
-            Config::resolve(&dir.path().join("x.toml"), env_of(&[("FLUX_KREA_DATA_DIR", "rel/dir")])).unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "data_dir"), "{err:?}");
+        let file = dir.path().join("x.toml");
+        let err = Config::resolve(&file, env_of(&[("FLUX_KREA_DATA_DIR", "rel/dir")])).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "FLUX_KREA_DATA_DIR"), "{err:?}");
+        std::fs::write(&file, "log_dir = \"logs\"\n").unwrap();
+        let err = Config::resolve(&file, env_of(&[])).unwrap_err();
+        let want = format!("log_dir in {}", file.display());
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if *field == want), "{err:?}");
+    }
+
+    #[test]
+    fn a_type_error_names_the_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.toml");
+        std::fs::write(&file, "log_dir = \"/tmp/l\"\ndata_dir = 5\n").unwrap();
+        let Error::InvalidInput { reason, .. } = Config::resolve(&file, env_of(&[])).unwrap_err() else { panic!() };
+        assert!(reason.contains("line 2, data_dir: "), "{reason}");
     }
 }

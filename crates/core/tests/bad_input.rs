@@ -1609,96 +1609,191 @@ fn config_cases() -> Vec<ConfigCase> {
     use ConfigEntry::{LogInit, Open, Resolve};
     use ConfigFile::{Absent, Bytes, Folder, Text};
     vec![
-        cfg(Resolve, Absent, &[("FLUX_KREA_REPLICATE_URL", "http://api.replicate.com/v1")], meta(
-            "plain http to a remote host (env)",
-            "`FLUX_KREA_REPLICATE_URL=http://api.replicate.com/v1`",
-            invalid(&["FLUX_KREA_REPLICATE_URL"], &["plain http is only allowed to this computer", "use https for api.replicate.com"]),
-        )),
-        cfg(Resolve, Text("replicate_url = \"http://192.168.1.20:8080/v1\"\n"), &[], meta(
-            "plain http to a LAN host (file)",
-            "`replicate_url = \"http://192.168.1.20:8080/v1\"` in config.toml",
-            invalid(&["replicate_url in {file}"], &["plain http is only allowed to this computer"]),
-        )),
-        cfg(Resolve, Absent, &[("FLUX_KREA_PLATFORM_URL", "https://ada:s3cret-pw@platform.example")], meta(
-            "URL with credentials",
-            "`FLUX_KREA_PLATFORM_URL=https://ada:s3cret-pw@platform.example`",
-            invalid(&["FLUX_KREA_PLATFORM_URL"], &["must not contain credentials; use the keychain"]),
-        ).unsaid(&["s3cret-pw"])),
-        cfg(Resolve, Text("update_url = \"https://updates.example/latest.json?token=abc123\"\n"), &[], meta(
-            "URL with a query",
-            "`update_url = \"https://updates.example/latest.json?token=abc123\"`",
-            invalid(&["update_url in {file}"], &["must not have a query string or fragment"]),
-        ).unsaid(&["abc123"])),
-        cfg(Resolve, Absent, &[("FLUX_KREA_UPDATE_URL", "https://updates.example/feed#latest")], meta(
-            "URL with a fragment",
-            "`FLUX_KREA_UPDATE_URL=https://updates.example/feed#latest`",
-            invalid(&["FLUX_KREA_UPDATE_URL"], &["must not have a query string or fragment"]),
-        )),
-        cfg(Resolve, Absent, &[("FLUX_KREA_REPLICATE_URL", "api.replicate.com/v1")], meta(
-            "not a URL",
-            "`FLUX_KREA_REPLICATE_URL=api.replicate.com/v1` (no scheme)",
-            invalid(&["FLUX_KREA_REPLICATE_URL"], &["not a valid URL"]),
-        )),
-        cfg(Resolve, Text("platform_url = \"ftp://127.0.0.1/\"\n"), &[], meta(
-            "unsupported scheme",
-            "`platform_url = \"ftp://127.0.0.1/\"`",
-            invalid(&["platform_url in {file}"], &["unsupported scheme \"ftp\"; use https"]),
-        )),
-        cfg(Resolve, Text("replicate_ulr = \"https://api.replicate.com/v1\"\n"), &[], meta(
-            "unknown key (typo)",
-            "`replicate_ulr = …` in config.toml",
-            invalid(&["{file}"], &["not a valid config file", "unknown field `replicate_ulr`"]),
-        )),
-        cfg(Resolve, Text("data_dir: /home/ada/flux\nlog: debug\n"), &[], meta(
-            "not TOML",
-            "YAML (`data_dir: /home/ada/flux`) in config.toml",
-            invalid(&["{file}"], &["not a valid config file"]),
-        )),
-        cfg(Resolve, Text("log_dir = \"/tmp/flux-logs\"\ndata_dir = 5\n"), &[], meta(
-            "number for a path",
-            "`data_dir = 5` (after a valid `log_dir`)",
-            invalid(&["{file}"], &["not a valid config file", "data_dir"]),
-        ).bug("refused naming the file, but not the key: toml's `message()` drops the key and the line, so the whole reason is “not a valid config file: invalid type: integer `5`, expected path string”")),
-        cfg(Resolve, Text("update_url = [\"https://a.example\"]\n"), &[], meta(
-            "list for a URL",
-            "`update_url = [\"https://a.example\"]`",
-            invalid(&["{file}"], &["not a valid config file", "invalid type"]),
-        )),
-        cfg(Resolve, Bytes(b"data_dir = \"/home/ada/\xff\xfeflux\"\n"), &[], meta(
-            "not UTF-8",
-            "config.toml with the bytes FF FE in a value",
-            refused("storage", &["{file}"], &["valid UTF-8"]),
-        )),
-        cfg(Resolve, Folder, &[], meta(
-            "config.toml is a folder",
-            "a folder where config.toml should be",
-            refused("storage", &["{file}"], &["storage error at {file}"]),
-        )),
-        cfg(Resolve, Absent, &[("FLUX_KREA_DATA_DIR", "relative/data")], meta(
-            "relative data folder",
-            "`FLUX_KREA_DATA_DIR=relative/data`",
-            invalid(&["data_dir"], &["must be an absolute path, got relative/data"]),
-        )),
-        cfg(Resolve, Text("log_dir = \"logs\"\n"), &[], meta(
-            "relative log folder (file)",
-            "`log_dir = \"logs\"` in config.toml",
-            invalid(&["log_dir in {file}"], &["must be an absolute path, got logs"]),
-        ).bug("refused as `log_dir: must be an absolute path`, without naming config.toml (URL keys do name it)")),
-        cfg(Open, Absent, &[("FLUX_KREA_DATA_DIR", "{tmp}/blocker/data")], meta(
-            "data folder that cannot be created",
-            "`FLUX_KREA_DATA_DIR` under a regular file",
-            refused("storage", &["{tmp}/blocker/data"], &["storage error at {tmp}/blocker/data"]),
-        )),
-        cfg(LogInit, Absent, &[("FLUX_KREA_LOG", "info,flux_krea_core=loud")], meta(
-            "bad log filter (env)",
-            "`FLUX_KREA_LOG=info,flux_krea_core=loud`",
-            invalid(&["FLUX_KREA_LOG"], &["error parsing level filter", "expected one of"]),
-        )),
-        cfg(LogInit, Text("log = \"info,flux_krea_core=loud\"\n"), &[], meta(
-            "bad log filter (file)",
-            "`log = \"info,flux_krea_core=loud\"` in config.toml",
-            invalid(&["log in {file}"], &["error parsing level filter"]),
-        ).bug("refused, but named `FLUX_KREA_LOG` — a variable the user never set — instead of `log` in config.toml; `Config::resolve` itself accepts any filter")),
+        cfg(
+            Resolve,
+            Absent,
+            &[("FLUX_KREA_REPLICATE_URL", "http://api.replicate.com/v1")],
+            meta(
+                "plain http to a remote host (env)",
+                "`FLUX_KREA_REPLICATE_URL=http://api.replicate.com/v1`",
+                invalid(
+                    &["FLUX_KREA_REPLICATE_URL"],
+                    &["plain http is only allowed to this computer", "use https for api.replicate.com"],
+                ),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("replicate_url = \"http://192.168.1.20:8080/v1\"\n"),
+            &[],
+            meta(
+                "plain http to a LAN host (file)",
+                "`replicate_url = \"http://192.168.1.20:8080/v1\"` in config.toml",
+                invalid(&["replicate_url in {file}"], &["plain http is only allowed to this computer"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Absent,
+            &[("FLUX_KREA_PLATFORM_URL", "https://ada:s3cret-pw@platform.example")],
+            meta(
+                "URL with credentials",
+                "`FLUX_KREA_PLATFORM_URL=https://ada:s3cret-pw@platform.example`",
+                invalid(&["FLUX_KREA_PLATFORM_URL"], &["must not contain credentials; use the keychain"]),
+            )
+            .unsaid(&["s3cret-pw"]),
+        ),
+        cfg(
+            Resolve,
+            Text("update_url = \"https://updates.example/latest.json?token=abc123\"\n"),
+            &[],
+            meta(
+                "URL with a query",
+                "`update_url = \"https://updates.example/latest.json?token=abc123\"`",
+                invalid(&["update_url in {file}"], &["must not have a query string or fragment"]),
+            )
+            .unsaid(&["abc123"]),
+        ),
+        cfg(
+            Resolve,
+            Absent,
+            &[("FLUX_KREA_UPDATE_URL", "https://updates.example/feed#latest")],
+            meta(
+                "URL with a fragment",
+                "`FLUX_KREA_UPDATE_URL=https://updates.example/feed#latest`",
+                invalid(&["FLUX_KREA_UPDATE_URL"], &["must not have a query string or fragment"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Absent,
+            &[("FLUX_KREA_REPLICATE_URL", "api.replicate.com/v1")],
+            meta(
+                "not a URL",
+                "`FLUX_KREA_REPLICATE_URL=api.replicate.com/v1` (no scheme)",
+                invalid(&["FLUX_KREA_REPLICATE_URL"], &["not a valid URL"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("platform_url = \"ftp://127.0.0.1/\"\n"),
+            &[],
+            meta(
+                "unsupported scheme",
+                "`platform_url = \"ftp://127.0.0.1/\"`",
+                invalid(&["platform_url in {file}"], &["unsupported scheme \"ftp\"; use https"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("replicate_ulr = \"https://api.replicate.com/v1\"\n"),
+            &[],
+            meta(
+                "unknown key (typo)",
+                "`replicate_ulr = …` in config.toml",
+                invalid(&["{file}"], &["not a valid config file", "unknown field `replicate_ulr`"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("data_dir: /home/ada/flux\nlog: debug\n"),
+            &[],
+            meta(
+                "not TOML",
+                "YAML (`data_dir: /home/ada/flux`) in config.toml",
+                invalid(&["{file}"], &["not a valid config file"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("log_dir = \"/tmp/flux-logs\"\ndata_dir = 5\n"),
+            &[],
+            meta(
+                "number for a path",
+                "`data_dir = 5` (after a valid `log_dir`)",
+                invalid(&["{file}"], &["not a valid config file", "data_dir"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("update_url = [\"https://a.example\"]\n"),
+            &[],
+            meta(
+                "list for a URL",
+                "`update_url = [\"https://a.example\"]`",
+                invalid(&["{file}"], &["not a valid config file", "invalid type"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Bytes(b"data_dir = \"/home/ada/\xff\xfeflux\"\n"),
+            &[],
+            meta(
+                "not UTF-8",
+                "config.toml with the bytes FF FE in a value",
+                refused("storage", &["{file}"], &["valid UTF-8"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Folder,
+            &[],
+            meta(
+                "config.toml is a folder",
+                "a folder where config.toml should be",
+                refused("storage", &["{file}"], &["storage error at {file}"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Absent,
+            &[("FLUX_KREA_DATA_DIR", "relative/data")],
+            meta(
+                "relative data folder",
+                "`FLUX_KREA_DATA_DIR=relative/data`",
+                invalid(&["FLUX_KREA_DATA_DIR"], &["must be an absolute path, got relative/data"]),
+            ),
+        ),
+        cfg(
+            Resolve,
+            Text("log_dir = \"logs\"\n"),
+            &[],
+            meta(
+                "relative log folder (file)",
+                "`log_dir = \"logs\"` in config.toml",
+                invalid(&["log_dir in {file}"], &["must be an absolute path, got logs"]),
+            ),
+        ),
+        cfg(
+            Open,
+            Absent,
+            &[("FLUX_KREA_DATA_DIR", "{tmp}/blocker/data")],
+            meta(
+                "data folder that cannot be created",
+                "`FLUX_KREA_DATA_DIR` under a regular file",
+                refused("storage", &["{tmp}/blocker/data"], &["storage error at {tmp}/blocker/data"]),
+            ),
+        ),
+        cfg(
+            LogInit,
+            Absent,
+            &[("FLUX_KREA_LOG", "info,flux_krea_core=loud")],
+            meta(
+                "bad log filter (env)",
+                "`FLUX_KREA_LOG=info,flux_krea_core=loud`",
+                invalid(&["FLUX_KREA_LOG"], &["error parsing level filter", "expected one of"]),
+            ),
+        ),
+        cfg(
+            LogInit,
+            Text("log = \"info,flux_krea_core=loud\"\n"),
+            &[],
+            meta(
+                "bad log filter (file)",
+                "`log = \"info,flux_krea_core=loud\"` in config.toml",
+                invalid(&["log in {file}"], &["error parsing level filter"]),
+            ),
+        ),
     ]
 }
 
@@ -2045,18 +2140,32 @@ fn answer(meta: Meta, fault: Route) -> AnswerCase {
 fn replicate_answer_cases() -> Vec<AnswerCase> {
     vec![
         answer(
-            meta("HTML instead of JSON", "create → 200 `text/html` error page", job_fails(&["Replicate answered 200", "the answer is not JSON"])),
-            |r, _| r.is_create().then(|| raw_resp(200, "text/html", "<html><body>Bad gateway, try later</body></html>")),
+            meta(
+                "HTML instead of JSON",
+                "create → 200 `text/html` error page",
+                job_fails(&["Replicate answered 200", "the answer is not JSON"]),
+            ),
+            |r, _| {
+                r.is_create().then(|| raw_resp(200, "text/html", "<html><body>Bad gateway, try later</body></html>"))
+            },
         ),
         answer(meta("empty answer", "create → 201 with no body", job_fails(&["the answer is not JSON"])), |r, _| {
             r.is_create().then(|| raw_resp(201, "application/json", Vec::new()))
         }),
         answer(
-            meta("wrong types", "create → `{\"id\": 42, \"status\": 1, \"urls\": \"none\"}`", job_fails(&["the prediction is not in the documented shape"])),
+            meta(
+                "wrong types",
+                "create → `{\"id\": 42, \"status\": 1, \"urls\": \"none\"}`",
+                job_fails(&["the prediction is not in the documented shape"]),
+            ),
             |r, _| r.is_create().then(|| json_resp(201, json!({"id": 42, "status": 1, "urls": "none"}))),
         ),
         answer(
-            meta("unknown status", "create → status `\"exploded\"`", job_fails(&["the prediction is not in the documented shape"])),
+            meta(
+                "unknown status",
+                "create → status `\"exploded\"`",
+                job_fails(&["the prediction is not in the documented shape"]),
+            ),
             |r, b| r.is_create().then(|| json_resp(201, prediction(b, "pbad", "exploded", Value::Null, Value::Null))),
         ),
         answer(
@@ -2064,19 +2173,42 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             |r, _| r.is_create().then(|| raw_resp(200, "application/json", vec![b'['; 48 << 20])),
         ),
         answer(
-            meta("418", "create → 418 `{\"detail\": \"short and stout\"}`", job_fails(&["Replicate answered 418: short and stout"])),
+            meta(
+                "418",
+                "create → 418 `{\"detail\": \"short and stout\"}`",
+                job_fails(&["Replicate answered 418: short and stout"]),
+            ),
             |r, _| r.is_create().then(|| json_resp(418, json!({"title": "I'm a teapot", "detail": "short and stout"}))),
         ),
         answer(
-            meta("500 on create", "create → 500 with no body; the list finds nothing", job_fails(&["Replicate answered 500: Internal Server Error"])),
+            meta(
+                "500 on create",
+                "create → 500 with no body; the list finds nothing",
+                job_fails(&["Replicate answered 500: Internal Server Error"]),
+            ),
             |r, _| r.is_create().then(|| raw_resp(500, "text/plain", Vec::new())),
         ),
         answer(
-            meta("401", "create → 401 (token revoked)", job_fails(&["replicate_token: Replicate refused the token; check it on the Account screen"])),
-            |r, _| r.is_create().then(|| json_resp(401, json!({"title": "Unauthenticated", "detail": "You did not pass a valid authentication token"}))),
+            meta(
+                "401",
+                "create → 401 (token revoked)",
+                job_fails(&["replicate_token: Replicate refused the token; check it on the Account screen"]),
+            ),
+            |r, _| {
+                r.is_create().then(|| {
+                    json_resp(
+                        401,
+                        json!({"title": "Unauthenticated", "detail": "You did not pass a valid authentication token"}),
+                    )
+                })
+            },
         ),
         answer(
-            meta("422 invalid fields", "create → 422 `invalid_fields` for num_outputs", job_fails(&["num_outputs: num_outputs must be less than or equal to 4"])),
+            meta(
+                "422 invalid fields",
+                "create → 422 `invalid_fields` for num_outputs",
+                job_fails(&["num_outputs: num_outputs must be less than or equal to 4"]),
+            ),
             |r, _| {
                 r.is_create().then(|| {
                     json_resp(422, json!({"title": "Input validation failed", "status": 422, "invalid_fields": [
@@ -2086,7 +2218,11 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             },
         ),
         answer(
-            meta("429 every time", "create → 429 with `Retry-After: 1`, always", job_fails(&["rate limited; retry in 1 s"])),
+            meta(
+                "429 every time",
+                "create → 429 with `Retry-After: 1`, always",
+                job_fails(&["rate limited; retry in 1 s"]),
+            ),
             |r, _| {
                 r.is_create().then(|| Resp {
                     extra: vec![("Retry-After", "1".into())],
@@ -2095,7 +2231,11 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             },
         ),
         answer(
-            meta("no answer at all", "create → connection held open, nothing sent (read timeout 35 s)", job_fails(&["the connection to Replicate failed: it took too long to answer"])),
+            meta(
+                "no answer at all",
+                "create → connection held open, nothing sent (read timeout 35 s)",
+                job_fails(&["the connection to Replicate failed: it took too long to answer"]),
+            ),
             |r, _| r.is_create().then(|| Resp { body: Body::Hang, ..json_resp(200, Value::Null) }),
         ),
         answer(
@@ -2109,21 +2249,36 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             },
         ),
         answer(
-            meta("output of the wrong type", "poll → succeeded, `output: {\"url\": …}`", job_fails(&["output is neither a string nor a list"])),
+            meta(
+                "output of the wrong type",
+                "poll → succeeded, `output: {\"url\": …}`",
+                job_fails(&["output is neither a string nor a list"]),
+            ),
             |r, b| {
                 if r.is_create() {
                     Some(starting(b, "pobj"))
                 } else {
-                    r.is_poll().then(|| json_resp(200, prediction(b, "pobj", "succeeded", json!({"url": "x"}), Value::Null)))
+                    r.is_poll()
+                        .then(|| json_resp(200, prediction(b, "pobj", "succeeded", json!({"url": "x"}), Value::Null)))
                 }
             },
         ),
         answer(
-            meta("output list of numbers", "create → succeeded, `output: [1, 2]`", job_fails(&["an output item is not a string"])),
-            |r, b| r.is_create().then(|| json_resp(201, prediction(b, "pnum", "succeeded", json!([1, 2]), Value::Null))),
+            meta(
+                "output list of numbers",
+                "create → succeeded, `output: [1, 2]`",
+                job_fails(&["an output item is not a string"]),
+            ),
+            |r, b| {
+                r.is_create().then(|| json_resp(201, prediction(b, "pnum", "succeeded", json!([1, 2]), Value::Null)))
+            },
         ),
         answer(
-            meta("never started before the deadline", "poll → `aborted` (Cancel-After passed while queued)", job_fails(&["did not start before its deadline", "not billed"])),
+            meta(
+                "never started before the deadline",
+                "poll → `aborted` (Cancel-After passed while queued)",
+                job_fails(&["did not start before its deadline", "not billed"]),
+            ),
             |r, b| {
                 if r.is_create() {
                     Some(starting(b, "pabort"))
@@ -2133,8 +2288,10 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             },
         ),
         answer(
-            meta("stopped at the deadline while running", "poll → `canceled` without the user asking (Cancel-After: 15m passed)", job_fails(&["deadline"])).bug(
-                "the job ends `canceled` with no error, exactly as if the user had canceled it: nothing says the provider stopped it at the 15-minute deadline",
+            meta(
+                "stopped at the deadline while running",
+                "poll → `canceled` without the user asking (Cancel-After: 15m passed)",
+                job_fails(&["deadline"]),
             ),
             |r, b| {
                 if r.is_create() {
@@ -2145,48 +2302,123 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             },
         ),
         answer(
-            meta("failed without a reason", "create → `failed`, `error: \"\"`", job_fails(&["the model failed without saying why"])),
+            meta(
+                "failed without a reason",
+                "create → `failed`, `error: \"\"`",
+                job_fails(&["the model failed without saying why"]),
+            ),
             |r, b| r.is_create().then(|| json_resp(201, prediction(b, "pfail", "failed", Value::Null, json!("")))),
         ),
         answer(
-            meta("failed with an error object", "create → `failed`, `error: {\"message\": \"CUDA out of memory\"}`", job_fails(&["CUDA out of memory"])),
-            |r, b| r.is_create().then(|| json_resp(201, prediction(b, "perr", "failed", Value::Null, json!({"message": "CUDA out of memory"})))),
+            meta(
+                "failed with an error object",
+                "create → `failed`, `error: {\"message\": \"CUDA out of memory\"}`",
+                job_fails(&["CUDA out of memory"]),
+            ),
+            |r, b| {
+                r.is_create().then(|| {
+                    json_resp(
+                        201,
+                        prediction(b, "perr", "failed", Value::Null, json!({"message": "CUDA out of memory"})),
+                    )
+                })
+            },
         ),
         answer(
-            meta("delivery 404", "output URL → 404", job_fails(&["Replicate answered 410: some outputs expired before they could be downloaded"])),
+            meta(
+                "delivery 404",
+                "output URL → 404",
+                job_fails(&["Replicate answered 410: some outputs expired before they could be downloaded"]),
+            ),
             |r, _| r.is_delivery().then(|| raw_resp(404, "text/plain", "no such file")),
         ),
         answer(
-            meta("delivery is not an image", "output URL → 200 `text/html` page", job_fails(&["image: image 0 of generation", "not a PNG, JPEG or WebP image"])),
+            meta(
+                "delivery is not an image",
+                "output URL → 200 `text/html` page",
+                job_fails(&["image: image 0 of generation", "not a PNG, JPEG or WebP image"]),
+            ),
             |r, _| r.is_delivery().then(|| raw_resp(200, "text/html", "<html>Access denied</html>")),
         ),
         answer(
-            meta("delivery cut short", "output URL → `Content-Length: 10000`, 100 bytes, close (every time)", job_fails(&["the connection to Replicate failed"])),
-            |r, _| r.is_delivery().then(|| Resp { body: Body::Short { declared: 10_000, sent: tiny_png()[..100].to_vec() }, ..raw_resp(200, "image/png", Vec::new()) }),
+            meta(
+                "delivery cut short",
+                "output URL → `Content-Length: 10000`, 100 bytes, close (every time)",
+                job_fails(&["the connection to Replicate failed"]),
+            ),
+            |r, _| {
+                r.is_delivery().then(|| Resp {
+                    body: Body::Short { declared: 10_000, sent: tiny_png()[..100].to_vec() },
+                    ..raw_resp(200, "image/png", Vec::new())
+                })
+            },
         ),
         answer(
-            meta("delivery declares 300 MB", "output URL → `Content-Length: 300000000`", job_fails(&["an output file larger than 200 MB"])),
-            |r, _| r.is_delivery().then(|| Resp { body: Body::Short { declared: 300_000_000, sent: tiny_png() }, ..raw_resp(200, "image/png", Vec::new()) }),
+            meta(
+                "delivery declares 300 MB",
+                "output URL → `Content-Length: 300000000`",
+                job_fails(&["an output file larger than 200 MB"]),
+            ),
+            |r, _| {
+                r.is_delivery().then(|| Resp {
+                    body: Body::Short { declared: 300_000_000, sent: tiny_png() },
+                    ..raw_resp(200, "image/png", Vec::new())
+                })
+            },
         ),
         answer(
-            meta("delivery streams past 200 MB", "output URL → no length, 1 MiB chunks until the client stops", job_fails(&["an output file larger than 200 MB"])),
+            meta(
+                "delivery streams past 200 MB",
+                "output URL → no length, 1 MiB chunks until the client stops",
+                job_fails(&["an output file larger than 200 MB"]),
+            ),
             |r, _| r.is_delivery().then(|| Resp { body: Body::Endless, ..raw_resp(200, "image/png", Vec::new()) }),
         ),
         answer(
-            meta("delivery is a decompression bomb", "output URL → 75-byte PNG declaring 100 000² px", job_fails(&["too large to open safely"])),
+            meta(
+                "delivery is a decompression bomb",
+                "output URL → 75-byte PNG declaring 100 000² px",
+                job_fails(&["too large to open safely"]),
+            ),
             |r, _| r.is_delivery().then(|| raw_resp(200, "image/png", bomb_png())),
         ),
         answer(
-            meta("delivery is a truncated PNG", "output URL → the first half of a PNG, complete HTTP body", job_fails(&["damaged or truncated png image"])),
+            meta(
+                "delivery is a truncated PNG",
+                "output URL → the first half of a PNG, complete HTTP body",
+                job_fails(&["damaged or truncated png image"]),
+            ),
             |r, _| r.is_delivery().then(|| raw_resp(200, "image/png", truncated_png())),
         ),
         answer(
-            meta("output URL not https", "create → succeeded, `output: [\"http://cdn.example/a.png\"]`", job_fails(&["an output URL that is not https"])),
-            |r, b| r.is_create().then(|| json_resp(201, prediction(b, "phttp", "succeeded", json!(["http://cdn.example/a.png"]), Value::Null))),
+            meta(
+                "output URL not https",
+                "create → succeeded, `output: [\"http://cdn.example/a.png\"]`",
+                job_fails(&["an output URL that is not https"]),
+            ),
+            |r, b| {
+                r.is_create().then(|| {
+                    json_resp(
+                        201,
+                        prediction(b, "phttp", "succeeded", json!(["http://cdn.example/a.png"]), Value::Null),
+                    )
+                })
+            },
         ),
         answer(
-            meta("data URI with bad base64", "create → succeeded, `output: [\"data:image/png;base64,***\"]`", job_fails(&["a data URI with bad base64"])),
-            |r, b| r.is_create().then(|| json_resp(201, prediction(b, "pdata", "succeeded", json!(["data:image/png;base64,***"]), Value::Null))),
+            meta(
+                "data URI with bad base64",
+                "create → succeeded, `output: [\"data:image/png;base64,***\"]`",
+                job_fails(&["a data URI with bad base64"]),
+            ),
+            |r, b| {
+                r.is_create().then(|| {
+                    json_resp(
+                        201,
+                        prediction(b, "pdata", "succeeded", json!(["data:image/png;base64,***"]), Value::Null),
+                    )
+                })
+            },
         ),
     ]
 }

@@ -139,7 +139,17 @@ async fn drive(core: &Core, row: &Row, cancel: &CancellationToken) -> Result<()>
     let prediction = wait(core, &provider, row, prediction, cancel).await?;
     match prediction.status {
         PredictionStatus::Succeeded => download(core, &provider, row, &prediction).await,
-        PredictionStatus::Canceled => finish(core, row.id, Status::Canceled, None).await,
+        PredictionStatus::Canceled if cancel_requested(core, row.id).await? => {
+            finish(core, row.id, Status::Canceled, None).await
+        }
+        // Nobody here asked: Replicate stopped it (its Cancel-After deadline passed) or it was
+        // canceled on replicate.com. Saying "canceled" would blame the user.
+        PredictionStatus::Canceled => {
+            // 15 minutes: the `Cancel-After` every create sends (provider.rs).
+            let reason = "the provider stopped it before it finished: it passed its 15-minute deadline, \
+                          or it was canceled outside this app; no image came back";
+            finish(core, row.id, Status::Failed, Some(reason.into())).await
+        }
         PredictionStatus::Aborted => {
             finish(
                 core,

@@ -26,6 +26,11 @@ pub struct LogGuard {
     _file: WorkerGuard,
 }
 
+/// Why `filter` is not a valid filter (`EnvFilter` syntax), if it is not.
+pub fn check_filter(filter: &str) -> std::result::Result<(), String> {
+    EnvFilter::try_new(filter).map(drop).map_err(|e| e.to_string())
+}
+
 /// Installs the global subscriber. `filter` uses `EnvFilter` syntax (`info`, `flux_krea_core=debug`).
 pub fn init(log_dir: &Path, filter: &str, to_stderr: bool) -> Result<LogGuard> {
     // sqlx logs every statement at debug; statements carry no bound values, but keep the log about the app.
