@@ -56,19 +56,19 @@ fn check_name(name: &str) -> Result<()> {
 pub async fn current(pool: &SqlitePool) -> Result<Vec<Consent>> {
     let mut out = Vec::new();
     for name in NAMES {
-        let row: Option<(i64, i64, String)> = sqlx::query_as(
+        let row = sqlx::query!(
             "SELECT granted, changed_at, source FROM consent_changes WHERE name = ? ORDER BY id DESC LIMIT 1",
+            name
         )
-        .bind(name)
         .fetch_optional(pool)
         .await?;
         out.push(match row {
             None => Consent { name: name.into(), granted: false, changed_at: None, source: None },
-            Some((granted, at, source)) => Consent {
+            Some(r) => Consent {
                 name: name.into(),
-                granted: granted != 0,
-                changed_at: Some(at as f64),
-                source: serde_json::from_value(serde_json::Value::String(source)).ok(),
+                granted: r.granted != 0,
+                changed_at: Some(r.changed_at as f64),
+                source: serde_json::from_value(serde_json::Value::String(r.source)).ok(),
             },
         });
     }
@@ -84,30 +84,31 @@ pub async fn set(
     now_ms: i64,
 ) -> Result<Vec<Consent>> {
     check_name(name)?;
-    sqlx::query("INSERT INTO consent_changes (name, granted, changed_at, source) VALUES (?, ?, ?, ?)")
-        .bind(name)
-        .bind(granted)
-        .bind(now_ms)
-        .bind(source.as_str())
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO consent_changes (name, granted, changed_at, source) VALUES (?, ?, ?, ?)",
+        name,
+        granted,
+        now_ms,
+        source.as_str()
+    )
+    .execute(pool)
+    .await?;
     tracing::info!(consent = name, granted, "consent changed");
     current(pool).await
 }
 
 pub async fn history(pool: &SqlitePool) -> Result<Vec<ConsentChange>> {
-    let rows: Vec<(String, i64, i64, String, Option<i64>)> =
-        sqlx::query_as("SELECT name, granted, changed_at, source, synced_at FROM consent_changes ORDER BY id")
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query!("SELECT name, granted, changed_at, source, synced_at FROM consent_changes ORDER BY id")
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|(name, granted, at, source, synced)| ConsentChange {
-            name,
-            granted: granted != 0,
-            changed_at: at as f64,
-            source,
-            synced_at: synced.map(|s| s as f64),
+        .map(|r| ConsentChange {
+            name: r.name,
+            granted: r.granted != 0,
+            changed_at: r.changed_at as f64,
+            source: r.source,
+            synced_at: r.synced_at.map(|s| s as f64),
         })
         .collect())
 }

@@ -25,8 +25,9 @@ pub struct ErasureReport {
 
 pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
     let mut conn = pool.acquire().await?;
+    // Dynamic: a PRAGMA (untyped result), which the query macros cannot describe.
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE generations SET prompt = '', inputs = '{}', seed = NULL
          WHERE status IN ('done', 'failed', 'canceled') AND (prompt != '' OR inputs != '{}' OR seed IS NOT NULL)",
     )
@@ -49,8 +50,9 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
     let mut report =
         ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0.0, skipped_running: 0, platform: None };
     loop {
-        let ids: Vec<i32> = sqlx::query_scalar(
-            "SELECT id FROM generations WHERE status IN ('done', 'failed', 'canceled') ORDER BY id LIMIT 500",
+        let ids: Vec<i32> = sqlx::query_scalar!(
+            r#"SELECT id AS "id: i32" FROM generations WHERE status IN ('done', 'failed', 'canceled')
+               ORDER BY id LIMIT 500"#,
         )
         .fetch_all(pool)
         .await?;
@@ -63,14 +65,10 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
         report.bytes_removed += deleted.bytes_removed;
     }
     let mut tx = pool.begin().await?;
-    for sql in [
-        "DELETE FROM collection_items",
-        "DELETE FROM collections",
-        "DELETE FROM spend_ledger",
-        "DELETE FROM consent_changes",
-    ] {
-        sqlx::query(sql).execute(&mut *tx).await?;
-    }
+    sqlx::query!("DELETE FROM collection_items").execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM collections").execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM spend_ledger").execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM consent_changes").execute(&mut *tx).await?;
     tx.commit().await?;
     // Pasted input pictures are the user's too.
     let staging = data_dir.join("staging");
@@ -87,7 +85,7 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
 
 async fn running(pool: &SqlitePool) -> Result<i32> {
     let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM generations WHERE status NOT IN ('done', 'failed', 'canceled')")
+        sqlx::query_scalar!("SELECT COUNT(*) FROM generations WHERE status NOT IN ('done', 'failed', 'canceled')")
             .fetch_one(pool)
             .await?;
     Ok(n as i32)
@@ -95,10 +93,11 @@ async fn running(pool: &SqlitePool) -> Result<i32> {
 
 /// Leaves no erased bytes behind: a fresh search index, a rewritten file, an empty WAL.
 async fn compact(pool: &SqlitePool) -> Result<()> {
-    sqlx::query("INSERT INTO generations_fts(generations_fts) VALUES ('rebuild')").execute(pool).await?;
+    sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('rebuild')").execute(pool).await?;
     let mut conn = pool.acquire().await?;
-    sqlx::query("VACUUM").execute(&mut *conn).await?;
+    sqlx::query!("VACUUM").execute(&mut *conn).await?;
     drop(conn);
+    // Dynamic: a PRAGMA (untyped result columns).
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     Ok(())
 }
@@ -153,20 +152,18 @@ mod tests {
         let report = erase_prompts(&pool).await.unwrap();
         assert_eq!((report.generations, report.skipped_running), (60, 1));
         assert!(anywhere(dir.path(), SECRET).is_empty(), "erased text found in {:?}", anywhere(dir.path(), SECRET));
-        let hits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH ?")
-            .bind(SECRET)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let hits: i64 =
+            sqlx::query_scalar!("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH ?", SECRET)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(hits, 0);
         // The images stay.
-        let images: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM images").fetch_one(&pool).await.unwrap();
+        let images: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM images").fetch_one(&pool).await.unwrap();
         assert_eq!(images, 60);
-        let (prompt, inputs): (String, String) = sqlx::query_as("SELECT prompt, inputs FROM generations WHERE id = ?")
-            .bind(first)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let row =
+            sqlx::query!("SELECT prompt, inputs FROM generations WHERE id = ?", first).fetch_one(&pool).await.unwrap();
+        let (prompt, inputs): (String, String) = (row.prompt, row.inputs);
         assert_eq!((prompt.as_str(), inputs.as_str()), ("", "{}"));
     }
 
@@ -178,11 +175,12 @@ mod tests {
         let report = erase_everything(&pool, dir.path()).await.unwrap();
         assert_eq!(report.generations, 12);
         assert_eq!(report.files_removed, 24, "12 originals and 12 thumbnails");
-        let left: i64 =
-            sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM generations) + (SELECT COUNT(*) FROM collections)")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let left: i64 = sqlx::query_scalar!(
+            r#"SELECT (SELECT COUNT(*) FROM generations) + (SELECT COUNT(*) FROM collections) AS "n!""#
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         assert_eq!(left, 0);
         assert!(anywhere(dir.path(), SECRET).is_empty());
         let files: usize = std::fs::read_dir(dir.path().join("images"))

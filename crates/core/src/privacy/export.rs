@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
@@ -75,7 +75,7 @@ pub async fn export(
     }
     let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| Error::invalid("out", "needs a file name"))?;
     let temp: PathBuf = parent.join(format!(".{name}.partial"));
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations").fetch_one(pool).await?;
+    let total: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(pool).await?;
     let written = write(pool, data_dir, &temp, documents, total as u32, progress).await;
     let (generations, image_count) = match written {
         Ok(counts) => counts,
@@ -121,27 +121,27 @@ async fn write(
     .await?;
     let (mut done, mut files, mut last_id) = (0u32, Vec::new(), 0i64);
     loop {
-        let rows = sqlx::query(
-            "SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
+        let rows = sqlx::query!(
+            r#"SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
                     g.images_requested, g.images_returned, g.parent_id, g.favourite, g.created_at, g.completed_at,
                     (SELECT json_group_array(json_object('idx', idx, 'file', file, 'width', width, 'height', height,
                             'format', format, 'bytes', bytes, 'downloaded_at', downloaded_at))
-                     FROM images WHERE generation_id = g.id) AS images,
+                     FROM images WHERE generation_id = g.id) AS "images!: String",
                     (SELECT json_group_array(c.name) FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
-                     WHERE ci.generation_id = g.id) AS collections
-             FROM generations g WHERE g.id > ? ORDER BY g.id LIMIT ?",
+                     WHERE ci.generation_id = g.id) AS "collections!: String"
+             FROM generations g WHERE g.id > ? ORDER BY g.id LIMIT ?"#,
+            last_id,
+            BATCH
         )
-        .bind(last_id)
-        .bind(BATCH)
         .fetch_all(pool)
         .await?;
         if rows.is_empty() {
             break;
         }
         let mut chunk = String::new();
-        for r in &rows {
-            last_id = r.try_get("id")?;
-            let image_list: Vec<Value> = serde_json::from_str(r.try_get::<&str, _>("images")?).unwrap_or_default();
+        for r in rows {
+            last_id = r.id;
+            let image_list: Vec<Value> = serde_json::from_str(&r.images).unwrap_or_default();
             let image_list: Vec<Value> = image_list
                 .into_iter()
                 .map(|mut i| {
@@ -155,23 +155,23 @@ async fn write(
             let time = |ms: Option<i64>| ms.map(rfc3339);
             let entry = json!({
                 "id": last_id,
-                "provider": r.try_get::<String, _>("provider")?,
-                "model": r.try_get::<String, _>("model")?,
-                "inputs": serde_json::from_str::<Value>(r.try_get::<&str, _>("inputs")?).unwrap_or(Value::Null),
-                "prompt": r.try_get::<String, _>("prompt")?,
-                "seed": r.try_get::<Option<i64>, _>("seed")?,
-                "status": r.try_get::<String, _>("status")?,
-                "error": r.try_get::<Option<String>, _>("error")?,
-                "cost_usd": r.try_get::<Option<f64>, _>("cost_usd")?,
-                "cost_credits": r.try_get::<Option<i64>, _>("cost_credits")?,
-                "images_requested": r.try_get::<i64, _>("images_requested")?,
-                "images_returned": r.try_get::<i64, _>("images_returned")?,
-                "parent_id": r.try_get::<Option<i64>, _>("parent_id")?,
-                "favourite": r.try_get::<i64, _>("favourite")? != 0,
-                "created_at": time(Some(r.try_get("created_at")?)),
-                "completed_at": time(r.try_get("completed_at")?),
+                "provider": r.provider,
+                "model": r.model,
+                "inputs": serde_json::from_str::<Value>(&r.inputs).unwrap_or(Value::Null),
+                "prompt": r.prompt,
+                "seed": r.seed,
+                "status": r.status,
+                "error": r.error,
+                "cost_usd": r.cost_usd,
+                "cost_credits": r.cost_credits,
+                "images_requested": r.images_requested,
+                "images_returned": r.images_returned,
+                "parent_id": r.parent_id,
+                "favourite": r.favourite != 0,
+                "created_at": time(Some(r.created_at)),
+                "completed_at": time(r.completed_at),
                 "images": image_list,
-                "collections": serde_json::from_str::<Value>(r.try_get::<&str, _>("collections")?).unwrap_or(Value::Null),
+                "collections": serde_json::from_str::<Value>(&r.collections).unwrap_or(Value::Null),
             });
             if done > 0 {
                 chunk.push_str(",\n");

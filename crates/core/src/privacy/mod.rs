@@ -155,32 +155,33 @@ impl Core {
     }
 
     pub async fn privacy_requests(&self) -> Result<Vec<PrivacyRequest>> {
-        type Row = (i64, String, i64, String, Option<String>, Option<i64>);
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows = sqlx::query!(
             "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
         )
         .fetch_all(self.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, at, outcome, platform_request_id, due)| PrivacyRequest {
-                id: id as i32,
-                kind,
-                requested_at: at as f64,
-                outcome,
-                platform_request_id,
-                due_at: due.map(|d| d as f64),
+            .map(|r| PrivacyRequest {
+                id: r.id as i32,
+                kind: r.kind,
+                requested_at: r.requested_at as f64,
+                outcome: r.outcome,
+                platform_request_id: r.platform_request_id,
+                due_at: r.due_at.map(|d| d as f64),
             })
             .collect())
     }
 
     pub(crate) async fn record_request(&self, kind: &str, outcome: &str) -> Result<()> {
-        sqlx::query("INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)")
-            .bind(kind)
-            .bind(now_ms())
-            .bind(outcome)
-            .execute(self.pool())
-            .await?;
+        sqlx::query!(
+            "INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)",
+            kind,
+            now_ms(),
+            outcome
+        )
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 }

@@ -61,15 +61,19 @@ fn folder_size(dir: &Path) -> (u64, u64) {
 }
 
 pub async fn usage(pool: &SqlitePool) -> Result<UsageStats> {
-    let (runs, succeeded, failed, canceled, avg): (i64, i64, i64, i64, Option<f64>) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'done'), 0), COALESCE(SUM(status = 'failed'), 0),
-                COALESCE(SUM(status = 'canceled'), 0),
+    let r = sqlx::query!(
+        r#"SELECT COUNT(*) AS "runs!: i64", COALESCE(SUM(status = 'done'), 0) AS "succeeded!: i64",
+                COALESCE(SUM(status = 'failed'), 0) AS "failed!: i64",
+                COALESCE(SUM(status = 'canceled'), 0) AS "canceled!: i64",
                 AVG(CASE WHEN status = 'done' AND completed_at IS NOT NULL THEN (completed_at - created_at) / 1000.0 END)
-         FROM generations WHERE provider IN ('replicate', 'platform')",
+                    AS "avg?: f64"
+         FROM generations WHERE provider IN ('replicate', 'platform')"#
     )
     .fetch_one(pool)
     .await?;
-    let spend: Option<f64> = sqlx::query_scalar("SELECT SUM(amount_usd) FROM spend_ledger").fetch_one(pool).await?;
+    let (runs, succeeded, failed, canceled, avg): (i64, i64, i64, i64, Option<f64>) =
+        (r.runs, r.succeeded, r.failed, r.canceled, r.avg);
+    let spend: Option<f64> = sqlx::query_scalar!("SELECT SUM(amount_usd) FROM spend_ledger").fetch_one(pool).await?;
     let finished = succeeded + failed + canceled;
     Ok(UsageStats {
         runs: runs as i32,
@@ -94,14 +98,16 @@ pub struct ReportInput<'a> {
 
 pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     let pool = input.pool;
-    let (generations, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM generations").fetch_one(pool).await?;
+    let r =
+        sqlx::query!(r#"SELECT COUNT(*) AS "generations!: i64", MIN(created_at) AS "oldest?: i64" FROM generations"#)
+            .fetch_one(pool)
+            .await?;
+    let (generations, oldest): (i64, Option<i64>) = (r.generations, r.oldest);
     let prompts: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM generations WHERE prompt != ''").fetch_one(pool).await?;
-    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await };
-    let collections = count("SELECT COUNT(*) FROM collections").await?;
-    let ledger = count("SELECT COUNT(*) FROM spend_ledger").await?;
-    let consents = count("SELECT COUNT(*) FROM consent_changes").await?;
+        sqlx::query_scalar!("SELECT COUNT(*) FROM generations WHERE prompt != ''").fetch_one(pool).await?;
+    let collections: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM collections").fetch_one(pool).await?;
+    let ledger: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM spend_ledger").fetch_one(pool).await?;
+    let consents: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM consent_changes").fetch_one(pool).await?;
     let dir = input.data_dir;
     let db_bytes: u64 = ["history.db", "history.db-wal", "history.db-shm"]
         .iter()

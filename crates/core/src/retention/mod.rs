@@ -62,31 +62,35 @@ impl RetentionPolicy {
 }
 
 pub async fn load(pool: &SqlitePool) -> Result<RetentionPolicy> {
-    let row: Option<(Option<i32>, Option<i64>, bool)> =
-        sqlx::query_as("SELECT window_days, disk_budget_bytes, keep_favourites FROM retention_policy WHERE id = 1")
-            .fetch_optional(pool)
-            .await?;
+    let row = sqlx::query!(
+        r#"SELECT window_days AS "window_days: i32", disk_budget_bytes, keep_favourites AS "keep_favourites: bool"
+         FROM retention_policy WHERE id = 1"#
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(match row {
         None => RetentionPolicy::default(),
-        Some((window_days, budget, keep_favourites)) => {
-            RetentionPolicy { window_days, disk_budget_bytes: budget.map(|b| b as f64), keep_favourites }
-        }
+        Some(r) => RetentionPolicy {
+            window_days: r.window_days,
+            disk_budget_bytes: r.disk_budget_bytes.map(|b| b as f64),
+            keep_favourites: r.keep_favourites,
+        },
     })
 }
 
 pub async fn save(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) -> Result<()> {
     policy.validate()?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO retention_policy (id, window_days, disk_budget_bytes, keep_favourites, updated_at)
          VALUES (1, ?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET window_days = excluded.window_days,
              disk_budget_bytes = excluded.disk_budget_bytes, keep_favourites = excluded.keep_favourites,
              updated_at = excluded.updated_at",
+        policy.window_days,
+        policy.budget().map(|b| b as i64),
+        policy.keep_favourites,
+        now
     )
-    .bind(policy.window_days)
-    .bind(policy.budget().map(|b| b as i64))
-    .bind(policy.keep_favourites)
-    .bind(now)
     .execute(pool)
     .await?;
     Ok(())

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-// Only constants are formatted into SQL (`AssertSqlSafe`); values are always bound.
+// Only constants are formatted into SQL (`AssertSqlSafe`); values are always bound. Those statements
+// stay runtime-checked: they share the FINISHED filter (and CHUNK) through `format!`, which the
+// compile-checked macros cannot take; every other statement here is a macro.
 use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
@@ -78,13 +80,16 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
             let Some(&(last_id, last_time)) = rows.last() else { break };
             after = (last_time, last_id);
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-            let images: Vec<ImageRow> = sqlx::query_as(
+            let images: Vec<ImageRow> = sqlx::query!(
                 "SELECT generation_id, file, bytes, thumb, thumb_bytes FROM images
                  WHERE generation_id IN (SELECT value FROM json_each(?))",
+                id_list(&ids)
             )
-            .bind(id_list(&ids))
             .fetch_all(&mut *tx)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|i| (i.generation_id, i.file, i.bytes, i.thumb, i.thumb_bytes))
+            .collect();
             let enough = |freed| usage.saturating_sub(freed) <= budget;
             let done = take(&mut tx, &mut uses, &mut plan, &ids, images, enough).await?;
             if done {
@@ -151,14 +156,18 @@ async fn count_references<'a>(
     for chunk in unseen.chunks(CHUNK) {
         let paths: Vec<&String> = chunk.iter().map(|(p, _)| *p).collect();
         let list = serde_json::to_string(&paths).map_err(|e| Error::internal(e.to_string()))?;
-        let counts: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT value, (SELECT COUNT(*) FROM images WHERE file = value)
-                         + (SELECT COUNT(*) FROM images WHERE thumb = value)
-             FROM json_each(?)",
+        // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
+        let counts: Vec<(String, i64)> = sqlx::query!(
+            r#"SELECT +value AS "value!: String", (SELECT COUNT(*) FROM images WHERE file = value)
+                         + (SELECT COUNT(*) FROM images WHERE thumb = value) AS "remaining!: i64"
+             FROM json_each(?)"#,
+            list
         )
-        .bind(list)
         .fetch_all(&mut **tx)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|c| (c.value, c.remaining))
+        .collect();
         let sizes: HashMap<&String, u64> = chunk.iter().copied().collect();
         for (path, remaining) in counts {
             let size = sizes.get(&path).copied().unwrap_or(0);
@@ -170,9 +179,10 @@ async fn count_references<'a>(
 
 /// Bytes of the cache as recorded: each distinct original and thumbnail once.
 async fn usage(tx: &mut Transaction<'static, Sqlite>) -> Result<u64> {
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COALESCE((SELECT SUM(b) FROM (SELECT MAX(bytes) AS b FROM images GROUP BY file)), 0)
-              + COALESCE((SELECT SUM(b) FROM (SELECT MAX(thumb_bytes) AS b FROM images WHERE thumb IS NOT NULL GROUP BY thumb)), 0)",
+    let total: i64 = sqlx::query_scalar!(
+        r#"SELECT COALESCE((SELECT SUM(b) FROM (SELECT MAX(bytes) AS b FROM images GROUP BY file)), 0)
+              + COALESCE((SELECT SUM(b) FROM (SELECT MAX(thumb_bytes) AS b FROM images WHERE thumb IS NOT NULL GROUP BY thumb)), 0)
+              AS "total!""#,
     )
     .fetch_one(&mut **tx)
     .await?;

@@ -49,6 +49,8 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     let plan = plan::make(pool, policy, now).await?;
     let mut conn = pool.acquire().await?;
     let mut saved = [0i64; 3];
+    // Dynamic, like every PRAGMA here: their results are untyped (the query macros cannot describe
+    // them), and `restore` formats the saved values in (pragmas take no binds).
     for (slot, pragma) in
         saved.iter_mut().zip(["PRAGMA secure_delete", "PRAGMA cache_size", "PRAGMA wal_autocheckpoint"])
     {
@@ -64,7 +66,7 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     // everything scrubs them (including words of items the user deleted since the last purge).
     // On an index that is already one segment this is nearly free.
     let optimized = match deleted {
-        Ok(_) => sqlx::query("INSERT INTO generations_fts(generations_fts) VALUES ('optimize')")
+        Ok(_) => sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('optimize')")
             .execute(&mut *conn)
             .await
             .map(|_| ())
@@ -97,7 +99,7 @@ async fn delete_rows(conn: &mut sqlx::SqliteConnection, ids: &[i64], keep_favour
     let mut items = 0;
     for batch in ids.chunks(BATCH_ROWS) {
         // The conditions are checked again: a row favourited since the plan was made stays.
-        // Only a constant is formatted in; values are bound.
+        // Only a constant is formatted in; values are bound. (Runtime-checked: `format!`-built.)
         let deleted = sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?1)) AND {FINISHED}
                AND (?2 = 0 OR favourite = 0)"

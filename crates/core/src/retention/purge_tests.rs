@@ -26,7 +26,7 @@ fn exists(dir: &Path, rel: &str) -> bool {
 }
 
 async fn ids(pool: &SqlitePool) -> Vec<i32> {
-    sqlx::query_scalar("SELECT id FROM generations ORDER BY id").fetch_all(pool).await.unwrap()
+    sqlx::query_scalar!(r#"SELECT id AS "id: i32" FROM generations ORDER BY id"#).fetch_all(pool).await.unwrap()
 }
 
 fn policy(days: Option<i32>, budget: Option<f64>, keep_favourites: bool) -> RetentionPolicy {
@@ -73,7 +73,7 @@ async fn the_window_removes_old_rows_and_files_keeps_young_ones_and_sweeps_orpha
     assert!(report.wal_truncated);
     let wal = std::fs::metadata(d.join("history.db-wal")).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal, 0, "the WAL is truncated");
-    let gone: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'item'")
+    let gone: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations_fts WHERE generations_fts MATCH 'item'")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -132,10 +132,13 @@ async fn the_disk_budget_removes_the_oldest_until_it_fits() {
     // The oldest is a favourite, kept with keep_favourites.
     favourites::set_favourite(&pool, &[made[0].0], true).await.unwrap();
     let sizes: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT bytes + thumb_bytes, generation_id FROM images ORDER BY generation_id")
+        sqlx::query!(r#"SELECT bytes + thumb_bytes AS "size!: i64", generation_id FROM images ORDER BY generation_id"#)
             .fetch_all(&pool)
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.size, s.generation_id))
+            .collect();
     let total: i64 = sizes.iter().map(|s| s.0).sum();
     // Room for all but (a little more than) two items.
     let budget = total - sizes[1].0 - sizes[2].0 / 2;
