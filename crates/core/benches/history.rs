@@ -37,6 +37,7 @@ fn seeded(rt: &Runtime, dir: &Path, distinct_images: u32) -> PathBuf {
             let pool = flux_krea_core::database::open(dir).await.unwrap();
             let plan = SeedPlan { count: ITEMS, distinct_images, now: NOW };
             seed::synthetic_with(&pool, dir, plan).await.unwrap();
+            // Dynamic: a PRAGMA (untyped result columns the query macros cannot describe).
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
             pool.close().await;
             eprintln!("seeded {ITEMS} items in {} in {:.1?}", dir.display(), started.elapsed());
@@ -54,17 +55,21 @@ fn gallery_benches(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
     let dir = seeded(&rt, &cache_root().join("gallery"), 12);
     let pool = open(&rt, &dir);
-    let later: (i64, i64) = rt
+    let later = rt
         .block_on(
-            sqlx::query_as(
+            sqlx::query!(
                 "SELECT created_at, id FROM generations ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 49999",
             )
             .fetch_one(&pool),
         )
+        .map(|r| (r.created_at, r.id))
         .unwrap();
     let later_cursor = Cursor { created_at: later.0, id: later.1 }.encode();
     let some_id: i32 = rt
-        .block_on(sqlx::query_scalar("SELECT generation_id FROM images LIMIT 1 OFFSET 5000").fetch_one(&pool))
+        .block_on(
+            sqlx::query_scalar!(r#"SELECT generation_id AS "generation_id: i32" FROM images LIMIT 1 OFFSET 5000"#)
+                .fetch_one(&pool),
+        )
         .unwrap();
 
     let mut group = c.benchmark_group("history_100k");

@@ -273,12 +273,27 @@ struct Snapshot {
 async fn snapshot(core: &Core, sent: String) -> Snapshot {
     let pool = core.pool();
     Snapshot {
-        generations: sqlx::query_as("SELECT id, status FROM generations ORDER BY id").fetch_all(pool).await.unwrap(),
-        images: sqlx::query_as("SELECT generation_id, file FROM images ORDER BY id").fetch_all(pool).await.unwrap(),
-        ledger: sqlx::query_as("SELECT generation_id, amount_usd, state FROM spend_ledger ORDER BY id")
+        generations: sqlx::query!("SELECT id, status FROM generations ORDER BY id")
             .fetch_all(pool)
             .await
-            .unwrap(),
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.status))
+            .collect(),
+        images: sqlx::query!("SELECT generation_id, file FROM images ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.generation_id, r.file))
+            .collect(),
+        ledger: sqlx::query!("SELECT generation_id, amount_usd, state FROM spend_ledger ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.generation_id, r.amount_usd, r.state))
+            .collect(),
         files: files_in(core.data_dir()),
         sent,
     }
@@ -2453,10 +2468,10 @@ async fn bad_replicate_answers_fail_the_job_clearly_charge_nothing_and_leave_no_
             }
             check_text(&case.meta, job.error.as_deref().unwrap_or(""), says, &|s| s.to_string())?;
             let ledger: (f64, String) =
-                sqlx::query_as("SELECT amount_usd, state FROM spend_ledger WHERE generation_id = ?")
-                    .bind(job.id)
+                sqlx::query!("SELECT amount_usd, state FROM spend_ledger WHERE generation_id = ?", job.id)
                     .fetch_one(core.pool())
                     .await
+                    .map(|r| (r.amount_usd, r.state))
                     .map_err(|e| e.to_string())?;
             if ledger != (0.0, "final".to_string()) || job.cost_usd != Some(0.0) {
                 return Err(format!("charged: ledger {ledger:?}, job cost {:?}", job.cost_usd));

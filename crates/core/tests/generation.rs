@@ -76,18 +76,18 @@ async fn cache_is_whole(w: &World) {
             }
         }
     }
-    let files: Vec<String> = sqlx::query_scalar("SELECT file FROM images").fetch_all(w.core.pool()).await.unwrap();
+    let files: Vec<String> = sqlx::query_scalar!("SELECT file FROM images").fetch_all(w.core.pool()).await.unwrap();
     for f in files {
         assert!(w.core.cached_file(&f).is_ok(), "{f} is recorded but missing");
     }
 }
 
 async fn ledger(core: &Core, id: i32) -> (f64, String) {
-    sqlx::query_as("SELECT amount_usd, state FROM spend_ledger WHERE generation_id = ?")
-        .bind(id)
+    let r = sqlx::query!("SELECT amount_usd, state FROM spend_ledger WHERE generation_id = ?", id)
         .fetch_one(core.pool())
         .await
-        .unwrap()
+        .unwrap();
+    (r.amount_usd, r.state)
 }
 
 #[tokio::test]

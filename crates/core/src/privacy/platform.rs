@@ -43,8 +43,7 @@ impl Core {
         let call =
             Call { method: reqwest::Method::PUT, path: "/privacy/consents", body: Some(&body), idempotency_key: None };
         let _: Value = self.platform(call).await?;
-        sqlx::query("UPDATE consent_changes SET synced_at = ? WHERE synced_at IS NULL")
-            .bind(now_ms())
+        sqlx::query!("UPDATE consent_changes SET synced_at = ? WHERE synced_at IS NULL", now_ms())
             .execute(self.pool())
             .await?;
         tracing::info!("consents synced to the platform");
@@ -88,7 +87,7 @@ impl Core {
         if !self.platform_signed_in().await {
             return None;
         }
-        let running: i64 = sqlx::query_scalar(
+        let running: i64 = sqlx::query_scalar!(
             "SELECT COUNT(*) FROM generations WHERE provider = 'platform'
              AND status NOT IN ('done', 'failed', 'canceled')",
         )
@@ -136,14 +135,14 @@ impl Core {
             return Ok(known);
         }
         let outcome = "account deletion requested; the platform answers by the due date".to_string();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar!(
             "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id, due_at)
              VALUES ('account_deletion', ?, ?, ?, ?) RETURNING id",
+            now_ms(),
+            outcome,
+            answer.request_id,
+            due
         )
-        .bind(now_ms())
-        .bind(&outcome)
-        .bind(&answer.request_id)
-        .bind(due)
         .fetch_one(self.pool())
         .await?;
         tracing::info!("account deletion requested");

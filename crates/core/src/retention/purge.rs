@@ -49,8 +49,8 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     let plan = plan::make(pool, policy, now).await?;
     let mut conn = pool.acquire().await?;
     let mut saved = [0i64; 3];
-    // Dynamic, like every PRAGMA here: their results are untyped (the query macros cannot describe
-    // them), and `restore` formats the saved values in (pragmas take no binds).
+    // Dynamic, like every PRAGMA here that answers with a value: its result column is untyped (the
+    // query macros cannot describe it), and `restore` formats the saved values in (pragmas take no binds).
     for (slot, pragma) in
         saved.iter_mut().zip(["PRAGMA secure_delete", "PRAGMA cache_size", "PRAGMA wal_autocheckpoint"])
     {
@@ -59,7 +59,7 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     // Deleted prompts are overwritten in the file, not left in free pages. A larger cache and fewer
     // intermediate checkpoints (the WAL is truncated at the end) halve the time at 100k rows.
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+    sqlx::query!("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
     sqlx::query("PRAGMA wal_autocheckpoint = 20000").execute(&mut *conn).await?;
     let deleted = delete_rows(&mut conn, &plan.ids, policy.keep_favourites).await;
     // FTS5 keeps a deleted row's words in older index segments until they are merged; merging
