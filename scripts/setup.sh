@@ -13,6 +13,7 @@ APT_PACKAGES=(
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_DENY_VERSION=0.20.2
+SQLX_CLI_VERSION=0.9.0
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -51,4 +52,9 @@ fi
 if ! "$cargo_bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
   step "cargo install cargo-deny $CARGO_DENY_VERSION"
   cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+# Compile-checked queries: scripts/check-sqlx.sh regenerates and checks crates/core/.sqlx.
+if ! "$cargo_bin/cargo-sqlx" sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
+  step "cargo install sqlx-cli $SQLX_CLI_VERSION"
+  cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
 fi

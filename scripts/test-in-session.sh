@@ -25,6 +25,9 @@ fi
 step "Dependencies: licences, bans, sources (deny.toml)"
 cargo deny check licenses bans sources
 
+step "sqlx offline query data (.sqlx/) is fresh"
+./scripts/check-sqlx.sh
+
 step "Rust tests (core, fakes, CLI, shell, bindings freshness)"
 cargo test --workspace --exclude flux-krea-e2e
 
