@@ -41,6 +41,7 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
     let keep_favourites = policy.keep_favourites;
     let cutoff = policy.cutoff(now);
     if let Some(cutoff) = cutoff {
+        // Runtime-checked: FINISHED is formatted in (see the note on the imports).
         let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT id FROM generations WHERE created_at < ?1 AND {FINISHED} AND (?2 = 0 OR favourite = 0)
              ORDER BY created_at, id"
@@ -50,6 +51,7 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
         .fetch_all(&mut *tx)
         .await?;
         // One pass over the expired rows' images (a query per chunk costs 3x more at 100k rows).
+        // Runtime-checked: FINISHED is formatted in.
         let rows: Vec<ImageRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT i.generation_id, i.file, i.bytes, i.thumb, i.thumb_bytes FROM generations g
              JOIN images i ON i.generation_id = g.id
@@ -66,6 +68,7 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
         // Oldest first among what the window keeps, until the cache fits the budget.
         let mut after = (cutoff.unwrap_or(i64::MIN), i64::MIN);
         while usage.saturating_sub(plan.bytes) > budget {
+            // Runtime-checked: FINISHED and CHUNK are formatted in.
             let rows: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
                 "SELECT id, created_at FROM generations
                  WHERE created_at >= ?1 AND (created_at, id) > (?2, ?3) AND {FINISHED} AND (?4 = 0 OR favourite = 0)

@@ -79,7 +79,7 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     optimized?;
     let removed = images::remove_unreferenced(pool, data_dir, plan.files).await?;
     let orphans = images::sweep_orphans(pool, data_dir, SWEEP_GRACE).await?;
-    // (busy, wal frames, checkpointed frames); busy = 1 when a reader held the log.
+    // (busy, wal frames, checkpointed frames); busy = 1 when a reader held the log. Dynamic: a PRAGMA.
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
     let report = PurgeReport {
         items: items as i32,
