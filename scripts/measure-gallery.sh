@@ -3,7 +3,7 @@
 # first tiles and frame intervals while flinging through every page. Prints a README table row.
 # Measures FLUX_KREA_APP_BIN, by default target/e2e/flux-krea-desktop (built by scripts/test.sh);
 # FLUX_KREA_APP_BIN=target/release/flux-krea-desktop measures the release build (scripts/package.sh).
-#   scripts/measure-gallery.sh [count]
+#   scripts/measure-gallery.sh [count] [--idle-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${FLUX_KREA_MEASURE_SESSION:-}" ]; then
@@ -14,4 +14,7 @@ export FLUX_KREA_APP_BIN="${FLUX_KREA_APP_BIN:-$target_dir/e2e/flux-krea-desktop
 [ -x "$FLUX_KREA_APP_BIN" ] || { echo "no app binary at $FLUX_KREA_APP_BIN: run scripts/test.sh" >&2; exit 1; }
 cargo build -q -p flux-krea-cli
 export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
-cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" 2>/dev/null
+log="$(mktemp)"
+# The app's own log lines go to the file; shown only when the measurement fails.
+cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" ${2:-} 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
+grep -E "^(first tiles|Error|  )" "$log" >&2 || true
