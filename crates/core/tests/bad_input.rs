@@ -91,6 +91,8 @@ fn meta(name: &'static str, input: impl Into<String>, expect: Expect) -> Meta {
 }
 
 impl Meta {
+    /// Unused while every catalogued bug is fixed; the next one found is marked with it.
+    #[allow(dead_code)]
     fn bug(mut self, why: &'static str) -> Meta {
         self.bug = Some(why);
         self
