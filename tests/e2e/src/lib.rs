@@ -15,6 +15,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
+/// The Gallery's tiles; each carries its generation id in `data-id`.
+pub const GALLERY_TILES: &str = "[data-testid='gallery-grid'] button.tile";
+
 /// An isolated home for one or more launches of the app.
 pub struct Sandbox {
     dir: tempfile::TempDir,
@@ -73,6 +76,17 @@ impl Sandbox {
             }
         }
         Ok(())
+    }
+
+    /// Makes `<sandbox>/downloads` the user's Downloads folder (where exports go) and returns it.
+    pub fn downloads_folder(&self) -> TestResult<PathBuf> {
+        let downloads = self.path().join("downloads");
+        std::fs::create_dir_all(&downloads)?;
+        std::fs::write(
+            self.path().join("xdg-config/user-dirs.dirs"),
+            format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+        )?;
+        Ok(downloads)
     }
 
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
@@ -277,6 +291,14 @@ impl App {
             Ok(v) => v.as_str().unwrap_or_default().trim().to_string(),
             Err(_) => String::new(),
         }
+    }
+
+    /// The ids of the Gallery's rendered tiles, read in one script call (the grid re-renders
+    /// while scrolling).
+    pub async fn tile_ids(&self) -> TestResult<Vec<i64>> {
+        let script = "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));";
+        let value = self.client.execute(script, vec![GALLERY_TILES.into()]).await?;
+        Ok(serde_json::from_value(value)?)
     }
 
     pub async fn js(&self, script: &str) -> TestResult<serde_json::Value> {

@@ -2,21 +2,9 @@
 //! highlights, open details, delete. Run by scripts/test.sh (`--ignored`).
 
 use fantoccini::Locator;
-use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
 
-const TILES: &str = "[data-testid='gallery-grid'] button.tile";
-
-/// The ids of the rendered tiles, read in one script call (the grid re-renders while scrolling).
-async fn tile_ids(app: &App) -> TestResult<Vec<i64>> {
-    let value = app
-        .client
-        .execute(
-            "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));",
-            vec![TILES.into()],
-        )
-        .await?;
-    Ok(serde_json::from_value(value)?)
-}
+const TILES: &str = GALLERY_TILES;
 
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
@@ -31,8 +19,8 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
 
     let app = App::launch(&sandbox).await?;
     app.client.find(Locator::Css("nav button[data-screen='gallery']")).await?.click().await?;
-    wait_until("thumbnails", 30, || async { Ok(!tile_ids(&app).await?.is_empty()) }).await?;
-    let first = tile_ids(&app).await?;
+    wait_until("thumbnails", 30, || async { Ok(!app.tile_ids().await?.is_empty()) }).await?;
+    let first = app.tile_ids().await?;
     assert_eq!(first[0], newest_id, "newest first");
     assert!(first.len() < 600, "the grid is virtualized: {} tiles rendered", first.len());
 
@@ -44,7 +32,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
                 vec![],
             )
             .await?;
-        let ids = tile_ids(&app).await?;
+        let ids = app.tile_ids().await?;
         // A fresh database numbers the seeded rows from 1; the oldest is id 1.
         Ok(ids.iter().min().copied() == Some(1))
     })
@@ -76,7 +64,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     let expected_ids: Vec<i64> =
         expected.as_array().ok_or("not a list")?.iter().filter_map(|i| i["id"].as_i64()).collect();
     assert!(!expected_ids.is_empty(), "the seed word list has 'lighthouse'");
-    wait_until("search to settle", 30, || async { Ok(tile_ids(&app).await?.first() == expected_ids.first()) }).await?;
+    wait_until("search to settle", 30, || async { Ok(app.tile_ids().await?.first() == expected_ids.first()) }).await?;
 
     // Details, then delete from the panel.
     let target = expected_ids[0];
@@ -85,7 +73,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     assert!(prompt.to_lowercase().contains("lighthouse"), "{prompt}");
     app.client.find(Locator::Css("[data-testid='details-delete']")).await?.click().await?;
     app.client.find(Locator::Css("[data-testid='confirm-delete']")).await?.click().await?;
-    wait_until("the tile to go", 30, || async { Ok(!tile_ids(&app).await?.contains(&target)) }).await?;
+    wait_until("the tile to go", 30, || async { Ok(!app.tile_ids().await?.contains(&target)) }).await?;
     assert!(sandbox.cli(&["history", "show", &target.to_string()]).is_err(), "the row is gone from the database");
 
     // Favourite another one and put it in a new collection, from the details panel.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
-use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
 use serde_json::Value;
@@ -62,12 +62,7 @@ async fn journey(faults: bool) -> TestResult {
     replicate.set_knobs(knobs(1500, false));
     let sandbox = Sandbox::new()?;
     let browser = FakeBrowser::new(sandbox.path())?;
-    let downloads = sandbox.path().join("downloads");
-    std::fs::create_dir_all(&downloads)?;
-    std::fs::write(
-        sandbox.path().join("xdg-config/user-dirs.dirs"),
-        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
-    )?;
+    let downloads = sandbox.downloads_folder()?;
     let sandbox = sandbox
         .with_env("FLUX_KREA_PLATFORM_URL", &platform.url())
         .with_env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
@@ -139,7 +134,7 @@ async fn journey(faults: bool) -> TestResult {
     app.click("nav button[data-screen='gallery']").await?;
     app.find("[data-testid='gallery-search']").await?.send_keys("quetzal").await?;
     wait_until("the search results", 30, || async {
-        Ok(tile_ids(&app).await? == vec![sketch, heron] && marks(&app).await? > 0)
+        Ok(app.tile_ids().await? == vec![sketch, heron] && marks(&app).await? > 0)
     })
     .await?;
     app.click(&format!("{TILES}[data-id='{heron}']")).await?;
@@ -222,7 +217,7 @@ async fn journey(faults: bool) -> TestResult {
     let app = App::launch(&sandbox).await?;
     app.click("nav button[data-screen='gallery']").await?;
     wait_until("today's thumbnails, offline", 30, || async {
-        let ids = tile_ids(&app).await?;
+        let ids = app.tile_ids().await?;
         Ok(ids.contains(&heron) && ids.contains(&sketch) && decoded(&app, heron).await?)
     })
     .await?;
@@ -238,7 +233,7 @@ async fn journey(faults: bool) -> TestResult {
     sandbox.scan_logs()
 }
 
-const TILES: &str = "[data-testid='gallery-grid'] button.tile";
+const TILES: &str = GALLERY_TILES;
 
 /// Fills the Create form and presses Generate; returns the new job's id.
 async fn generate(app: &App, model: &str, prompt: &str, outputs: u32, picture: bool) -> TestResult<i64> {
@@ -318,17 +313,6 @@ async fn wait_status(app: &App, id: i64, wanted: &[&str], secs: u64) -> TestResu
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn tile_ids(app: &App) -> TestResult<Vec<i64>> {
-    let v = app
-        .client
-        .execute(
-            "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));",
-            vec![TILES.into()],
-        )
-        .await?;
-    Ok(serde_json::from_value(v)?)
 }
 
 async fn marks(app: &App) -> TestResult<u64> {

@@ -27,12 +27,7 @@ fn holds(path: &std::path::Path, needle: &str) -> bool {
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     let sandbox = Sandbox::new()?;
-    let downloads = sandbox.path().join("downloads");
-    std::fs::create_dir_all(&downloads)?;
-    std::fs::write(
-        sandbox.path().join("xdg-config/user-dirs.dirs"),
-        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
-    )?;
+    let downloads = sandbox.downloads_folder()?;
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", "40"])?;
     let newest: serde_json::Value =
