@@ -13,4 +13,6 @@ export FLUX_KREA_APP_BIN="${FLUX_KREA_APP_BIN:-$target_dir/release/flux-krea-des
 [ -x "$FLUX_KREA_APP_BIN" ] || { echo "no app binary at $FLUX_KREA_APP_BIN: run scripts/package.sh first" >&2; exit 1; }
 cargo build -q -p flux-krea-cli
 export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
-cargo run -q -p flux-krea-e2e --example responsiveness -- "${1:-100000}" 2>/dev/null
+log="$(mktemp)"
+# The app's own log lines go to the file; shown only when the measurement fails.
+cargo run -q -p flux-krea-e2e --example responsiveness -- "${1:-100000}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
