@@ -215,7 +215,7 @@ pub fn size_words(bytes: u64) -> String {
 
 /// The limit in the unit it is set in, so a file one byte over never reads as "20 MB; at most 20 MB".
 pub fn limit_words(max_bytes: u64) -> String {
-    if max_bytes % (1024 * 1024) == 0 {
+    if max_bytes.is_multiple_of(1024 * 1024) {
         format!("the limit is {} MiB", max_bytes / (1024 * 1024))
     } else {
         format!("the limit is {max_bytes} bytes")
