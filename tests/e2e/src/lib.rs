@@ -278,7 +278,20 @@ impl App {
         self.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
     }
 
+    /// Clicks the element once it has stopped moving: WebDriver clicks at a position, and a card
+    /// that loads above the target moves it between finding and clicking (a click then lands on
+    /// nothing and the test waits for an effect that never comes).
     pub async fn click(&self, css: &str) -> TestResult {
+        self.find(css).await?;
+        let settled = "const done = arguments[arguments.length - 1];
+            const at = () => { const el = document.querySelector(arguments[0]);
+              if (!el) return null; el.scrollIntoView({ block: 'nearest' });
+              const r = el.getBoundingClientRect(); return `${r.x},${r.y},${r.width},${r.height}`; };
+            let last = at(), still = 0, tries = 0;
+            const tick = () => { const now = at(); still = now !== null && now === last ? still + 1 : 0; last = now;
+              if (still >= 2 || ++tries > 30) done(still >= 2); else setTimeout(tick, 100); };
+            setTimeout(tick, 100);";
+        let _ = self.client.execute_async(settled, vec![css.into()]).await;
         self.find(css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
         Ok(())
     }
