@@ -74,6 +74,7 @@ pub fn retry_after(headers: &HeaderMap, detail: &str) -> u32 {
         .split("available in ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        .filter(|s| !s.is_nan())
         .map(|s| s.ceil().clamp(1.0, 3600.0) as u32)
         .unwrap_or(1)
 }
@@ -104,6 +105,8 @@ mod tests {
         assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 3 seconds."), 3);
         assert_eq!(retry_after(&headers, "Request was throttled. Expected available in 0.4 second."), 1);
         assert_eq!(retry_after(&headers, "slow down"), 1);
+        assert_eq!(retry_after(&headers, "Expected available in NaN seconds."), 1, "NaN is no number of seconds");
+        assert_eq!(retry_after(&headers, "Expected available in inf seconds."), 3600);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&headers, "Expected available in 3 seconds."), 7);
     }

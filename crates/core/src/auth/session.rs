@@ -27,7 +27,8 @@ pub struct Session {
 impl Session {
     pub fn from_answer(answer: TokenAnswer, now_s: i64) -> Session {
         Session {
-            expires_at: answer.expires_at.unwrap_or(now_s + answer.expires_in.max(0)),
+            // Saturating: absurd numbers in a broker's answer must not overflow.
+            expires_at: answer.expires_at.unwrap_or(now_s.saturating_add(answer.expires_in.max(0))),
             access_token: answer.access_token,
             refresh_token: answer.refresh_token,
         }
@@ -42,7 +43,7 @@ impl Session {
     }
 
     pub fn needs_refresh(&self, now_s: i64) -> bool {
-        self.expires_at - now_s <= REFRESH_MARGIN_S
+        self.expires_at.saturating_sub(now_s) <= REFRESH_MARGIN_S
     }
 }
 
@@ -117,4 +118,28 @@ pub fn unavailable() -> Error {
         "platform_url",
         "account mode is not set up in this build (no platform_url / platform_anon_key); your own Replicate key works fully",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(expires_in: i64, expires_at: Option<i64>) -> TokenAnswer {
+        TokenAnswer { access_token: "a".into(), expires_in, expires_at, refresh_token: "r".into() }
+    }
+
+    #[test]
+    fn absurd_expiry_times_from_the_broker_neither_overflow_nor_wrap() {
+        // Both panicked with "attempt to add/subtract with overflow" (and wrapped in release builds).
+        let now = 1_795_000_000;
+        let far = Session::from_answer(answer(i64::MAX, None), now);
+        assert_eq!(far.expires_at, i64::MAX);
+        assert!(!far.needs_refresh(now));
+        let long_gone = Session::from_answer(answer(3600, Some(i64::MIN)), now);
+        assert!(long_gone.needs_refresh(now));
+        let normal = Session::from_answer(answer(3600, None), now);
+        assert_eq!(normal.expires_at, now + 3600);
+        assert!(!normal.needs_refresh(now));
+        assert!(normal.needs_refresh(now + 3600 - REFRESH_MARGIN_S));
+    }
 }

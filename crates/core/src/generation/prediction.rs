@@ -86,7 +86,8 @@ impl Prediction {
         let logs = self.logs.as_deref()?;
         let last = logs.rsplit(['\n', '\r']).find_map(|line| {
             let (pct, _) = line.split_once("%|")?;
-            pct.trim().rsplit(' ').next()?.parse::<f64>().ok()
+            // "NaN%|" parses as an f64, but it is no percentage.
+            pct.trim().rsplit(' ').next()?.parse::<f64>().ok().filter(|p| !p.is_nan())
         })?;
         Some((last / 100.0).clamp(0.0, 1.0))
     }
@@ -136,6 +137,9 @@ mod tests {
         let p = prediction(Value::Null, Some("Using seed: 1\n 25%|██▌       | 7/28\n 50%|█████     | 14/28"));
         assert_eq!(p.progress(), Some(0.5));
         assert_eq!(prediction(Value::Null, Some("loading")).progress(), None);
+        assert_eq!(prediction(Value::Null, Some("NaN%|")).progress(), None, "NaN is no progress");
+        assert_eq!(prediction(Value::Null, Some(" 10%|█\nNaN%|")).progress(), Some(0.1));
+        assert_eq!(prediction(Value::Null, Some("inf%|")).progress(), Some(1.0));
     }
 
     #[test]
