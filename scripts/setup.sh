@@ -14,6 +14,7 @@ APT_PACKAGES=(
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_DENY_VERSION=0.20.2
 SQLX_CLI_VERSION=0.9.0
+CARGO_FUZZ_VERSION=0.13.2
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -57,4 +58,9 @@ fi
 if ! "$cargo_bin/cargo-sqlx" sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
   step "cargo install sqlx-cli $SQLX_CLI_VERSION"
   cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
+fi
+# Short fuzz runs of the parsers of server answers and the sign-in callback (scripts/fuzz.sh).
+if ! "$cargo_bin/cargo-fuzz" --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi

@@ -31,6 +31,9 @@ step "sqlx offline query data (.sqlx/) is fresh"
 step "Rust tests (core, fakes, CLI, shell, bindings freshness)"
 cargo test --workspace --exclude flux-krea-e2e
 
+step "Fuzz: a short run of each target"
+./scripts/fuzz.sh 20
+
 step "UI: type check and unit tests"
 npm --prefix ui run check
 npm --prefix ui test

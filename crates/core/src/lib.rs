@@ -7,6 +7,8 @@ pub mod credits;
 pub mod database;
 pub mod doctor;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generation;
 pub mod history;
 pub mod logging;

@@ -129,14 +129,7 @@ impl Broker {
                 .map_err(|e| transport(SERVICE, e))?;
             let status = response.status();
             let bytes = response.bytes().await.map_err(|e| transport(SERVICE, e))?;
-            if status.is_success() {
-                return serde_json::from_slice::<TokenAnswer>(&bytes).map_err(|_| Error::Upstream {
-                    service: SERVICE.into(),
-                    status: status.as_u16(),
-                    detail: "the token answer is not in the documented shape".into(),
-                });
-            }
-            Err(token_error(status, &bytes))
+            token_answer(status, &bytes)
         };
         let retry = |e: &Error| match e {
             Error::RateLimited { .. } | Error::Offline { .. } => true,
@@ -145,6 +138,18 @@ impl Broker {
         };
         call.retry(self.retry).sleep(tokio::time::sleep).when(retry).adjust(honour_retry_after).await
     }
+}
+
+/// The token pair, or why not (the fuzz targets call this).
+pub(crate) fn token_answer(status: StatusCode, bytes: &[u8]) -> Result<TokenAnswer> {
+    if status.is_success() {
+        return serde_json::from_slice::<TokenAnswer>(bytes).map_err(|_| Error::Upstream {
+            service: SERVICE.into(),
+            status: status.as_u16(),
+            detail: "the token answer is not in the documented shape".into(),
+        });
+    }
+    Err(token_error(status, bytes))
 }
 
 /// GoTrue answers `{code, error_code, msg}` or `{error, error_description}`.

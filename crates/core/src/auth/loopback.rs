@@ -83,6 +83,11 @@ async fn read_target(stream: &mut TcpStream) -> Option<String> {
         Some(())
     };
     tokio::time::timeout(Duration::from_secs(10), read).await.ok()??;
+    request_target(&head)
+}
+
+/// The target of a `GET` request head, or None (the fuzz targets call this).
+pub(crate) fn request_target(head: &[u8]) -> Option<String> {
     let line = head.split(|b| *b == b'\n').next()?;
     let line = std::str::from_utf8(line).ok()?.trim_end();
     let mut parts = line.split(' ');
@@ -90,13 +95,13 @@ async fn read_target(stream: &mut TcpStream) -> Option<String> {
     Some(parts.next()?.to_string())
 }
 
-fn callback_query(target: &str) -> Option<HashMap<String, String>> {
+pub(crate) fn callback_query(target: &str) -> Option<HashMap<String, String>> {
     let url = url::Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
     (url.path() == "/callback").then(|| url.query_pairs().into_owned().collect())
 }
 
 /// The broker's answer: a code with our state, or why not.
-fn judge(query: &HashMap<String, String>, expected_state: &str) -> Result<String> {
+pub(crate) fn judge(query: &HashMap<String, String>, expected_state: &str) -> Result<String> {
     let state_ok = query.get("state").is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
     if let Some(error) = query.get("error") {
         let said = query.get("error_description").filter(|d| !d.trim().is_empty()).unwrap_or(error);
@@ -134,7 +139,7 @@ async fn respond(stream: &mut TcpStream, status: &str, title: &str, message: &st
 }
 
 /// A page with no outside resources (nothing loads from anywhere after the redirect).
-fn page(title: &str, message: &str) -> String {
+pub(crate) fn page(title: &str, message: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} · Flux Krea</title>\
          <meta name=\"viewport\" content=\"width=device-width\"><style>\

@@ -3,8 +3,8 @@
 //! secrets; the window only ever learns the profile, never a token.
 
 pub mod broker;
-mod loopback;
-mod platform;
+pub(crate) mod loopback;
+pub(crate) mod platform;
 pub(crate) mod profile;
 pub mod session;
 

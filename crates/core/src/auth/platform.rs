@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::Method;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -88,15 +89,7 @@ impl Core {
             let status = response.status();
             let headers = response.headers().clone();
             let bytes = response.bytes().await.map_err(|e| transport(SERVICE, e))?;
-            if !status.is_success() {
-                return Err(answer_error(SERVICE, status, &headers, &bytes));
-            }
-            let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-            serde_json::from_slice::<T>(bytes).map_err(|_| Error::Upstream {
-                service: SERVICE.into(),
-                status: status.as_u16(),
-                detail: format!("the answer to {} is not in the documented shape", call.path),
-            })
+            read_answer(call.path, status, &headers, &bytes)
         };
         // Reads and idempotent writes may be repeated; others could take effect twice.
         let repeatable = call.method == Method::GET || call.idempotency_key.is_some();
@@ -111,4 +104,22 @@ impl Core {
             .adjust(honour_retry_after)
             .await
     }
+}
+
+/// A platform answer as `T`, or the app's error for an error status (the fuzz targets call this).
+pub(crate) fn read_answer<T: DeserializeOwned>(
+    path: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> Result<T> {
+    if !status.is_success() {
+        return Err(answer_error(SERVICE, status, headers, bytes));
+    }
+    let bytes = if bytes.is_empty() { &b"null"[..] } else { bytes };
+    serde_json::from_slice::<T>(bytes).map_err(|_| Error::Upstream {
+        service: SERVICE.into(),
+        status: status.as_u16(),
+        detail: format!("the answer to {path} is not in the documented shape"),
+    })
 }

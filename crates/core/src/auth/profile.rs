@@ -56,7 +56,7 @@ pub struct AccountStatus {
 }
 
 #[derive(Deserialize)]
-struct Me {
+pub(crate) struct Me {
     id: String,
     #[serde(default)]
     email: String,

@@ -42,7 +42,7 @@ pub struct CheckoutResult {
 }
 
 #[derive(Deserialize)]
-struct WireStatus {
+pub(crate) struct WireStatus {
     status: CheckoutState,
     #[serde(default)]
     credits_granted: i64,

@@ -1,7 +1,7 @@
 //! Platform credits (platform-api.md §2): the balance (cached, so it shows offline as "last
 //! known"), the ledger, packs and the server's price list. Purchases are in `checkout`.
 
-mod checkout;
+pub(crate) mod checkout;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,14 +73,14 @@ pub struct ModelPrice {
 }
 
 #[derive(Deserialize)]
-struct WireBalance {
+pub(crate) struct WireBalance {
     balance: i64,
     #[serde(default)]
     updated_at: String,
 }
 
 #[derive(Deserialize)]
-struct WireModel {
+pub(crate) struct WireModel {
     id: String,
     credits_per_image: i64,
     #[serde(default)]

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -264,18 +264,23 @@ impl Provider {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| transport(self.service, e))?;
-        if !status.is_success() {
-            return Err(answer_error(self.service, status, &headers, &body));
-        }
-        serde_json::from_slice(&body).map_err(|_| malformed("the answer is not JSON"))
+        json_answer(self.service, status, &headers, &body)
     }
 }
 
-fn parse_prediction(value: Value) -> Result<Prediction> {
+/// An answer's body as JSON, or the app's error for an error status (the fuzz targets call this).
+pub(crate) fn json_answer(service: &str, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value> {
+    if !status.is_success() {
+        return Err(answer_error(service, status, headers, body));
+    }
+    serde_json::from_slice(body).map_err(|_| malformed("the answer is not JSON"))
+}
+
+pub(crate) fn parse_prediction(value: Value) -> Result<Prediction> {
     serde_json::from_value(value).map_err(|_| malformed("the prediction is not in the documented shape"))
 }
 
-fn path_segment(id: &str) -> Result<&str> {
+pub(crate) fn path_segment(id: &str) -> Result<&str> {
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         Ok(id)
     } else {
@@ -283,7 +288,7 @@ fn path_segment(id: &str) -> Result<&str> {
     }
 }
 
-fn same_origin(url: &str, base: &str) -> bool {
+pub(crate) fn same_origin(url: &str, base: &str) -> bool {
     match (url::Url::parse(url), url::Url::parse(base)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
         _ => false,

@@ -15,13 +15,13 @@ const AGE_KEY: &str = "age_confirmed";
 pub const MINIMUM_AGE: u32 = 13;
 
 #[derive(Deserialize)]
-struct Deleted {
+pub(crate) struct Deleted {
     #[serde(default)]
     deleted: i64,
 }
 
 #[derive(Deserialize)]
-struct DeletionAnswer {
+pub(crate) struct DeletionAnswer {
     request_id: String,
     due_by: String,
 }
