@@ -1,41 +1,55 @@
 #!/usr/bin/env bash
 # The core's queries are checked at compile time (`sqlx::query!`) against crates/core/.sqlx, the
-# query data every build reads offline (no DATABASE_URL needed). This checks that data is fresh:
-# it builds a scratch database from crates/core/migrations, describes every query of the core's
-# targets (lib, tests, benches) against it and compares with the committed files.
+# query data every build reads offline (no DATABASE_URL needed). This keeps that data fresh.
 #
-#   scripts/check-sqlx.sh         fail if .sqlx is stale (CI, scripts/test.sh)
-#   scripts/check-sqlx.sh --fix   rewrite .sqlx after changing a query or a migration; commit it
+#   scripts/check-sqlx.sh schema DIR    make DIR/schema.db from crates/core/migrations (sqlite3)
+#   scripts/check-sqlx.sh compare DIR   compare the query data a build wrote to DIR/described
+#                                       with crates/core/.sqlx; fail naming what differs
+#   scripts/check-sqlx.sh --fix         rewrite .sqlx after changing a query or a migration
+#                                       (needs sqlx-cli: cargo install sqlx-cli --no-default-features
+#                                       --features sqlite,rustls); commit it
 #
-# Needs sqlx-cli (scripts/setup.sh installs the pinned version).
+# scripts/test-in-session.sh uses the first two around the Rust test build: with DATABASE_URL set
+# to the scratch schema and SQLX_OFFLINE_DIR to DIR/described, every query! of the core's lib and
+# tests is described live against the migrations and written out, at no extra compile cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+schema() {
+  mkdir -p "$1/described"
+  rm -f "$1/schema.db"
+  for migration in crates/core/migrations/*.sql; do
+    sqlite3 -bail "$1/schema.db" <"$migration" || { echo "$migration: does not apply" >&2; exit 1; }
+  done
+}
+
 case "${1:-}" in
-  "") fix=false ;;
-  --fix) fix=true ;;
-  *) echo "usage: $0 [--fix]" >&2; exit 2 ;;
+  schema)
+    [ -n "${2:-}" ] || { echo "usage: $0 schema DIR" >&2; exit 2; }
+    schema "$2"
+    ;;
+  compare)
+    described="${2:?usage: $0 compare DIR}/described"
+    count=$(find "$described" -name 'query-*.json' | wc -l)
+    # A build that reused the core's artifacts described nothing: that is no proof of freshness.
+    [ "$count" -gt 0 ] || { echo "no query was described: was the core rebuilt with DATABASE_URL set?" >&2; exit 1; }
+    if ! diff -r crates/core/.sqlx "$described" >"$2/diff.txt"; then
+      sed -e "s#$described#the migrations#g" "$2/diff.txt" | head -40 >&2
+      echo "crates/core/.sqlx is stale ($count queries described): run scripts/check-sqlx.sh --fix and commit it" >&2
+      exit 1
+    fi
+    echo "crates/core/.sqlx matches the $count queries the core compiles"
+    ;;
+  --fix)
+    scratch="$(mktemp -d)"
+    trap 'rm -rf "$scratch"' EXIT
+    schema "$scratch"
+    export DATABASE_URL="sqlite://$scratch/schema.db"
+    cd crates/core
+    cargo sqlx prepare --no-dotenv -- --lib --tests
+    ;;
+  *)
+    echo "usage: $0 schema DIR | compare DIR | --fix" >&2
+    exit 2
+    ;;
 esac
-
-scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
-# Never a .env or an ambient DATABASE_URL: always the migrations, applied to an empty file.
-export DATABASE_URL="sqlite://$scratch/schema.db"
-cargo sqlx database create --no-dotenv
-cargo sqlx migrate run --no-dotenv --source crates/core/migrations >/dev/null
-
-cd crates/core
-if $fix; then
-  cargo sqlx prepare --no-dotenv -- --all-targets
-  exit 0
-fi
-out="$scratch/prepare.out"
-if ! cargo sqlx prepare --check --no-dotenv -- --all-targets 2>&1 | tee "$out"; then
-  echo "crates/core/.sqlx is stale: run scripts/check-sqlx.sh --fix and commit crates/core/.sqlx" >&2
-  exit 1
-fi
-# sqlx only warns about files no query uses any more; stale files are not kept.
-if grep -q "potentially unused queries" "$out"; then
-  echo "crates/core/.sqlx holds query data no query uses: run scripts/check-sqlx.sh --fix" >&2
-  exit 1
-fi

@@ -9,12 +9,10 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   dbus dbus-x11 gnome-keyring
-  libimage-exiftool-perl
+  libimage-exiftool-perl sqlite3
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_DENY_VERSION=0.20.2
-SQLX_CLI_VERSION=0.9.0
-CARGO_FUZZ_VERSION=0.13.2
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -53,14 +51,4 @@ fi
 if ! "$cargo_bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
   step "cargo install cargo-deny $CARGO_DENY_VERSION"
   cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
-fi
-# Compile-checked queries: scripts/check-sqlx.sh regenerates and checks crates/core/.sqlx.
-if ! "$cargo_bin/cargo-sqlx" sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
-  step "cargo install sqlx-cli $SQLX_CLI_VERSION"
-  cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
-fi
-# Short fuzz runs of the parsers of server answers and the sign-in callback (scripts/fuzz.sh).
-if ! "$cargo_bin/cargo-fuzz" --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
-  step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi

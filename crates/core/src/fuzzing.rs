@@ -2,6 +2,8 @@
 //! sign-in callback, as the app runs it, minus the network. Not an API (hidden from the docs); the
 //! app itself calls the functions these wrap.
 
+pub mod properties;
+
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::Value;

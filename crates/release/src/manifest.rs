@@ -116,6 +116,20 @@ impl Manifest {
     }
 }
 
+/// The `update_manifest` fuzz target's property, also replayed over its corpus by this crate's
+/// tests: any bytes either fail with an explanation or give a manifest that writes back out and
+/// reads back the same. Panics when that does not hold.
+#[doc(hidden)]
+pub fn round_trip_property(bytes: &[u8]) {
+    match parse(bytes) {
+        Ok(m) => match parse(m.to_json().as_bytes()) {
+            Ok(again) => assert_eq!(again, m, "a manifest changed on its way out and back"),
+            Err(e) => panic!("a manifest it accepted does not read back: {e}"),
+        },
+        Err(e) => assert!(!e.to_string().is_empty(), "a refusal that says nothing"),
+    }
+}
+
 /// Like a plain map, but a platform key given twice is an error rather than "last one wins".
 fn unique_keys<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, PlatformEntry>, D::Error> {
     struct Unique;

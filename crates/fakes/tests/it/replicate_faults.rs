@@ -1,10 +1,8 @@
 //! Auth, throttling, server errors and broken downloads: what a client must survive.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{start, TOKEN};
+use crate::common::{start, TOKEN};
 use serde_json::{json, Value};
 
 #[tokio::test]

@@ -1,10 +1,8 @@
 //! Cancel, Cancel-After, failures, the safety filter, retention and listing.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{start, TOKEN};
+use crate::common::{start, TOKEN};
 use serde_json::{json, Value};
 
 #[tokio::test]

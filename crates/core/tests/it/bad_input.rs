@@ -35,11 +35,11 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::KEYCHAIN;
+
 const TOKEN: &str = "r8_test_token_0123456789";
 /// Longest a single case may take (the slowest waits out a 35 s read timeout).
 const CASE_TIMEOUT: Duration = Duration::from_secs(150);
-/// The one keychain entry of account mode is per OS user: sign-in tests take turns.
-static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 // ---------------------------------------------------------------------------------------------
 // The catalogue's shape
@@ -2854,8 +2854,8 @@ fn render_markdown() -> String {
     let rows = all_cases();
     let mut out = String::from(
         "# Bad input, catalogued\n\n\
-         Generated from `crates/core/tests/bad_input.rs` (issue #8); `BAD_INPUT_BLESS=1 cargo test -p flux-krea-core \
-         --test bad_input the_markdown_table` rewrites it. Every case runs against the real core: the real SQLite file, \
+         Generated from `crates/core/tests/it/bad_input.rs` (issue #8); `BAD_INPUT_BLESS=1 cargo test -p flux-krea-core \
+         --test it bad_input::the_markdown_table` rewrites it. Every case runs against the real core: the real SQLite file, \
          real files, and HTTP to the fakes or to a scripted server that answers exactly what the case says.\n\n\
          Placeholders: `{path}` / `{name}` the picture's path / file name, `{file}` the config file, `{tmp}` the case's \
          temp folder. A **known bug** row states what the app should do; the test skips it and prints why \
@@ -2919,7 +2919,7 @@ fn the_markdown_table_lists_every_case() {
     for r in &rows {
         assert!(seen.insert((r.group, r.entry.clone(), r.meta.name)), "duplicate case {} / {}", r.entry, r.meta.name);
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("BAD_INPUT.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/BAD_INPUT.md");
     let rendered = render_markdown();
     if std::env::var("BAD_INPUT_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &rendered).unwrap();

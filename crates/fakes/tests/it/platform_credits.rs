@@ -1,8 +1,6 @@
 //! Price lists, balance, the keyset-paged ledger, and buying credits through checkout.
 
-mod common;
-
-use common::platform::start;
+use crate::common::platform::start;
 use reqwest::Method;
 use serde_json::{json, Value};
 

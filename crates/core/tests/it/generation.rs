@@ -377,6 +377,7 @@ fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
 /// a bad one refused naming the field; the token never comes back out of the core.
 #[tokio::test]
 async fn own_key_is_checked_then_kept_in_the_keychain_only() {
+    let _turn = crate::KEYCHAIN.lock().await;
     let w = world(Knobs::default()).await;
     let tmp = tempfile::tempdir().unwrap();
     let config = config(tmp.path(), &w.fake.base_url());

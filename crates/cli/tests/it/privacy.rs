@@ -21,6 +21,8 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn consents_report_export_and_erase_from_the_command_line() {
+    // Erasure asks the platform too when a session is in the keychain: not the sign-in test's.
+    let _turn = crate::KEYCHAIN.blocking_lock();
     let tmp = tempfile::tempdir().unwrap();
     let consents = json(&cli(tmp.path(), &["privacy", "consents"]));
     assert!(consents.as_array().unwrap().iter().all(|c| c["granted"] == false), "off by default");

@@ -88,6 +88,8 @@ async fn the_export_holds_every_row_and_file_and_no_secret() {
 
 #[tokio::test]
 async fn the_report_counts_what_is_stored_and_erasure_empties_it() {
+    // Erasing everything clears the keychain entries the sign-in tests use.
+    let _turn = crate::KEYCHAIN.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let core = core(tmp.path()).await;
     // Synthetic history spans 18 months: keep it all, so the counts are the seeded ones.

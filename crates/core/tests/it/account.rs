@@ -17,9 +17,9 @@ use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_core::{Config, Core, Error};
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::MutexGuard;
 
-static KEYCHAIN: Mutex<()> = Mutex::const_new(());
+use crate::KEYCHAIN;
 
 struct World {
     _turn: MutexGuard<'static, ()>,

@@ -1,11 +1,9 @@
 //! Predictions through the platform: credits reserved at create, idempotent replays, refunds for
 //! every image not delivered, ownership.
 
-mod common;
-
 use std::time::Duration;
 
-use common::platform::start;
+use crate::common::platform::start;
 use flux_krea_fakes::platform::PlatformKnobs;
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -78,6 +78,7 @@ fn browser() -> reqwest::Client {
 // Multi-threaded: the blocking CLI calls must not starve the in-process fake.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_buy_generate_and_sign_out_from_the_command_line() {
+    let _turn = crate::KEYCHAIN.lock().await;
     let platform = RunningPlatform::start().await.unwrap();
     platform.fake.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
     let w = World { tmp: tempfile::tempdir().unwrap(), platform };

@@ -1,10 +1,8 @@
 //! Creating predictions: sync and async modes, output shapes, images, input validation.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{start, TOKEN};
+use crate::common::{start, TOKEN};
 use serde_json::{json, Value};
 
 #[tokio::test]

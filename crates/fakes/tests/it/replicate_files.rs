@@ -1,11 +1,9 @@
 //! `/v1/files` uploads, and file inputs (uploaded files, data URIs, foreign URLs).
 
-mod common;
-
 use std::io::Cursor;
 
+use crate::common::{start, TOKEN};
 use base64::Engine;
-use common::{start, TOKEN};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -1,8 +1,6 @@
 //! The privacy endpoints: export, erasure of prompts and images, account deletion, consents.
 
-mod common;
-
-use common::platform::start;
+use crate::common::platform::start;
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -1,8 +1,6 @@
 //! The platform's auth broker: PKCE sign-in, token errors, refresh rotation, revocation, logout.
 
-mod common;
-
-use common::platform::{challenge, start, STATE, VERIFIER};
+use crate::common::platform::{challenge, start, STATE, VERIFIER};
 use flux_krea_fakes::platform::{PlatformKnobs, ANON_KEY};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -74,7 +72,7 @@ async fn pkce_round_trip_signs_in_and_me_answers() {
 }
 
 /// Exchanges and checks a GoTrue error body `{code, error_code, msg}`.
-async fn refused(h: &common::platform::Platform, code: &str, verifier: &str, status: u16, error_code: &str) {
+async fn refused(h: &crate::common::platform::Platform, code: &str, verifier: &str, status: u16, error_code: &str) {
     let res = h.exchange(code, verifier).await;
     assert_eq!(res.status(), status);
     let body: Value = res.json().await.unwrap();

@@ -1,0 +1,10 @@
+//! The CLI's tests, as one test binary that runs the real `flux-krea-cli` (one binary, not one per
+//! file: each links the fakes and the core, which cost CI minutes of linking and gigabytes of disk).
+
+mod account;
+mod doctor;
+mod generation;
+mod privacy;
+
+/// The keychain is one per OS user: the sign-in test and the erasure test take turns.
+pub static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -1,0 +1,13 @@
+//! The end-to-end tests: the built app in a real window over WebDriver (`--ignored`, run by
+//! scripts/test.sh with `--test-threads=1`). One test binary, not one per file: each linked the
+//! harness, the fakes and the core, which cost CI minutes and gigabytes of disk.
+//!
+//! One file: `cargo test -p flux-krea-e2e --test it journey:: -- --ignored`.
+
+mod account;
+mod gallery;
+mod generation;
+mod journey;
+mod privacy;
+mod shell;
+mod updates;
