@@ -146,6 +146,21 @@ describe('Privacy screen', () => {
     expect(byTestId('next-purge').textContent).toContain('Next automatic purge');
   });
 
+  it('holds its layout while the report and the policy load, so nothing below moves', async () => {
+    render(PrivacyScreen, { props: { info } });
+    // Before any answer: the table keeps a row for each kind the core reports, and the
+    // retention fields are there, disabled.
+    const rows = () => byTestId('privacy-report').querySelectorAll('tbody tr');
+    expect(rows().length).toBe(9);
+    expect(screen.getByText('Reading what is stored…')).toBeTruthy();
+    const windowSelect = byTestId('retention-window') as HTMLSelectElement;
+    expect(windowSelect.closest('fieldset')?.disabled).toBe(true);
+    await waitFor(() => expect(byTestId('kind-generations')).toBeTruthy());
+    expect(rows().length).toBe(report.kinds.length);
+    await waitFor(() => expect(windowSelect.closest('fieldset')?.disabled).toBe(false));
+    expect(windowSelect.value).toBe('365');
+  });
+
   it('shows consents off by default and stores a change with its time', async () => {
     render(PrivacyScreen, { props: { info } });
     for (const name of NAMES) {
