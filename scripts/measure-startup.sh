@@ -16,3 +16,4 @@ export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
 log="$(mktemp)"
 # The app's own log lines go to the file; shown only when the measurement fails.
 cargo run -q -p flux-krea-e2e --example startup -- "${1:-10000}" "${2:-5}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
+grep "^phase:" "$log" >&2 || true

@@ -28,7 +28,7 @@ fi
 step "Dependencies: licences, bans, sources (deny.toml)"
 cargo deny check licenses bans sources
 
-step "Rust tests (core, fakes, CLI, shell, bindings freshness, the fuzz corpus replayed)"
+step "Rust tests (core, fakes, CLI, shell, e2e harness, bindings freshness, the fuzz corpus replayed)"
 # The core's query! macros describe every query live against the migrations (a scratch database)
 # and write what they find; it must equal the offline data committed in crates/core/.sqlx.
 sqlx_scratch="$(mktemp -d)"
@@ -37,7 +37,7 @@ trap 'rm -rf "$XDG_DATA_HOME" "$sqlx_scratch"' EXIT
 # The macros run only when the core compiles: make sure it does, even with a warm target/.
 touch crates/core/src/lib.rs crates/core/tests/it/main.rs
 DATABASE_URL="sqlite://$sqlx_scratch/schema.db" SQLX_OFFLINE_DIR="$sqlx_scratch/described" \
-  cargo test --workspace --exclude flux-krea-e2e
+  cargo test --workspace
 
 step "sqlx offline query data (crates/core/.sqlx) is fresh"
 ./scripts/check-sqlx.sh compare "$sqlx_scratch"
@@ -61,6 +61,7 @@ export FLUX_KREA_APP_BIN="$(cd "$target_dir/e2e" && pwd)/flux-krea-desktop"
 export FLUX_KREA_CLI_BIN="$(cd "$target_dir/debug" && pwd)/flux-krea-cli"
 
 step "End-to-end tests in the real window (Xvfb + tauri-driver)"
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p flux-krea-e2e -- --include-ignored --test-threads=1
+# --workspace, as above: the same feature set, so the test binary built there is reused as is.
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --test window -- --ignored --test-threads=1
 
 step "All tests passed"

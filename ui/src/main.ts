@@ -1,3 +1,5 @@
+// User Timing for scripts/measure-startup.sh: the bundle has been fetched and parsed.
+performance.mark('app-script-start');
 import '@fontsource-variable/inter';
 import './app.css';
 import { mount } from 'svelte';

@@ -12,6 +12,18 @@ use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
 const MARK: &str = "const m = performance.getEntriesByName('gallery-first-thumbnails')[0];
     return m ? performance.timeOrigin + m.startTime : null;";
 
+/// Where the time goes, on the page's clock: when the page's navigation began (epoch ms), and
+/// from then the HTML parsed, the bundle run (`app-script-start`), the first gallery page
+/// answered (`gallery-first-page`) and the thumbnails painted.
+const PHASES: &str = "const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : null; };
+    const nav = performance.getEntriesByType('navigation')[0];
+    return [performance.timeOrigin, nav ? nav.domContentLoadedEventEnd : null, at('app-script-start'),
+            at('gallery-first-page'), at('gallery-first-thumbnails')];";
+
+/// The phases of one start, in ms: process → page navigation, → HTML parsed, → bundle run, →
+/// first page of history, → thumbnails painted.
+const PHASE_NAMES: [&str; 5] = ["process to webview page", "HTML parsed", "bundle run", "first history page", "thumbnails painted"];
+
 /// When the newest process running `binary` started, in ms since the epoch (10 ms resolution).
 fn process_start_epoch_ms(binary: &std::path::Path) -> TestResult<f64> {
     let boot_s: f64 = std::fs::read_to_string("/proc/stat")?
@@ -46,12 +58,17 @@ async fn main() -> TestResult {
     let binary = flux_krea_e2e::app_binary()?;
 
     let mut times = Vec::new();
+    let mut phases: Vec<[f64; 5]> = Vec::new();
     for _ in 0..runs {
         let app = App::launch_with_args(&sandbox, &["--screen", "gallery"]).await?;
         let started = process_start_epoch_ms(&binary)?;
         wait_until("the first thumbnails", 30, || async { Ok(!app.js(MARK).await?.is_null()) }).await?;
         let painted = app.js(MARK).await?.as_f64().ok_or("mark is not a number")?;
         times.push(painted - started);
+        let marks: Vec<Option<f64>> = serde_json::from_value(app.js(PHASES).await?)?;
+        if let [Some(origin), Some(html), Some(script), Some(page), Some(thumbs)] = marks[..] {
+            phases.push([origin - started, html, script - html, page - script, thumbs - page]);
+        }
         app.quit().await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -59,6 +76,14 @@ async fn main() -> TestResult {
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     let runs_text: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+    // On stderr, so the table row stays the only line on stdout.
+    for (i, name) in PHASE_NAMES.iter().enumerate() {
+        let mut values: Vec<f64> = phases.iter().map(|p| p[i]).collect();
+        values.sort_by(f64::total_cmp);
+        if let Some(median) = values.get(values.len() / 2) {
+            eprintln!("phase: {name}: median {median:.0} ms of {} runs", values.len());
+        }
+    }
     println!(
         "| cold start to the Gallery's first thumbnails, {count} items ({}) | ≤ 1.0 s | median {median:.0} ms of {} runs ({} ms) |",
         binary.display(),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -207,8 +208,6 @@ impl App {
 
     /// Launches with command-line arguments (e.g. `--screen gallery`).
     pub async fn launch_with_args(sandbox: &Sandbox, args: &[&str]) -> TestResult<App> {
-        // Two crypto backends are linked (see Cargo.toml); pick one once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port()?;
         let native_port = free_port()?;
         let mut driver = Command::new(tauri_driver()?)
@@ -233,7 +232,8 @@ impl App {
         let client = loop {
             attempt += 1;
             // A session waits for the app's window; an app that dies at start would hang it forever.
-            let mut builder = ClientBuilder::rustls()?;
+            // Plain HTTP: the driver is on loopback, so no TLS stack is built for it.
+            let mut builder = ClientBuilder::new(HttpConnector::new());
             builder.capabilities(caps.clone());
             match tokio::time::timeout(Duration::from_secs(30), builder.connect(&url)).await {
                 Ok(Ok(c)) => break c,

@@ -77,6 +77,10 @@ export class Gallery {
     try {
       const page = await unwrap(commands.galleryPage(toQuery(this.filters, this.#cursor)));
       if (generation !== this.#generation) return; // a newer reload owns the list now
+      if (this.#cursor === null && !performance.getEntriesByName('gallery-first-page').length) {
+        // User Timing for scripts/measure-startup.sh: the first page of the history has arrived.
+        performance.mark('gallery-first-page');
+      }
       this.items = this.items.concat(page.items);
       this.#cursor = page.next_cursor;
       this.done = page.next_cursor === null;

@@ -2,7 +2,7 @@
 //! scripts/test.sh with `--test-threads=1`). One test binary, not one per file: each linked the
 //! harness, the fakes and the core, which cost CI minutes and gigabytes of disk.
 //!
-//! One file: `cargo test -p flux-krea-e2e --test it journey:: -- --ignored`.
+//! One file: `cargo test -p flux-krea-e2e --test window journey:: -- --ignored`.
 
 mod account;
 mod gallery;
