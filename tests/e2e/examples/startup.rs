@@ -15,14 +15,16 @@ const MARK: &str = "const m = performance.getEntriesByName('gallery-first-thumbn
 /// Where the time goes, on the page's clock: when the page's navigation began (epoch ms), and
 /// from then the HTML parsed, the bundle run (`app-script-start`), the first gallery page
 /// answered (`gallery-first-page`) and the thumbnails painted.
-const PHASES: &str = "const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : null; };
+const PHASES: &str =
+    "const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : null; };
     const nav = performance.getEntriesByType('navigation')[0];
     return [performance.timeOrigin, nav ? nav.domContentLoadedEventEnd : null, at('app-script-start'),
             at('gallery-first-page'), at('gallery-first-thumbnails')];";
 
 /// The phases of one start, in ms: process → page navigation, → HTML parsed, → bundle run, →
 /// first page of history, → thumbnails painted.
-const PHASE_NAMES: [&str; 5] = ["process to webview page", "HTML parsed", "bundle run", "first history page", "thumbnails painted"];
+const PHASE_NAMES: [&str; 5] =
+    ["process to webview page", "HTML parsed", "bundle run", "first history page", "thumbnails painted"];
 
 /// When the newest process running `binary` started, in ms since the epoch (10 ms resolution).
 fn process_start_epoch_ms(binary: &std::path::Path) -> TestResult<f64> {
