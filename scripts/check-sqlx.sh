@@ -18,6 +18,16 @@ cd "$(dirname "$0")/.."
 schema() {
   mkdir -p "$1/described"
   rm -f "$1/schema.db"
+  # The table sqlx's migrator keeps (sqlx-sqlite 0.9 src/migrate.rs, `ensure_migrations_table`):
+  # `database::status` reads it.
+  sqlite3 -bail "$1/schema.db" "CREATE TABLE _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    success BOOLEAN NOT NULL,
+    checksum BLOB NOT NULL,
+    execution_time BIGINT NOT NULL
+);"
   for migration in crates/core/migrations/*.sql; do
     sqlite3 -bail "$1/schema.db" <"$migration" || { echo "$migration: does not apply" >&2; exit 1; }
   done
