@@ -13,11 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [seconds-per-target]" >&2; exit 2; }
 
-# Not part of scripts/test.sh (a cold sanitizer build takes ~17 min); the tests replay the corpus.
-CARGO_FUZZ_VERSION=0.13.2
-if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
-fi
+# Needs cargo-fuzz (scripts/setup.sh installs the pinned version).
 
 # cargo-fuzz passes -Z flags (sanitizer, coverage); the stable toolchain accepts them with this.
 export RUSTC_BOOTSTRAP=1

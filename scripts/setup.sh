@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libimage-exiftool-perl sqlite3
 )
 TAURI_DRIVER_VERSION=2.1.0
+CARGO_FUZZ_VERSION=0.13.2
 CARGO_DENY_VERSION=0.20.2
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -46,6 +47,11 @@ cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 if ! "$cargo_bin/tauri-driver" --help >/dev/null 2>&1; then
   step "cargo install tauri-driver $TAURI_DRIVER_VERSION"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+fi
+# Short fuzz runs of the parsers of server answers and the sign-in callback (scripts/fuzz.sh).
+if ! "$cargo_bin/cargo-fuzz" --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  step "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 fi
 # Licences, banned crates and sources of the dependency tree (deny.toml).
 if ! "$cargo_bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then

@@ -42,6 +42,9 @@ DATABASE_URL="sqlite://$sqlx_scratch/schema.db" SQLX_OFFLINE_DIR="$sqlx_scratch/
 step "sqlx offline query data (crates/core/.sqlx) is fresh"
 ./scripts/check-sqlx.sh compare "$sqlx_scratch"
 
+step "Fuzz: a short run of each target (the corpus itself was replayed by the Rust tests)"
+./scripts/fuzz.sh 20
+
 step "UI: type check and unit tests"
 npm --prefix ui run check
 npm --prefix ui test
