@@ -13,12 +13,14 @@ const MARK: &str = "const m = performance.getEntriesByName('gallery-first-thumbn
     return m ? performance.timeOrigin + m.startTime : null;";
 
 /// Where the time goes, on the page's clock: when the page's navigation began (epoch ms), and
-/// from then the HTML parsed, the bundle run (`app-script-start`), the first gallery page
-/// answered (`gallery-first-page`) and the thumbnails painted.
+/// from then the HTML parsed (`domInteractive`; module scripts run after it, and before
+/// DOMContentLoaded, which would make the next phase negative), the bundle run
+/// (`app-script-start`), the first gallery page answered (`gallery-first-page`) and the
+/// thumbnails painted.
 const PHASES: &str =
     "const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : null; };
     const nav = performance.getEntriesByType('navigation')[0];
-    return [performance.timeOrigin, nav ? nav.domContentLoadedEventEnd : null, at('app-script-start'),
+    return [performance.timeOrigin, nav ? nav.domInteractive : null, at('app-script-start'),
             at('gallery-first-page'), at('gallery-first-thumbnails')];";
 
 /// The phases of one start, in ms: process → page navigation, → HTML parsed, → bundle run, →
