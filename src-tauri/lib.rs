@@ -5,6 +5,7 @@ mod commands;
 mod geometry;
 mod jobs;
 mod navigation;
+mod rendering;
 mod state;
 mod theme;
 mod updates;
@@ -91,6 +92,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 }
 
 pub fn run() {
+    let compositing = rendering::choose();
     let config = Config::load();
     if let Err(e) = &config {
         // Logging needs the config; the window explains it too (StartupError).
@@ -101,6 +103,7 @@ pub fn run() {
             .map_err(|e| eprintln!("flux-krea: logging is off: {e}"))
             .ok()
     });
+    tracing::info!(?compositing, "webview rendering");
     let builder = specta_builder();
     let context = tauri::generate_context!();
     let update_feed = updates::configured(&context);

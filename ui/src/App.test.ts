@@ -19,7 +19,7 @@ let queueJobs: unknown[] = [];
 let updateNow: unknown = { state: 'disabled' };
 const doneJob = {
   id: 11, model: 'flux-schnell', prompt: 'fox', status: 'done', progress: null, error: null, images_requested: 1, images_returned: 1,
-  cost_usd: 0.003, created_at: 1, completed_at: 2, thumbs: ['thumbs/11-0.webp'], note: null, cancel_requested: false,
+  cost_usd: 0.003, created_at: 1, completed_at: 2, thumbs: ['thumbs/11-0.webp'], note: null, cancel_requested: false, revision: 3,
 };
 
 vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));

@@ -103,6 +103,7 @@ export function job(id: number, patch: Partial<Job> = {}): Job {
     thumbs: [],
     note: null,
     cancel_requested: false,
+    revision: 0,
     ...patch,
   };
 }

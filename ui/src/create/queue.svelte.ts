@@ -14,8 +14,14 @@ export function byQueueOrder(a: Job, b: Job): number {
   return fa - fb || b.id - a.id;
 }
 
-/** Replaces the job with the same id (or adds it), keeping the core's order and a bounded history. */
-export function mergeJob(jobs: readonly Job[], job: Job): Job[] {
+/**
+ * Replaces the job with the same id (or adds it), keeping the core's order and a bounded history.
+ * An older snapshot than the one shown is dropped: a command's answer can arrive after the event of
+ * the change that followed it (a cancel's "canceling" after the job's "canceled").
+ */
+export function mergeJob(jobs: Job[], job: Job): Job[] {
+  const shown = jobs.find((j) => j.id === job.id);
+  if (shown && shown.revision > job.revision) return jobs;
   const next = jobs.filter((j) => j.id !== job.id);
   next.push(job);
   next.sort(byQueueOrder);

@@ -50,6 +50,20 @@ describe('mergeJob', () => {
     expect(jobs).toHaveLength(4);
   });
 
+  it('keeps the newer of two snapshots of a job, whichever arrives last', () => {
+    const canceled = job(7, { status: 'canceled', cancel_requested: true, completed_at: 9, revision: 4 });
+    let jobs = mergeJob([job(7, { status: 'running', revision: 2 })], canceled);
+    // The cancel command's answer, read before the job ended, arrives after the "canceled" event.
+    jobs = mergeJob(jobs, job(7, { status: 'running', cancel_requested: true, revision: 3 }));
+    expect(jobs).toEqual([canceled]);
+    // Progress alone does not bump the revision: an equal one is taken.
+    jobs = mergeJob([job(8, { status: 'running', revision: 2 })], job(8, { status: 'running', progress: 0.4, revision: 2 }));
+    expect(jobs[0]?.progress).toBe(0.4);
+    // A retry is a newer revision of a finished job.
+    jobs = mergeJob([canceled], job(7, { status: 'queued', revision: 5 }));
+    expect(jobs[0]?.status).toBe('queued');
+  });
+
   it('keeps a bounded number of finished jobs', () => {
     let jobs: Job[] = [];
     for (let i = 1; i <= 60; i++) jobs = mergeJob(jobs, job(i, { status: 'done' }));
@@ -102,10 +116,22 @@ describe('Queue', () => {
     release = () => {};
     const loading = q.load();
     await Promise.resolve();
-    listener?.({ payload: { job: job(2, { status: 'done', images_returned: 1 }) } });
+    listener?.({ payload: { job: job(2, { status: 'done', images_returned: 1, revision: 3 }) } });
     release();
     await loading;
     expect(q.jobs.find((j) => j.id === 2)?.status).toBe('done');
+  });
+
+  it('shows a cancel as done when its event overtakes the command\'s answer', async () => {
+    const q = new Queue();
+    await q.start();
+    cancelJob.mockImplementationOnce(async (id: number) => {
+      listener?.({ payload: { job: job(id, { status: 'canceled', cancel_requested: true, completed_at: 6, revision: 5 }) } });
+      return { status: 'ok', data: job(id, { status: 'running', cancel_requested: true, revision: 4 }) };
+    });
+    await q.cancel(2);
+    expect(q.jobs.find((j) => j.id === 2)?.status).toBe('canceled');
+    expect(q.active).toBe(0);
   });
 
   it('cancels and retries through the core, merging the answers', async () => {

@@ -651,6 +651,11 @@ export type Job_Deserialize = {
 	/**  Said plainly when fewer images came back than were asked for. */
 	note?: string | null,
 	cancel_requested: boolean,
+	/**
+	 *  Grows with every change to the job's row: of two snapshots, the one with the lower revision
+	 *  is older, whichever arrived last (progress alone does not bump it).
+	 */
+	revision: number,
 };
 
 /**  A job as the queue panel and the CLI show it. */
@@ -675,6 +680,11 @@ export type Job_Serialize = {
 	/**  Said plainly when fewer images came back than were asked for. */
 	note: string | null,
 	cancel_requested: boolean,
+	/**
+	 *  Grows with every change to the job's row: of two snapshots, the one with the lower revision
+	 *  is older, whichever arrived last (progress alone does not bump it).
+	 */
+	revision: number,
 };
 
 export type KeySource = "keychain" | 

@@ -45,6 +45,9 @@ pub struct Job {
     /// Said plainly when fewer images came back than were asked for.
     pub note: Option<String>,
     pub cancel_requested: bool,
+    /// Grows with every change to the job's row: of two snapshots, the one with the lower revision
+    /// is older, whichever arrived last (progress alone does not bump it).
+    pub revision: i32,
 }
 
 /// The queue's state for the panel.
@@ -247,6 +250,7 @@ struct JobRow {
     completed_at: Option<i64>,
     thumbs: Option<String>,
     cancel_requested: i64,
+    revision: i64,
 }
 
 /// One job (`id` > 0), or the recent real jobs (`id` = 0; synthetic history is not a job).
@@ -260,7 +264,7 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
                 g.cost_usd, g.cost_credits AS "cost_credits: i32", g.created_at, g.completed_at,
                 (SELECT json_group_array(thumb) FROM (SELECT thumb FROM images WHERE generation_id = g.id
                                                       AND thumb IS NOT NULL ORDER BY idx)) AS thumbs,
-                g.cancel_requested
+                g.cancel_requested, g.revision
          FROM generations g"#
                     + $filter,
                 id,
@@ -306,6 +310,7 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
                 thumbs: row.thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
                 note: shortfall_note(status, requested, returned),
                 cancel_requested: row.cancel_requested != 0,
+                revision: i32::try_from(row.revision).unwrap_or(i32::MAX),
             })
         })
         .collect()

@@ -260,7 +260,9 @@ async fn wait(
     let mut cancel_sent = false;
     while !prediction.status.is_finished() {
         if !cancel_sent && (cancel.is_cancelled() || cancel_requested(core, row.id).await?) {
+            tracing::info!(job = row.id, "cancel requested: telling the provider");
             prediction = provider.cancel(&prediction.id).await?;
+            tracing::debug!(job = row.id, status = ?prediction.status, "the provider answered the cancel");
             cancel_sent = true;
             continue;
         }
@@ -273,6 +275,7 @@ async fn wait(
         }
         delay = (delay * 2).min(Duration::from_secs(3));
         prediction = provider.get(&prediction.id).await?;
+        tracing::debug!(job = row.id, status = ?prediction.status, "polled");
     }
     Ok(prediction)
 }
@@ -327,6 +330,7 @@ async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Pred
 
 /// Ends a job: its status, completion time and what it cost.
 async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> Result<()> {
+    tracing::info!(job = id, status = status.as_str(), "job ended");
     let change = StatusChange { status, error, prediction_id: None, completed_at: Some(now_ms()) };
     settle(core, id).await;
     journal::set_status(core.pool(), id, &change).await?;

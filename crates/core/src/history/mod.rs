@@ -195,6 +195,7 @@ mod tests {
             "generations_fts_delete",
             "generations_fts_insert",
             "generations_fts_update",
+            "generations_revision",
             "images",
             "privacy_requests",
             "retention_policy",
@@ -205,7 +206,7 @@ mod tests {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
-        assert_eq!(status.schema_version, 6);
+        assert_eq!(status.schema_version, 7);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

@@ -112,20 +112,10 @@ async fn journey(faults: bool) -> TestResult {
     let lantern = generate(&app, "flux-schnell", LANTERN, 1, false).await?;
     // Running: Replicate has it, so the cancel goes there and the hold comes back as a refund.
     wait_status(&app, lantern, &["running"], 30).await?;
-    // The queue re-renders on every progress event; a click that lands mid-render is lost, and a
-    // user would click again (a second click after the first took is a no-op: the button disables).
-    // A cancel that took ends the job within a second or two (the fake cancels at once), so the
-    // clicks come every 4 s; CI once lost three in a row at 10 s apart.
-    let mut tries = 0;
-    while let Err(e) = {
-        app.click(&format!("[data-testid='job-{lantern}-cancel']")).await?;
-        wait_status(&app, lantern, &["canceled"], 4).await
-    } {
-        tries += 1;
-        if tries == 8 {
-            return Err(e);
-        }
-    }
+    // One click: the fake cancels at once, so the job shows "canceled" within a second or two. (It
+    // used to stay "Canceling…" now and then: the cancel's answer overtook the job's end event.)
+    app.click(&format!("[data-testid='job-{lantern}-cancel']")).await?;
+    wait_status(&app, lantern, &["canceled"], 15).await?;
     replicate.set_knobs(knobs(1500, false));
 
     let spent = SCHNELL * 2 + DEV;
