@@ -214,7 +214,15 @@ async fn a_common_word_takes_the_newest_first_walk_and_still_pages_exactly() {
     crate::history::seed::synthetic_with(&pool, dir.path(), plan).await.unwrap();
     let expr = search::match_expression("light").unwrap();
     assert!(!few_matches(&pool, &expr).await.unwrap(), "enough matches for the other plan");
-    for favourite in [None, Some(true)] {
+    // Pages are found within windows of 1,000 rows by time first, from their id range: exact
+    // with ids in time order (as seeded) and with ids in no order at all (times scrambled).
+    for (scrambled, favourite) in [(false, None), (false, Some(true)), (true, None), (true, Some(true))] {
+        if scrambled {
+            sqlx::query("UPDATE generations SET created_at = 1000 * ((id * 7919) % 4999)")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
         let expected: Vec<i32> = sqlx::query_scalar!(
             r#"SELECT g.id AS "id: i32" FROM generations_fts JOIN generations g ON g.id = generations_fts.rowid
              WHERE generations_fts MATCH ?1 AND (?2 IS NULL OR g.favourite = ?2)
@@ -227,7 +235,7 @@ async fn a_common_word_takes_the_newest_first_walk_and_still_pages_exactly() {
         .unwrap();
         let q = GalleryQuery { text: Some("light".into()), favourite, limit: Some(300), ..Default::default() };
         let found = all_pages(&pool, &q).await;
-        assert_eq!(ids(&found), expected, "favourite filter {favourite:?}");
+        assert_eq!(ids(&found), expected, "favourite filter {favourite:?}, scrambled {scrambled}");
         assert!(found.iter().all(|i| i.highlighted_prompt.as_deref().unwrap().contains("\u{2}light")));
     }
 }
