@@ -122,6 +122,9 @@ fn gallery_benches(c: &mut Criterion) {
 
 fn thumbnail_bench(c: &mut Criterion) {
     let png = photo_like_png(1024);
+    // The same file for `vipsthumbnail`, the ratio the README reports (scripts/measure-vipsthumbnail.sh).
+    let copy = cache_root().join("thumbnail-source-1024.png");
+    std::fs::create_dir_all(cache_root()).and_then(|()| std::fs::write(&copy, &png)).expect("write the bench PNG");
     let mut group = c.benchmark_group("thumbnail");
     group.sample_size(30);
     group.bench_function("png_1024_to_384_jpeg", |b| b.iter(|| thumbnail::make(black_box(&png), "bench.png").unwrap()));
