@@ -110,6 +110,26 @@ mod tests {
         assert_eq!(super::status(&again, dir.path()).await.unwrap().schema_version, status.schema_version);
     }
 
+    #[tokio::test]
+    async fn a_history_from_a_newer_version_is_refused_plainly_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(dir.path()).await.unwrap();
+        // What a later version's migration leaves behind. Dynamic: sqlx's own table.
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (9999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let before = std::fs::read(dir.path().join(DATABASE_FILE)).unwrap();
+        let err = open(dir.path()).await.unwrap_err().to_string();
+        assert!(err.contains("newer version of Flux Krea") && err.contains("9999"), "{err}");
+        assert!(err.contains("Nothing was changed"), "{err}");
+        assert_eq!(std::fs::read(dir.path().join(DATABASE_FILE)).unwrap(), before, "the file is untouched");
+    }
+
     #[cfg(unix)]
     #[tokio::test]
     async fn the_database_files_are_private() {

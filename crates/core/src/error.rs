@@ -77,7 +77,14 @@ impl From<sqlx::Error> for Error {
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
         tracing::error!(error = %err, "database migration failed");
-        Error::internal(format!("the database could not be migrated: {err}"))
+        match err {
+            // A downgrade: the file is fine and left exactly as it was.
+            sqlx::migrate::MigrateError::VersionMissing(version) => Error::internal(format!(
+                "this history was saved by a newer version of Flux Krea (database version {version}); \
+                 install that version or a later one to open it. Nothing was changed"
+            )),
+            err => Error::internal(format!("the database could not be migrated: {err}")),
+        }
     }
 }
 
