@@ -7,7 +7,8 @@ use serde::Serialize;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use crate::error::Result;
-use crate::history::{check_ids, id_list, images};
+use crate::history::images::{self, CachedImage};
+use crate::history::{check_ids, id_list};
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct DeleteReport {
@@ -41,15 +42,18 @@ pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32])
 }
 
 /// Deletes the rows in one transaction; returns how many went and the files they referenced.
-async fn delete_rows(conn: &mut SqliteConnection, list: &str) -> Result<(u64, Vec<String>)> {
+async fn delete_rows(conn: &mut SqliteConnection, list: &str) -> Result<(u64, Vec<CachedImage>)> {
     let mut tx = conn.begin().await?;
-    let files: Vec<String> = sqlx::query_scalar!(
-        r#"SELECT file AS "file!" FROM images WHERE generation_id IN (SELECT value FROM json_each(?1))
-         UNION SELECT thumb FROM images WHERE thumb IS NOT NULL AND generation_id IN (SELECT value FROM json_each(?1))"#,
+    let files: Vec<CachedImage> = sqlx::query!(
+        r#"SELECT file AS "file!", MAX(thumb) AS thumb FROM images WHERE generation_id IN (SELECT value FROM json_each(?1))
+         GROUP BY file"#,
         list
     )
     .fetch_all(&mut *tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| CachedImage { file: r.file, thumb: r.thumb })
+    .collect();
     // Images and collection memberships cascade; children keep living with parent_id = NULL.
     let deleted = sqlx::query!("DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))", list)
         .execute(&mut *tx)

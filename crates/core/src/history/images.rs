@@ -147,22 +147,33 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes those of `candidates` (relative paths) that no image row references any more.
-pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates: Vec<String>) -> Result<Removed> {
-    let mut unreferenced = Vec::with_capacity(candidates.len());
+/// An original and its thumbnail. The thumbnail is named by the original's hash and recorded in
+/// the same row, so a thumbnail is referenced exactly while its original is: they go together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CachedImage {
+    pub file: String,
+    pub thumb: Option<String>,
+}
+
+/// Removes those of `candidates` that no image row references any more (original and thumbnail).
+pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates: Vec<CachedImage>) -> Result<Removed> {
+    let mut unreferenced = Vec::with_capacity(candidates.len() * 2);
     for chunk in candidates.chunks(500) {
-        let list = serde_json::to_string(chunk).map_err(|e| Error::internal(e.to_string()))?;
+        let files: Vec<&String> = chunk.iter().map(|c| &c.file).collect();
+        let list = serde_json::to_string(&files).map_err(|e| Error::internal(e.to_string()))?;
         // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
         let referenced: Vec<String> = sqlx::query_scalar!(
             r#"SELECT +value AS "value!: String" FROM json_each(?1) AS c
-             WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)
-                OR EXISTS (SELECT 1 FROM images WHERE thumb = c.value)"#,
+             WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)"#,
             list
         )
         .fetch_all(pool)
         .await?;
         let referenced: HashSet<String> = referenced.into_iter().collect();
-        unreferenced.extend(chunk.iter().filter(|c| !referenced.contains(*c)).cloned());
+        for candidate in chunk.iter().filter(|c| !referenced.contains(&c.file)) {
+            unreferenced.push(candidate.file.clone());
+            unreferenced.extend(candidate.thumb.clone());
+        }
     }
     let data_dir = data_dir.to_path_buf();
     blocking(move || {

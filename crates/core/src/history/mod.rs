@@ -181,7 +181,7 @@ mod tests {
     async fn migrations_create_the_history_schema_from_empty() {
         let (dir, pool) = fixtures::open().await;
         let names: Vec<String> = sqlx::query_scalar!(
-            r#"SELECT name AS "name!" FROM sqlite_schema WHERE type IN ('table', 'trigger') ORDER BY name"#
+            r#"SELECT name AS "name!" FROM sqlite_schema WHERE type IN ('table', 'trigger', 'index') ORDER BY name"#
         )
         .fetch_all(&pool)
         .await
@@ -206,7 +206,8 @@ mod tests {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
-        assert_eq!(status.schema_version, 7);
+        assert!(!names.iter().any(|n| n == "images_by_thumb"), "0008 drops the thumbnail index");
+        assert_eq!(status.schema_version, 8);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

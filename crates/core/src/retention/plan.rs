@@ -1,7 +1,8 @@
 //! What a purge would remove, computed read-only so the preview and the purge agree.
 //!
 //! Files are shared between rows (content-addressed), so a file is freed only when the last row
-//! referencing it goes; the plan counts references to get the bytes exactly.
+//! referencing it goes; the plan counts references to get the bytes exactly. A thumbnail goes with
+//! its original (see `CachedImage`).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
 use crate::history::id_list;
+use crate::history::images::CachedImage;
 use crate::retention::RetentionPolicy;
 
 const CHUNK: usize = 500;
@@ -22,51 +24,62 @@ pub(crate) const FINISHED: &str = "status IN ('done', 'failed', 'canceled')";
 pub(crate) struct Plan {
     /// Generations to delete, oldest first.
     pub ids: Vec<i64>,
-    /// Cache files (relative paths) that no remaining row would reference.
-    pub files: Vec<String>,
+    /// Cache files that no remaining row would reference.
+    pub files: Vec<CachedImage>,
     pub bytes: u64,
 }
 
 struct FileUse {
+    /// References from rows the window keeps and the budget has not taken yet.
     remaining: i64,
+    /// The original's bytes plus its thumbnail's.
     size: u64,
+    thumb: Option<String>,
 }
+
+/// (generation_id, file, thumb, bytes of the file and its thumbnail)
+type ImageRow = (i64, String, Option<String>, i64);
 
 pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) -> Result<Plan> {
     policy.validate()?;
     // One read transaction: every query sees the same snapshot.
     let mut tx = pool.begin().await?;
     let mut plan = Plan::default();
-    let mut uses = HashMap::new();
     let keep_favourites = policy.keep_favourites;
-    let cutoff = policy.cutoff(now);
-    if let Some(cutoff) = cutoff {
-        // Runtime-checked: FINISHED is formatted in (see the note on the imports).
-        let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT id FROM generations WHERE created_at < ?1 AND {FINISHED} AND (?2 = 0 OR favourite = 0)
-             ORDER BY created_at, id"
+    // Nothing is older than i64::MIN: without a window, no row has expired.
+    let cutoff = policy.cutoff(now).unwrap_or(i64::MIN);
+    // Rows of `generations g` past the window (?1 = cutoff, ?2 = keep favourites).
+    let expired = format!("g.created_at < ?1 AND g.{FINISHED} AND (?2 = 0 OR g.favourite = 0)");
+    if policy.window_days.is_some() {
+        // Runtime-checked, like every statement built on `expired` (see the note on the imports).
+        plan.ids = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM generations g WHERE {expired} ORDER BY created_at, id"
         )))
         .bind(cutoff)
         .bind(keep_favourites)
         .fetch_all(&mut *tx)
         .await?;
-        // One pass over the expired rows' images (a query per chunk costs 3x more at 100k rows).
-        // Runtime-checked: FINISHED is formatted in.
-        let rows: Vec<ImageRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT i.generation_id, i.file, i.bytes, i.thumb, i.thumb_bytes FROM generations g
-             JOIN images i ON i.generation_id = g.id
-             WHERE g.created_at < ?1 AND {FINISHED} AND (?2 = 0 OR g.favourite = 0)"
+        // The files every one of whose references expires, counted in SQL: only those cross over
+        // (a few thousand paths, not a row per expired image).
+        let freed: Vec<(String, Option<String>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT i.file, MAX(i.thumb), MAX(i.bytes) + MAX(i.thumb_bytes)
+             FROM images i JOIN generations g ON g.id = i.generation_id WHERE {expired}
+             GROUP BY i.file HAVING COUNT(*) = (SELECT COUNT(*) FROM images WHERE file = i.file)"
         )))
         .bind(cutoff)
         .bind(keep_favourites)
         .fetch_all(&mut *tx)
         .await?;
-        take(&mut tx, &mut uses, &mut plan, &ids, rows, |_| false).await?;
+        for (file, thumb, size) in freed {
+            plan.bytes += size.max(0) as u64;
+            plan.files.push(CachedImage { file, thumb });
+        }
     }
     if let Some(budget) = policy.budget() {
         let usage = usage(&mut tx).await?;
+        let mut uses = HashMap::new();
         // Oldest first among what the window keeps, until the cache fits the budget.
-        let mut after = (cutoff.unwrap_or(i64::MIN), i64::MIN);
+        let mut after = (cutoff, i64::MIN);
         while usage.saturating_sub(plan.bytes) > budget {
             // Runtime-checked: FINISHED and CHUNK are formatted in.
             let rows: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
@@ -74,7 +87,7 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
                  WHERE created_at >= ?1 AND (created_at, id) > (?2, ?3) AND {FINISHED} AND (?4 = 0 OR favourite = 0)
                  ORDER BY created_at, id LIMIT {CHUNK}"
             )))
-            .bind(cutoff.unwrap_or(i64::MIN))
+            .bind(cutoff)
             .bind(after.0)
             .bind(after.1)
             .bind(keep_favourites)
@@ -84,18 +97,18 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
             after = (last_time, last_id);
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let images: Vec<ImageRow> = sqlx::query!(
-                "SELECT generation_id, file, bytes, thumb, thumb_bytes FROM images
-                 WHERE generation_id IN (SELECT value FROM json_each(?))",
+                r#"SELECT generation_id, file, thumb, bytes + thumb_bytes AS "size!: i64" FROM images
+                 WHERE generation_id IN (SELECT value FROM json_each(?))"#,
                 id_list(&ids)
             )
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
-            .map(|i| (i.generation_id, i.file, i.bytes, i.thumb, i.thumb_bytes))
+            .map(|i| (i.generation_id, i.file, i.thumb, i.size))
             .collect();
+            count_references(&mut tx, &mut uses, &images, &expired, cutoff, keep_favourites).await?;
             let enough = |freed| usage.saturating_sub(freed) <= budget;
-            let done = take(&mut tx, &mut uses, &mut plan, &ids, images, enough).await?;
-            if done {
+            if take(&mut uses, &mut plan, &ids, images, enough)? {
                 break;
             }
         }
@@ -104,35 +117,26 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
     Ok(plan)
 }
 
-/// (generation_id, file, bytes, thumb, thumb_bytes)
-type ImageRow = (i64, String, i64, Option<String>, i64);
-
 /// Adds `ids` (in order, with their image rows) to the plan, stopping early once
 /// `enough(bytes freed so far)` holds. Returns whether it stopped early.
-async fn take(
-    tx: &mut Transaction<'static, Sqlite>,
+fn take(
     uses: &mut HashMap<String, FileUse>,
     plan: &mut Plan,
     ids: &[i64],
     rows: Vec<ImageRow>,
     enough: impl Fn(u64) -> bool,
 ) -> Result<bool> {
-    let mut files_of: HashMap<i64, Vec<(String, u64)>> = HashMap::new();
-    for (generation, file, bytes, thumb, thumb_bytes) in rows {
-        let entry = files_of.entry(generation).or_default();
-        entry.push((file, bytes.max(0) as u64));
-        if let Some(thumb) = thumb {
-            entry.push((thumb, thumb_bytes.max(0) as u64));
-        }
+    let mut files_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (generation, file, _, _) in rows {
+        files_of.entry(generation).or_default().push(file);
     }
-    count_references(tx, uses, files_of.values().flatten().map(|(path, size)| (path, *size))).await?;
     for &id in ids {
-        for (path, _) in files_of.remove(&id).unwrap_or_default() {
-            let file_use = uses.get_mut(&path).ok_or_else(|| Error::internal("file reference not counted"))?;
+        for file in files_of.remove(&id).unwrap_or_default() {
+            let file_use = uses.get_mut(&file).ok_or_else(|| Error::internal("file reference not counted"))?;
             file_use.remaining -= 1;
             if file_use.remaining == 0 {
                 plan.bytes += file_use.size;
-                plan.files.push(path);
+                plan.files.push(CachedImage { file, thumb: file_use.thumb.take() });
             }
         }
         plan.ids.push(id);
@@ -143,49 +147,51 @@ async fn take(
     Ok(false)
 }
 
-/// Loads how many rows reference each not-yet-seen path (as original or as thumbnail).
-async fn count_references<'a>(
+/// Loads how many rows outside the window reference each not-yet-seen file. (A file the window
+/// frees has none, so no row the budget takes can reference it: nothing is counted twice.)
+async fn count_references(
     tx: &mut Transaction<'static, Sqlite>,
     uses: &mut HashMap<String, FileUse>,
-    paths: impl Iterator<Item = (&'a String, u64)>,
+    rows: &[ImageRow],
+    expired: &str,
+    cutoff: i64,
+    keep_favourites: bool,
 ) -> Result<()> {
-    let mut unseen: HashMap<&String, u64> = HashMap::new();
-    for (path, size) in paths {
-        if !uses.contains_key(path) {
-            unseen.insert(path, size);
+    let mut unseen: HashMap<&String, (&Option<String>, i64)> = HashMap::new();
+    for (_, file, thumb, size) in rows {
+        if !uses.contains_key(file) {
+            unseen.insert(file, (thumb, *size));
         }
     }
-    let unseen: Vec<(&String, u64)> = unseen.into_iter().collect();
+    let unseen: Vec<(&String, (&Option<String>, i64))> = unseen.into_iter().collect();
     for chunk in unseen.chunks(CHUNK) {
-        let paths: Vec<&String> = chunk.iter().map(|(p, _)| *p).collect();
-        let list = serde_json::to_string(&paths).map_err(|e| Error::internal(e.to_string()))?;
-        // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
-        let counts: Vec<(String, i64)> = sqlx::query!(
-            r#"SELECT +value AS "value!: String", (SELECT COUNT(*) FROM images WHERE file = value)
-                         + (SELECT COUNT(*) FROM images WHERE thumb = value) AS "remaining!: i64"
-             FROM json_each(?)"#,
-            list
-        )
+        let files: Vec<&String> = chunk.iter().map(|(f, _)| *f).collect();
+        let list = serde_json::to_string(&files).map_err(|e| Error::internal(e.to_string()))?;
+        // Runtime-checked: `expired` is formatted in.
+        let counts: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT c.value, (SELECT COUNT(*) FROM images i JOIN generations g ON g.id = i.generation_id
+                              WHERE i.file = c.value AND NOT ({expired}))
+             FROM json_each(?3) AS c"
+        )))
+        .bind(cutoff)
+        .bind(keep_favourites)
+        .bind(list)
         .fetch_all(&mut **tx)
-        .await?
-        .into_iter()
-        .map(|c| (c.value, c.remaining))
-        .collect();
-        let sizes: HashMap<&String, u64> = chunk.iter().copied().collect();
-        for (path, remaining) in counts {
-            let size = sizes.get(&path).copied().unwrap_or(0);
-            uses.insert(path, FileUse { remaining, size });
+        .await?;
+        let known: HashMap<&String, (&Option<String>, i64)> = chunk.iter().copied().collect();
+        for (file, remaining) in counts {
+            let (thumb, size) = known.get(&file).copied().unwrap_or((&None, 0));
+            uses.insert(file, FileUse { remaining, size: size.max(0) as u64, thumb: thumb.clone() });
         }
     }
     Ok(())
 }
 
-/// Bytes of the cache as recorded: each distinct original and thumbnail once.
+/// Bytes of the cache as recorded: each distinct original and its thumbnail once.
 async fn usage(tx: &mut Transaction<'static, Sqlite>) -> Result<u64> {
     let total: i64 = sqlx::query_scalar!(
-        r#"SELECT COALESCE((SELECT SUM(b) FROM (SELECT MAX(bytes) AS b FROM images GROUP BY file)), 0)
-              + COALESCE((SELECT SUM(b) FROM (SELECT MAX(thumb_bytes) AS b FROM images WHERE thumb IS NOT NULL GROUP BY thumb)), 0)
-              AS "total!""#,
+        r#"SELECT COALESCE(SUM(b), 0) AS "total!: i64"
+           FROM (SELECT MAX(bytes) + MAX(thumb_bytes) AS b FROM images GROUP BY file)"#,
     )
     .fetch_one(&mut **tx)
     .await?;

@@ -12,8 +12,10 @@ use crate::history::{id_list, images};
 use crate::retention::plan::{self, FINISHED};
 use crate::retention::RetentionPolicy;
 
-/// Rows deleted per transaction.
-pub const BATCH_ROWS: usize = 500;
+/// Rows deleted per transaction: about 45 ms of writing on a 2-core laptop, so a writer waiting
+/// behind a batch still answers within 100 ms (readers never wait: WAL). Each commit rewrites the
+/// index pages its rows touched, so halving this costs a 100k purge about a second.
+pub const BATCH_ROWS: usize = 1000;
 /// Orphan files younger than this are spared: a running job writes its file before its row.
 pub const SWEEP_GRACE: Duration = Duration::from_secs(15 * 60);
 

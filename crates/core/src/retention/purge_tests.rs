@@ -183,6 +183,36 @@ async fn shared_files_are_counted_once_and_kept_while_used() {
 }
 
 #[tokio::test]
+async fn a_file_shared_across_the_window_and_the_budget_is_freed_and_counted_once() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let shared = fixtures::png(40, 40, 9);
+    let mut rows = Vec::new();
+    for age in [400, 300] {
+        let new = NewGeneration { created_at: now - age * DAY, ..fixtures::new_generation("m", "shared", 0) };
+        let id = journal::insert_generation(&pool, &new).await.unwrap();
+        rows.push(journal::add_image(&pool, dir.path(), id, 0, shared.clone(), None, now).await.unwrap());
+    }
+    let (young, young_file, _) = item(&pool, dir.path(), now, 1, 3).await;
+    let sizes: Vec<i64> = sqlx::query_scalar!(
+        r#"SELECT bytes + thumb_bytes AS "size!: i64" FROM images WHERE idx = 0 ORDER BY generation_id"#
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let (shared_size, young_size) = (sizes[0] as f64, sizes[2]);
+    // The window takes the 400-day row; the shared file stays in use until the budget takes the other.
+    let p = policy(Some(350), Some((young_size + 1) as f64), false);
+    let seen = preview(&pool, &p, now).await.unwrap();
+    assert_eq!((seen.items, seen.bytes), (2, shared_size), "one file's bytes, once");
+    let report = purge(&pool, dir.path(), &p, now).await.unwrap();
+    assert_eq!((report.items, report.bytes, report.files_removed), (2, seen.bytes, 2));
+    assert_eq!(ids(&pool).await, vec![young]);
+    assert!(!exists(dir.path(), &rows[0].file) && !exists(dir.path(), rows[0].thumb.as_deref().unwrap()));
+    assert!(exists(dir.path(), &young_file));
+}
+
+#[tokio::test]
 async fn an_invalid_policy_is_refused() {
     let (dir, pool) = fixtures::open().await;
     let bad = policy(Some(0), None, false);
