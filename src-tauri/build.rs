@@ -10,7 +10,6 @@ fn main() {
                 "app_info",
                 "get_settings",
                 "update_settings",
-                "launch_screen",
                 "gallery_page",
                 "generation_details",
                 "set_favourite",

@@ -24,7 +24,6 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::app::app_info,
             commands::app::get_settings,
             commands::app::update_settings,
-            commands::app::launch_screen,
             commands::history::gallery_page,
             commands::history::generation_details,
             commands::history::set_favourite,
@@ -104,6 +103,9 @@ pub fn run() {
             .ok()
     });
     tracing::info!(?compositing, "webview rendering");
+    // The database check and migrations run while GTK, the plugins and the webview start
+    // (cold start, scripts/measure-startup.sh); setup waits for them only after the window exists.
+    let opening = std::thread::spawn(move || open_core(config));
     let builder = specta_builder();
     let context = tauri::generate_context!();
     let update_feed = updates::configured(&context);
@@ -121,14 +123,12 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            if let Some(window) = app.get_webview_window("main") {
-                geometry::save_after_changes(&window);
-            }
-            let state = AppState::new(open_core(config));
+            let window = navigation::create_main_window(app)?;
+            geometry::save_after_changes(&window);
+            let core = opening.join().unwrap_or_else(|_| Err(Error::internal("opening the history panicked")));
+            let state = AppState::new(core);
             if let Ok(core) = state.core() {
-                if let Some(window) = app.get_webview_window("main") {
-                    theme::apply(&window, tauri::async_runtime::block_on(core.settings()).theme);
-                }
+                theme::apply(&window, tauri::async_runtime::block_on(core.settings()).theme);
                 // The webview may load images from the cache folders, and nothing else on disk.
                 let scope = app.asset_protocol_scope();
                 for area in ["images", "thumbs"] {

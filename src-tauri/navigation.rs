@@ -37,6 +37,30 @@ pub fn screen_from_args<S: AsRef<str>>(args: &[S]) -> Option<Screen> {
     None
 }
 
+/// Builds the main window from its configuration (`create: false` there), telling the page the
+/// screen asked for on the command line before any of its scripts run: the first render is that
+/// screen, with no round trip and no other screen mounted first.
+pub fn create_main_window(app: &tauri::App) -> tauri::Result<tauri::WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    let screen = screen_from_args(&std::env::args().collect::<Vec<_>>());
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .initialization_script(launch_script(screen))
+        .build()
+}
+
+/// `window.__FLUX_KREA_LAUNCH_SCREEN__`, read once by `ui/src/lib/nav.svelte.ts`.
+fn launch_script(screen: Option<Screen>) -> String {
+    let value = serde_json::to_string(&screen).unwrap_or_else(|_| "null".into());
+    format!("window.__FLUX_KREA_LAUNCH_SCREEN__ = {value};")
+}
+
 /// Called by the single-instance plugin in the first instance when the app is launched again.
 pub fn on_second_launch(app: &AppHandle, args: Vec<String>) {
     if let Some(window) = app.get_webview_window("main") {
@@ -63,5 +87,11 @@ mod tests {
         assert_eq!(screen_from_args(&["app", "--screens=gallery"]), None);
         assert_eq!(screen_from_args(&["app"]), None);
         assert_eq!(screen_from_args(&["app", "--screen"]), None);
+    }
+
+    #[test]
+    fn the_launch_script_names_the_screen_or_null() {
+        assert_eq!(launch_script(Some(Screen::Gallery)), "window.__FLUX_KREA_LAUNCH_SCREEN__ = \"gallery\";");
+        assert_eq!(launch_script(None), "window.__FLUX_KREA_LAUNCH_SCREEN__ = null;");
     }
 }

@@ -1,9 +1,8 @@
-//! App-wide commands: version and folders, settings, the screen asked for at launch.
+//! App-wide commands: version and folders, settings.
 
 use flux_krea_core::{AppInfo, Error, Settings};
 use tauri::State;
 
-use crate::navigation::{screen_from_args, Screen};
 use crate::state::AppState;
 use crate::theme;
 
@@ -29,11 +28,4 @@ pub async fn update_settings(
     let saved = state.core()?.update_settings(settings).await?;
     theme::apply(&window, saved.theme);
     Ok(saved)
-}
-
-/// The screen asked for on this launch's command line, if any.
-#[tauri::command]
-#[specta::specta]
-pub fn launch_screen() -> Option<Screen> {
-    screen_from_args(&std::env::args().collect::<Vec<_>>())
 }

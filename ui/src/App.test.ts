@@ -28,7 +28,6 @@ vi.mock('./lib/bindings', () => ({
     appInfo: async () => appInfoResult,
     getSettings: async () => ({ status: 'ok', data: { theme: 'system' } }),
     updateSettings: (s: { theme: string }) => updateSettings(s),
-    launchScreen: async () => null,
     galleryPage: async () => ({ status: 'ok', data: { items: [], next_cursor: null } }),
     listCollections: async () => ({ status: 'ok', data: [] }),
     getRetention: async () => ({ status: 'ok', data: { window_days: 365, disk_budget_bytes: null, keep_favourites: false } }),

@@ -15,18 +15,27 @@ const MARK: &str = "const m = performance.getEntriesByName('gallery-first-thumbn
 /// Where the time goes, on the page's clock: when the page's navigation began (epoch ms), and
 /// from then the HTML parsed (`domInteractive`; module scripts run after it, and before
 /// DOMContentLoaded, which would make the next phase negative), the bundle run
-/// (`app-script-start`), the first gallery page answered (`gallery-first-page`) and the
-/// thumbnails painted.
+/// (`app-script-start`), the Gallery asking for its first page (`gallery-first-request`), that
+/// page answered (`gallery-first-page`) and the thumbnails painted; and, apart, the app's own
+/// start-up calls answered (`app-info-loaded`, after the bundle ran; it overlaps the Gallery's).
 const PHASES: &str =
     "const at = (n) => { const m = performance.getEntriesByName(n)[0]; return m ? m.startTime : null; };
     const nav = performance.getEntriesByType('navigation')[0];
     return [performance.timeOrigin, nav ? nav.domInteractive : null, at('app-script-start'),
-            at('gallery-first-page'), at('gallery-first-thumbnails')];";
+            at('gallery-first-request'), at('gallery-first-page'), at('gallery-first-thumbnails'),
+            at('app-info-loaded')];";
 
 /// The phases of one start, in ms: process → page navigation, → HTML parsed, → bundle run, →
-/// first page of history, → thumbnails painted.
-const PHASE_NAMES: [&str; 5] =
-    ["process to webview page", "HTML parsed", "bundle run", "first history page", "thumbnails painted"];
+/// first page asked for, → answered, → thumbnails painted; bundle run → start-up calls answered.
+const PHASE_NAMES: [&str; 7] = [
+    "process to webview page",
+    "HTML parsed",
+    "bundle run",
+    "first history page asked",
+    "first history page answered",
+    "thumbnails painted",
+    "(bundle run to app_info + settings answered)",
+];
 
 /// When the newest process running `binary` started, in ms since the epoch (10 ms resolution).
 fn process_start_epoch_ms(binary: &std::path::Path) -> TestResult<f64> {
@@ -62,7 +71,7 @@ async fn main() -> TestResult {
     let binary = flux_krea_e2e::app_binary()?;
 
     let mut times = Vec::new();
-    let mut phases: Vec<[f64; 5]> = Vec::new();
+    let mut phases: Vec<[f64; 7]> = Vec::new();
     for _ in 0..runs {
         let app = App::launch_with_args(&sandbox, &["--screen", "gallery"]).await?;
         let started = process_start_epoch_ms(&binary)?;
@@ -70,8 +79,16 @@ async fn main() -> TestResult {
         let painted = app.js(MARK).await?.as_f64().ok_or("mark is not a number")?;
         times.push(painted - started);
         let marks: Vec<Option<f64>> = serde_json::from_value(app.js(PHASES).await?)?;
-        if let [Some(origin), Some(html), Some(script), Some(page), Some(thumbs)] = marks[..] {
-            phases.push([origin - started, html, script - html, page - script, thumbs - page]);
+        if let [Some(origin), Some(html), Some(script), Some(asked), Some(page), Some(thumbs), Some(info)] = marks[..] {
+            phases.push([
+                origin - started,
+                html,
+                script - html,
+                asked - script,
+                page - asked,
+                thumbs - page,
+                info - script,
+            ]);
         }
         app.quit().await?;
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -74,6 +74,10 @@ export class Gallery {
     const generation = this.#generation;
     this.loading = true;
     this.error = null;
+    if (this.#cursor === null && !performance.getEntriesByName('gallery-first-request').length) {
+      // User Timing for scripts/measure-startup.sh: the Gallery asks for its first page.
+      performance.mark('gallery-first-request');
+    }
     try {
       const page = await unwrap(commands.galleryPage(toQuery(this.filters, this.#cursor)));
       if (generation !== this.#generation) return; // a newer reload owns the list now

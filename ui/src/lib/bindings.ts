@@ -10,8 +10,6 @@ export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, Error>(__TAURI_INVOKE("app_info")),
 	getSettings: () => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (settings: Settings_Deserialize) => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("update_settings", { settings })),
-	/**  The screen asked for on this launch's command line, if any. */
-	launchScreen: () => __TAURI_INVOKE<Screen | null>("launch_screen"),
 	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
 	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
 	setFavourite: (ids: number[], favourite: boolean) => typedError<number, Error>(__TAURI_INVOKE("set_favourite", { ids, favourite })),
