@@ -2,12 +2,11 @@
 //! forward-only embedded migrations.
 
 use std::path::Path;
-use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{Error, Result};
-use crate::storage;
+use crate::{storage, write_lock};
 
 pub const DATABASE_FILE: &str = "history.db";
 
@@ -22,7 +21,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
+        // For the first connection (setup, migrations); the pool's use `write_lock`'s handler.
+        .busy_timeout(write_lock::TIMEOUT)
         .foreign_keys(true);
     // The window and the CLI may open the same folder at once. Setting up a new file (the switch
     // to WAL takes an exclusive lock SQLite does not wait for) and migrating (sqlx takes no lock
@@ -43,11 +43,14 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         let first = options.connect().await.map_err(|e| Error::storage(&path, e))?;
         first.close().await.map_err(|e| Error::storage(&path, e))?;
     }
+    // Eight: a writer waiting for the lock holds its connection, and a purge with a job's four
+    // downloads could otherwise leave none for the gallery's reads (which WAL never makes wait).
     let pool = SqlitePoolOptions::new()
         .min_connections(1)
-        .max_connections(4)
+        .max_connections(8)
         .idle_timeout(None)
         .max_lifetime(None)
+        .after_connect(|conn, _| Box::pin(write_lock::install(conn)))
         .connect_with(options)
         .await
         .map_err(|e| Error::storage(&path, e))?;
@@ -90,15 +93,13 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn opens_with_wal_foreign_keys_and_busy_timeout_and_migrates() {
+    async fn opens_with_wal_and_foreign_keys_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
         let pool = open(dir.path()).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         // Dynamic: PRAGMA results are untyped (see `status`).
         let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
-        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
         assert_eq!(fk, 1);
-        assert_eq!(timeout, 5000);
         drop(conn);
         let status = status(&pool, dir.path()).await.unwrap();
         assert_eq!(status.journal_mode, "wal");

@@ -20,6 +20,7 @@ pub mod secrets;
 pub mod settings;
 pub mod storage;
 pub mod updates;
+pub mod write_lock;
 
 use std::path::{Path, PathBuf};
 

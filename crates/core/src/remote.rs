@@ -10,6 +10,35 @@ use serde_json::Value;
 
 use crate::error::{Error, FieldProblem};
 
+/// The most a service's JSON answer may be. Real answers are a few kilobytes (a prediction with
+/// inline outputs, the largest, stays under a few megabytes); more is refused before it fills memory.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// Reads an answer's body, refusing more than `limit` bytes: by its Content-Length before reading,
+/// else as it streams in.
+pub async fn answer_body(service: &str, mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error> {
+    let status = response.status().as_u16();
+    let too_large = || Error::Upstream {
+        service: service.into(),
+        status,
+        detail: match limit >> 20 {
+            0 => format!("the answer is larger than {} KiB", limit >> 10),
+            mib => format!("the answer is larger than {mib} MiB"),
+        },
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(service, e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Turns a transport failure into words; never the URL (it could carry a signed query).
 pub fn transport(service: &str, err: reqwest::Error) -> Error {
     let service = service.to_string();

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::remote::{honour_retry_after, transport};
+use crate::remote::{answer_body, honour_retry_after, transport, MAX_ANSWER_BYTES};
 use crate::secrets::Sensitive;
 
 const SERVICE: &str = "the Flux Krea sign-in service";
@@ -128,7 +128,7 @@ impl Broker {
                 .await
                 .map_err(|e| transport(SERVICE, e))?;
             let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| transport(SERVICE, e))?;
+            let bytes = answer_body(SERVICE, response, MAX_ANSWER_BYTES).await?;
             token_answer(status, &bytes)
         };
         let retry = |e: &Error| match e {

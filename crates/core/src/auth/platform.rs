@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::remote::{answer_error, honour_retry_after, retry_read, transport};
+use crate::remote::{answer_body, answer_error, honour_retry_after, retry_read, transport, MAX_ANSWER_BYTES};
 use crate::secrets::Sensitive;
 use crate::Core;
 
@@ -88,7 +88,7 @@ impl Core {
             let response = request.send().await.map_err(|e| transport(SERVICE, e))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let bytes = response.bytes().await.map_err(|e| transport(SERVICE, e))?;
+            let bytes = answer_body(SERVICE, response, MAX_ANSWER_BYTES).await?;
             read_answer(call.path, status, &headers, &bytes)
         };
         // Reads and idempotent writes may be repeated; others could take effect twice.

@@ -88,10 +88,7 @@ async fn avatar(url: &str) -> Option<String> {
     if !response.status().is_success() {
         return None;
     }
-    let bytes = response.bytes().await.ok()?;
-    if bytes.len() > MAX_AVATAR {
-        return None;
-    }
+    let bytes = crate::remote::answer_body("avatar", response, MAX_AVATAR).await.ok()?;
     let mime = match image::guess_format(&bytes).ok()? {
         image::ImageFormat::Png => "image/png",
         image::ImageFormat::Jpeg => "image/jpeg",

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::generation::prediction::{decode_data_uri, malformed, Prediction, PredictionPage};
-use crate::remote::{answer_error, honour_retry_after, retry_read, transport};
+use crate::remote::{answer_body, answer_error, honour_retry_after, retry_read, transport, MAX_ANSWER_BYTES};
 use crate::secrets::Sensitive;
 
 /// How long a create holds the connection waiting for the result (`Prefer: wait=N`, 1..=60).
@@ -233,7 +233,7 @@ impl Provider {
         let status = response.status();
         if !status.is_success() {
             let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = answer_body(self.service, response, MAX_ANSWER_BYTES).await.unwrap_or_default();
             return Err(answer_error(self.service, status, &headers, &body));
         }
         let expected = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
@@ -263,7 +263,7 @@ impl Provider {
         let response = request.send().await.map_err(|e| transport(self.service, e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| transport(self.service, e))?;
+        let body = answer_body(self.service, response, MAX_ANSWER_BYTES).await?;
         json_answer(self.service, status, &headers, &body)
     }
 }

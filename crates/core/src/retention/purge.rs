@@ -11,11 +11,14 @@ use crate::error::{Error, Result};
 use crate::history::{id_list, images};
 use crate::retention::plan::{self, FINISHED};
 use crate::retention::RetentionPolicy;
+use crate::write_lock;
 
 /// Rows deleted per transaction: about 45 ms of writing on a 2-core laptop, so a writer waiting
 /// behind a batch still answers within 100 ms (readers never wait: WAL). Each commit rewrites the
 /// index pages its rows touched, so halving this costs a 100k purge about a second.
 pub const BATCH_ROWS: usize = 1000;
+/// How long the purge pauses between batches when another connection waited for the lock.
+const STEP_ASIDE: Duration = Duration::from_millis(3);
 /// Orphan files younger than this are spared: a running job writes its file before its row.
 pub const SWEEP_GRACE: Duration = Duration::from_secs(15 * 60);
 
@@ -111,7 +114,13 @@ async fn delete_rows(conn: &mut sqlx::SqliteConnection, ids: &[i64], keep_favour
         .execute(&mut *conn)
         .await?;
         items += deleted.rows_affected();
-        tokio::task::yield_now().await;
+        // A writer that waited for this batch polls the lock every millisecond: a short pause
+        // lets it in before the next batch takes the lock again (write_lock.rs).
+        if write_lock::waited_recently(STEP_ASIDE) {
+            tokio::time::sleep(STEP_ASIDE).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
     }
     Ok(items)
 }

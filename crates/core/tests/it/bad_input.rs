@@ -2186,7 +2186,11 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             |r, b| r.is_create().then(|| json_resp(201, prediction(b, "pbad", "exploded", Value::Null, Value::Null))),
         ),
         answer(
-            meta("huge body", "create → 200 with 48 MiB of non-JSON", job_fails(&["the answer is not JSON"])),
+            meta(
+                "huge body",
+                "create → 200 declaring 48 MiB (refused by its length, before reading)",
+                job_fails(&["the answer is larger than 16 MiB"]),
+            ),
             |r, _| r.is_create().then(|| raw_resp(200, "application/json", vec![b'['; 48 << 20])),
         ),
         answer(
@@ -2630,13 +2634,14 @@ fn platform_answer_cases() -> Vec<PlatformCase> {
         },
         PlatformCase {
             meta: meta(
-                "huge price list",
-                "`GET /api/v1/models` → 200 with 24 MiB of non-JSON",
-                refused("upstream", &["Flux Krea"], &["the answer to /models is not in the documented shape"]),
+                "endless price list",
+                "`GET /api/v1/models` → 200 with no length, streaming until the client hangs up",
+                refused("upstream", &["Flux Krea"], &["the answer is larger than 16 MiB"]),
             ),
             phase: Generate,
             fault: |r, _| {
-                r.is("GET", "/api/v1/models").then(|| raw_resp(200, "application/json", vec![b'{'; 24 << 20]))
+                r.is("GET", "/api/v1/models")
+                    .then(|| Resp { body: Body::Endless, ..raw_resp(200, "application/json", Vec::new()) })
             },
             ends_session: false,
         },
