@@ -20,6 +20,13 @@ export RUSTC_BOOTSTRAP=1
 # Built with sanitizer and coverage flags: its own target dir, never the workspace's target/.
 target_dir="$PWD/fuzz/target"
 
+# fuzz/ is its own workspace with its own lock file: a dependency added to the core must be
+# committed there too, or cargo would silently re-resolve it (and CI would fuzz something else).
+if ! cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null; then
+  echo "fuzz/Cargo.lock is stale: run 'cargo update --manifest-path fuzz/Cargo.toml --workspace' and commit it" >&2
+  exit 1
+fi
+
 start=$(date +%s)
 cargo fuzz build --target-dir "$target_dir"
 echo "fuzz build: $(($(date +%s) - start)) s"
