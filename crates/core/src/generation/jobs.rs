@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +19,10 @@ use crate::history::{to_ui_id, Status};
 use crate::Core;
 
 pub const DEFAULT_LIMIT: usize = 2;
+/// Every create asks the provider to stop the prediction after 15 minutes (`Cancel-After`,
+/// provider.rs); one still running 10 minutes past that will not end on its own (a provider that
+/// ignores the deadline, or lost the prediction), so the job gives up instead of polling forever.
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(25 * 60);
 /// How often an idle runner looks for rows another process queued.
 const IDLE_POLL: Duration = Duration::from_secs(2);
 
@@ -63,6 +67,8 @@ pub struct QueueState {
 pub struct Jobs {
     paused: AtomicBool,
     limit: usize,
+    /// How long a job waits for its prediction to end before giving up on it, in ms (run.rs).
+    give_up_ms: AtomicU64,
     wake: Notify,
     active: Mutex<HashMap<i32, CancellationToken>>,
     progress: Mutex<HashMap<i32, f64>>,
@@ -76,6 +82,7 @@ impl Default for Jobs {
         Jobs {
             paused: AtomicBool::new(false),
             limit: DEFAULT_LIMIT,
+            give_up_ms: AtomicU64::new(GIVE_UP_AFTER.as_millis() as u64),
             wake: Notify::new(),
             active: Mutex::new(HashMap::new()),
             progress: Mutex::new(HashMap::new()),
@@ -101,6 +108,16 @@ impl Jobs {
 
     pub fn runs_here(&self) -> bool {
         self.runner_lock.lock().map(|l| l.is_some()).unwrap_or(false)
+    }
+
+    pub(crate) fn give_up_after(&self) -> Duration {
+        Duration::from_millis(self.give_up_ms.load(Ordering::Relaxed))
+    }
+
+    /// Tests cannot wait 25 minutes for the real limit.
+    #[cfg(test)]
+    pub(crate) fn set_give_up_after(&self, after: Duration) {
+        self.give_up_ms.store(after.as_millis() as u64, Ordering::Relaxed);
     }
 
     pub(crate) fn wake(&self) {

@@ -136,7 +136,17 @@ async fn drive(core: &Core, row: &Row, cancel: &CancellationToken) -> Result<()>
             None => submit(core, &provider, row).await?,
         },
     };
-    let prediction = wait(core, &provider, row, prediction, cancel).await?;
+    let prediction = match wait(core, &provider, row, prediction, cancel).await? {
+        Waited::Ended(prediction) => *prediction,
+        Waited::Overdue => {
+            let minutes = core.jobs.give_up_after().as_secs().div_ceil(60);
+            let reason = format!(
+                "the provider had not finished it after {minutes} minutes, past its own 15-minute \
+                 limit; the app asked it to stop and gave up on it. No image came back"
+            );
+            return finish(core, row.id, Status::Failed, Some(reason)).await;
+        }
+    };
     match prediction.status {
         PredictionStatus::Succeeded => download(core, &provider, row, &prediction).await,
         PredictionStatus::Canceled if cancel_requested(core, row.id).await? => {
@@ -248,14 +258,24 @@ async fn record_prediction(core: &Core, id: i32, prediction: &Prediction) -> Res
     Ok(())
 }
 
-/// Polls until the prediction ends, with backoff; a cancel request stops it on the provider too.
+/// How waiting for a prediction ended.
+enum Waited {
+    Ended(Box<Prediction>),
+    /// Still unfinished after `Jobs::give_up_after`; the provider was asked to stop it.
+    Overdue,
+}
+
+/// Polls until the prediction ends, with backoff; a cancel request stops it on the provider too,
+/// and so does a prediction that outlives `Jobs::give_up_after` (measured from when this process
+/// started waiting, so a wrong clock on either side cannot cut a job short).
 async fn wait(
     core: &Core,
     provider: &Provider,
     row: &Row,
     mut prediction: Prediction,
     cancel: &CancellationToken,
-) -> Result<Prediction> {
+) -> Result<Waited> {
+    let give_up_at = tokio::time::Instant::now() + core.jobs.give_up_after();
     let mut delay = Duration::from_millis(250);
     let mut cancel_sent = false;
     while !prediction.status.is_finished() {
@@ -266,18 +286,27 @@ async fn wait(
             cancel_sent = true;
             continue;
         }
+        if tokio::time::Instant::now() >= give_up_at {
+            tracing::warn!(job = row.id, status = ?prediction.status, "the prediction outlived its limit: stopping it");
+            // Best effort: the job ends here either way, and a provider that kept it running
+            // this long may not answer.
+            if let Err(e) = provider.cancel(&prediction.id).await {
+                tracing::warn!(job = row.id, error = %e, "the provider did not take the cancel");
+            }
+            return Ok(Waited::Overdue);
+        }
         let progress = prediction.progress();
         core.jobs.set_progress(row.id, progress.map(|p| 0.05 + p * 0.8));
         announce(core, row.id).await;
         tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep(delay.min(give_up_at.saturating_duration_since(tokio::time::Instant::now()))) => {}
             _ = cancel.cancelled(), if !cancel_sent => {}
         }
         delay = (delay * 2).min(Duration::from_secs(3));
         prediction = provider.get(&prediction.id).await?;
         tracing::debug!(job = row.id, status = ?prediction.status, "polled");
     }
-    Ok(prediction)
+    Ok(Waited::Ended(Box::new(prediction)))
 }
 
 /// Downloads every output not yet stored, all at once, then completes the row.
@@ -363,3 +392,7 @@ async fn settle(core: &Core, id: i32) {
         tracing::error!(job = id, error = %e, "could not settle a job's cost");
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
