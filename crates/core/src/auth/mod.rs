@@ -119,9 +119,15 @@ impl Core {
     /// Ends the session on the platform (best effort: offline still signs out here) and deletes
     /// the tokens from the keychain and the cached profile and balance from the database.
     pub async fn sign_out(&self) -> Result<AccountStatus> {
-        let session = self.account.slot().await?.current().cloned();
-        if let (Some(session), Ok(broker)) = (session, self.broker()) {
-            if let Err(e) = broker.logout(&session.access()).await {
+        let signed_in = self.account.slot().await?.current().is_some();
+        if let (true, Ok(broker)) = (signed_in, self.broker()) {
+            // An expired access token would be refused as "already signed out" while its session
+            // (and refresh token) lives on: refresh first, so the logout ends it.
+            let ended = match self.access_token().await {
+                Ok(token) => broker.logout(&token).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ended {
                 tracing::warn!(kind = kind(&e), "logout did not reach the platform; signing out here anyway");
             }
         }

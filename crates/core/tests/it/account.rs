@@ -296,6 +296,20 @@ async fn sign_out_ends_the_session_everywhere() {
 }
 
 #[tokio::test]
+async fn signing_out_after_the_access_token_expired_still_ends_the_session_on_the_platform() {
+    // Tokens that expire a second after they are issued: an app left open past that (an hour in
+    // real life) holds only a dead access token when the user signs out.
+    let w = world(PlatformKnobs { access_ttl_s: 1, ..PlatformKnobs::default() }).await;
+    sign_in(&w).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let status = w.core.sign_out().await.unwrap();
+    assert!(!status.signed_in);
+    assert_eq!(w.platform.fake.logouts(), 1, "the logout was accepted, not refused as a dead token");
+    assert_eq!(w.platform.fake.live_sessions(), 0, "the refresh token cannot be used any more");
+    assert_eq!(stored_session(), None);
+}
+
+#[tokio::test]
 async fn a_checkout_completes_and_the_balance_follows() {
     let w = world(PlatformKnobs::default()).await;
     sign_in(&w).await;
