@@ -54,6 +54,9 @@ impl Core {
         open: impl FnOnce(&str) -> Result<()>,
     ) -> Result<AccountStatus> {
         let broker = self.broker()?;
+        if let Err(e) = self.end_parked_session().await {
+            tracing::warn!(kind = kind(&e), "a session signed out offline could not be ended yet");
+        }
         if !self.age_confirmed().await? {
             return Err(Error::invalid(
                 "age_confirmed",
@@ -116,11 +119,12 @@ impl Core {
         }
     }
 
-    /// Ends the session on the platform (best effort: offline still signs out here) and deletes
-    /// the tokens from the keychain and the cached profile and balance from the database.
+    /// Ends the session on the platform and deletes the tokens from the keychain and the cached
+    /// profile and balance from the database. Offline (or with the platform down) it still signs
+    /// out here, and parks the session so it is ended on the platform later (`end_parked_session`).
     pub async fn sign_out(&self) -> Result<AccountStatus> {
-        let signed_in = self.account.slot().await?.current().is_some();
-        if let (true, Ok(broker)) = (signed_in, self.broker()) {
+        let signed_in = self.account.slot().await?.current().cloned();
+        if let (Some(before), Ok(broker)) = (signed_in, self.broker()) {
             // An expired access token would be refused as "already signed out" while its session
             // (and refresh token) lives on: refresh first, so the logout ends it.
             let ended = match self.access_token().await {
@@ -129,11 +133,45 @@ impl Core {
             };
             if let Err(e) = ended {
                 tracing::warn!(kind = kind(&e), "logout did not reach the platform; signing out here anyway");
+                if unreachable(&e) {
+                    // The pair as it is now: a refresh above may have spent the earlier one.
+                    let latest = self.account.slot().await?.current().cloned().unwrap_or(before);
+                    if let Err(e) = session::park(&latest).await {
+                        tracing::warn!(kind = kind(&e), "the session could not be kept to end it later");
+                    }
+                }
             }
         }
         self.forget_session().await?;
         tracing::info!("signed out");
         self.account_status().await
+    }
+
+    /// Ends, on the platform, a session signed out here while it could not be reached. True when
+    /// there is none left; an error (still unreachable) keeps it for the next try. Runs at start-up
+    /// and before a sign-in.
+    pub async fn end_parked_session(&self) -> Result<bool> {
+        let Some(parked) = session::parked().await? else { return Ok(true) };
+        let broker = self.broker()?;
+        let token = if parked.needs_refresh(now_s()) {
+            match broker.refresh(&parked.refresh()).await {
+                Ok(answer) => {
+                    let fresh = Session::from_answer(answer, now_s());
+                    // The old refresh token is spent: keep the new pair in case the logout fails.
+                    session::park(&fresh).await?;
+                    fresh.access()
+                }
+                // Already ended (revoked, or expired on the platform): nothing left to do.
+                Err(Error::AuthRequired) => return session::unpark().await.map(|()| true),
+                Err(e) => return Err(e),
+            }
+        } else {
+            parked.access()
+        };
+        broker.logout(&token).await?;
+        session::unpark().await?;
+        tracing::info!("a session signed out while offline was ended on the platform");
+        Ok(true)
     }
 
     /// Forgets the session locally: keychain, memory, cached profile and balance.
@@ -197,6 +235,15 @@ impl Core {
     pub async fn set_generation_mode(&self, mode: GenerationMode) -> Result<AccountStatus> {
         profile::set_mode(self, mode).await?;
         self.account_status().await
+    }
+}
+
+/// Failures that say nothing about the session (it may well be alive): worth trying again later.
+fn unreachable(e: &Error) -> bool {
+    match e {
+        Error::Offline { .. } | Error::Network { .. } | Error::RateLimited { .. } => true,
+        Error::Upstream { status, .. } => *status >= 500,
+        _ => false,
     }
 }
 

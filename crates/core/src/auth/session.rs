@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 use crate::secrets::{blocking, KeychainEntry, Sensitive};
 
 const KEYCHAIN_NAME: &str = "platform-session";
+/// A session signed out here whose logout could not reach the platform (`park`).
+const PARKED_NAME: &str = "platform-session-ending";
 /// Refresh this long before the access token runs out, so a request never leaves with a dying one.
 pub const REFRESH_MARGIN_S: i64 = 60;
 
@@ -107,6 +109,31 @@ pub async fn clear(slot: &mut Slot) -> Result<()> {
     slot.session = None;
     slot.loaded = true;
     blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await
+}
+
+/// Keeps a session signed out here, but still alive on the platform, until it can be ended there
+/// (`Core::end_parked_session`). Keychain only, like the live one; nothing uses it for anything else.
+pub async fn park(session: &Session) -> Result<()> {
+    let json = serde_json::to_string(session).map_err(|_| Error::internal("could not encode the session"))?;
+    let value = Sensitive::new(json);
+    blocking(move || KeychainEntry::new(PARKED_NAME).set(&value)).await
+}
+
+/// The parked session, if any (an unreadable one is dropped: it could not be used to end anything).
+pub async fn parked() -> Result<Option<Session>> {
+    let raw = blocking(|| KeychainEntry::new(PARKED_NAME).get()).await?;
+    match raw.map(|raw| serde_json::from_str::<Session>(raw.expose())) {
+        None => Ok(None),
+        Some(Ok(session)) => Ok(Some(session)),
+        Some(Err(_)) => {
+            unpark().await?;
+            Ok(None)
+        }
+    }
+}
+
+pub async fn unpark() -> Result<()> {
+    blocking(|| KeychainEntry::new(PARKED_NAME).delete()).await
 }
 
 pub fn now_s() -> i64 {

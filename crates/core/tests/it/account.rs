@@ -54,6 +54,7 @@ async fn world(knobs: PlatformKnobs) -> World {
     let core = Arc::new(Core::open(&config.data_dir.value.clone(), config).await.unwrap());
     // A session left by an earlier failed run must not leak into this one.
     KeychainEntry::new("platform-session").delete().unwrap();
+    KeychainEntry::new("platform-session-ending").delete().unwrap();
     World { _turn: turn, tmp, platform, core }
 }
 
@@ -307,6 +308,46 @@ async fn signing_out_after_the_access_token_expired_still_ends_the_session_on_th
     assert_eq!(w.platform.fake.logouts(), 1, "the logout was accepted, not refused as a dead token");
     assert_eq!(w.platform.fake.live_sessions(), 0, "the refresh token cannot be used any more");
     assert_eq!(stored_session(), None);
+}
+
+#[tokio::test]
+async fn a_sign_out_that_cannot_reach_the_platform_ends_the_session_there_later() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    w.platform.fake.set_knobs(PlatformKnobs { logout_server_errors: 1, ..PlatformKnobs::default() });
+    let status = w.core.sign_out().await.unwrap();
+    assert!(!status.signed_in, "signed out here at once");
+    assert_eq!(stored_session(), None);
+    assert_eq!(w.platform.fake.live_sessions(), 1, "the platform could not be told");
+    let parked = KeychainEntry::new("platform-session-ending").get().unwrap();
+    assert!(parked.is_some(), "kept in the keychain to end it later");
+
+    assert!(w.core.end_parked_session().await.unwrap());
+    assert_eq!((w.platform.fake.logouts(), w.platform.fake.live_sessions()), (1, 0));
+    assert_eq!(KeychainEntry::new("platform-session-ending").get().unwrap().map(|s| s.expose().clone()), None);
+    assert!(w.core.end_parked_session().await.unwrap(), "nothing left to end");
+    assert_eq!(w.platform.fake.logouts(), 1);
+}
+
+#[tokio::test]
+async fn a_parked_session_the_platform_already_ended_is_simply_dropped() {
+    let w = world(PlatformKnobs { access_ttl_s: 1, ..PlatformKnobs::default() }).await;
+    sign_in(&w).await;
+    // Offline: neither the refresh before the logout nor the logout gets through.
+    w.platform.fake.set_knobs(PlatformKnobs {
+        access_ttl_s: 1,
+        token_server_errors: 10,
+        logout_server_errors: 10,
+        ..PlatformKnobs::default()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    w.core.sign_out().await.unwrap();
+    assert!(KeychainEntry::new("platform-session-ending").get().unwrap().is_some());
+    // Meanwhile the platform ended it (a sign-out everywhere from the website).
+    w.platform.fake.set_knobs(PlatformKnobs { access_ttl_s: 1, ..PlatformKnobs::default() });
+    w.platform.fake.revoke_sessions();
+    assert!(w.core.end_parked_session().await.unwrap());
+    assert_eq!(KeychainEntry::new("platform-session-ending").get().unwrap().map(|s| s.expose().clone()), None);
 }
 
 #[tokio::test]

@@ -27,6 +27,8 @@ pub struct PlatformKnobs {
     pub token_server_errors: u32,
     /// The next N `/api/v1` calls answer 503.
     pub api_server_errors: u32,
+    /// The next N `/auth/v1/logout` calls answer 503 (a sign-out that cannot reach the platform).
+    pub logout_server_errors: u32,
 }
 
 impl Default for PlatformKnobs {
@@ -38,6 +40,7 @@ impl Default for PlatformKnobs {
             initial_credits: 20,
             token_server_errors: 0,
             api_server_errors: 0,
+            logout_server_errors: 0,
         }
     }
 }
@@ -53,6 +56,11 @@ impl PlatformFake {
     /// The `token_server_errors` countdown, checked before anything else on `/token`.
     pub(super) fn token_outage(&self) -> bool {
         take(&mut self.state().knobs.token_server_errors)
+    }
+
+    /// The `logout_server_errors` countdown.
+    pub(super) fn logout_outage(&self) -> bool {
+        take(&mut self.state().knobs.logout_server_errors)
     }
 }
 

@@ -141,6 +141,9 @@ pub(super) async fn logout(State(fake): State<PlatformFake>, headers: HeaderMap)
     if let Err(denied) = check_apikey(&headers) {
         return denied;
     }
+    if fake.logout_outage() {
+        return gotrue_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service is temporarily unavailable");
+    }
     let mut state = fake.state();
     let Some((session, _)) = state.sessions.bearer(&headers) else {
         return gotrue_error(StatusCode::UNAUTHORIZED, "bad_jwt", "invalid JWT: unable to parse or verify signature");

@@ -71,6 +71,7 @@ async fn journey(faults: bool) -> TestResult {
         sandbox.forbid_in_logs(secret);
     }
     KeychainEntry::new("platform-session").delete()?;
+    KeychainEntry::new("platform-session-ending").delete()?;
     // Older history (synthetic, spread over 18 months) for the retention change to purge.
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", "60"])?;
@@ -226,11 +227,15 @@ async fn journey(faults: bool) -> TestResult {
     app.click(&format!("{TILES}[data-id='{sketch}']")).await?;
     app.find("[data-testid='details-panel']").await?;
 
-    // Sign out, offline: the platform cannot be told, but this machine forgets the session.
+    // Sign out, offline: the platform cannot be told, but this machine forgets the session. It
+    // is parked in the keychain, to be ended on the platform at the next start or sign-in
+    // (`crates/core/tests/it/account.rs` follows it through).
     app.click("nav button[data-screen='account']").await?;
     app.click("[data-testid='sign-out']").await?;
     app.find("[data-testid='sign-in-google']").await?;
     assert!(KeychainEntry::new("platform-session").get()?.is_none(), "the session left the keychain");
+    assert!(KeychainEntry::new("platform-session-ending").get()?.is_some(), "kept to end it on the platform later");
+    KeychainEntry::new("platform-session-ending").delete()?;
     app.quit().await?;
     sandbox.scan_logs()
 }
