@@ -65,6 +65,7 @@ vi.mock('./lib/bindings', () => ({
         available: false,
         signed_in: false,
         sign_in_pending: false,
+        session_ending: false,
         profile: null,
         balance: null,
         own_key_configured: false,

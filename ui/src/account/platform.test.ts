@@ -19,6 +19,7 @@ const status = (patch: Partial<AccountStatus_Serialize> = {}): AccountStatus_Ser
   available: true,
   signed_in: false,
   sign_in_pending: false,
+  session_ending: false,
   profile: null,
   balance: null,
   own_key_configured: false,
@@ -300,5 +301,21 @@ describe('Account screen: account mode', () => {
     await waitFor(() => expect(byTestId('sign-in-google')).toBeTruthy());
     expect(signOut).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId('account-balance')).toBeNull();
+    expect(screen.queryByTestId('session-ending')).toBeNull();
+  });
+
+  it('says so when a sign-out could not reach Flux Krea, and that it will be finished later', async () => {
+    accountStatus = signedIn();
+    signOut.mockImplementationOnce(async () => {
+      accountStatus = status({ session_ending: true });
+      return ok(accountStatus);
+    });
+    render(AccountScreen);
+    await waitFor(() => expect(byTestId('sign-out')).toBeTruthy());
+    await fireEvent.click(byTestId('sign-out'));
+    await waitFor(() => expect(byTestId('session-ending').textContent).toContain('Signed out on this computer'));
+    expect(byTestId('session-ending').getAttribute('role')).toBe('status');
+    expect(byTestId('session-ending').textContent?.replace(/\s+/g, ' ')).toContain('next time the app starts online or you sign in');
+    expect(byTestId('sign-in-google')).toBeTruthy();
   });
 });

@@ -11,6 +11,7 @@ const noAccount = {
   available: false,
   signed_in: false,
   sign_in_pending: false,
+  session_ending: false,
   profile: null,
   balance: null,
   own_key_configured: true,

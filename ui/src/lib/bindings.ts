@@ -105,6 +105,11 @@ export type AccountStatus_Deserialize = {
 	signed_in: boolean,
 	/**  A sign-in is waiting for the browser. */
 	sign_in_pending: boolean,
+	/**
+	 *  Signed out here while the platform could not be reached: the session is still to be
+	 *  ended there (at the next start or sign-in).
+	 */
+	session_ending: boolean,
 	profile?: Profile_Deserialize | null,
 	/**  The last balance the platform reported (`live` says whether it is fresh). */
 	balance?: KnownBalance | null,
@@ -123,6 +128,11 @@ export type AccountStatus_Serialize = {
 	signed_in: boolean,
 	/**  A sign-in is waiting for the browser. */
 	sign_in_pending: boolean,
+	/**
+	 *  Signed out here while the platform could not be reached: the session is still to be
+	 *  ended there (at the next start or sign-in).
+	 */
+	session_ending: boolean,
 	profile: Profile_Serialize | null,
 	/**  The last balance the platform reported (`live` says whether it is fresh). */
 	balance: KnownBalance | null,

@@ -46,6 +46,7 @@ const SIGNED_OUT = {
   available: true,
   signed_in: false,
   sign_in_pending: false,
+  session_ending: false,
   profile: null,
   balance: null,
   own_key_configured: false,

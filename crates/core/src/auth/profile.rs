@@ -43,6 +43,9 @@ pub struct AccountStatus {
     pub signed_in: bool,
     /// A sign-in is waiting for the browser.
     pub sign_in_pending: bool,
+    /// Signed out here while the platform could not be reached: the session is still to be
+    /// ended there (at the next start or sign-in).
+    pub session_ending: bool,
     pub profile: Option<Profile>,
     /// The last balance the platform reported (`live` says whether it is fresh).
     pub balance: Option<KnownBalance>,
@@ -137,6 +140,8 @@ pub async fn status(core: &Core) -> Result<AccountStatus> {
         available,
         signed_in,
         sign_in_pending: core.account.sign_in.lock().map(|p| p.is_some()).unwrap_or(false),
+        // A keychain that cannot be read here says nothing new: the status must still load.
+        session_ending: available && !signed_in && matches!(super::session::parked().await, Ok(Some(_))),
         profile: if signed_in { load(core).await? } else { None },
         balance: if signed_in { crate::credits::cached_balance(core).await? } else { None },
         own_key_configured: core.replicate_token().await?.is_some(),

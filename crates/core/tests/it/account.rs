@@ -317,6 +317,7 @@ async fn a_sign_out_that_cannot_reach_the_platform_ends_the_session_there_later(
     w.platform.fake.set_knobs(PlatformKnobs { logout_server_errors: 1, ..PlatformKnobs::default() });
     let status = w.core.sign_out().await.unwrap();
     assert!(!status.signed_in, "signed out here at once");
+    assert!(status.session_ending, "and the window can say the platform is still to be told");
     assert_eq!(stored_session(), None);
     assert_eq!(w.platform.fake.live_sessions(), 1, "the platform could not be told");
     let parked = KeychainEntry::new("platform-session-ending").get().unwrap();
@@ -324,6 +325,7 @@ async fn a_sign_out_that_cannot_reach_the_platform_ends_the_session_there_later(
 
     assert!(w.core.end_parked_session().await.unwrap());
     assert_eq!((w.platform.fake.logouts(), w.platform.fake.live_sessions()), (1, 0));
+    assert!(!w.core.account_status().await.unwrap().session_ending);
     assert_eq!(KeychainEntry::new("platform-session-ending").get().unwrap().map(|s| s.expose().clone()), None);
     assert!(w.core.end_parked_session().await.unwrap(), "nothing left to end");
     assert_eq!(w.platform.fake.logouts(), 1);

@@ -233,6 +233,8 @@ async fn journey(faults: bool) -> TestResult {
     app.click("nav button[data-screen='account']").await?;
     app.click("[data-testid='sign-out']").await?;
     app.find("[data-testid='sign-in-google']").await?;
+    let said = app.find("[data-testid='session-ending']").await?.text().await?;
+    assert!(said.contains("Signed out on this computer"), "{said}");
     assert!(KeychainEntry::new("platform-session").get()?.is_none(), "the session left the keychain");
     assert!(KeychainEntry::new("platform-session-ending").get()?.is_some(), "kept to end it on the platform later");
     KeychainEntry::new("platform-session-ending").delete()?;
