@@ -118,6 +118,12 @@ pub async fn account(core: &Core, action: AccountAction) -> Result<ExitCode, Err
             print_status(&status);
         }
         AccountAction::Status { json } => {
+            // A sign-out that could not reach the platform earlier is finished when it can be.
+            if core.app_info().account_mode_available {
+                if let Err(e) = core.end_parked_session().await {
+                    tracing::warn!(error = %e, "a session signed out offline could not be ended yet");
+                }
+            }
             if core.account_status().await?.signed_in {
                 // Fresh when the platform answers; the cached one is printed as such otherwise.
                 let _ = core.refresh_balance().await;
@@ -132,6 +138,12 @@ pub async fn account(core: &Core, action: AccountAction) -> Result<ExitCode, Err
         AccountAction::SignOut => {
             let status = core.sign_out().await?;
             println!("Signed out; the session tokens were deleted from the keychain.");
+            if status.session_ending {
+                println!(
+                    "Flux Krea could not be reached to end the session there too; that happens at the next \
+                     `account status`, sign-in or start of the app while online."
+                );
+            }
             print_mode(&status);
         }
         AccountAction::Mode { mode } => {

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use flux_krea_fakes::platform::{RunningPlatform, ANON_KEY};
+use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
 use serde_json::Value;
 
@@ -133,10 +133,16 @@ async fn sign_in_buy_generate_and_sign_out_from_the_command_line() {
         credits["ledger"].as_array().unwrap().iter().filter_map(|e| e["reason"].as_str()).collect();
     assert_eq!(reasons, ["generation", "purchase", "grant"], "newest first");
 
+    // The platform cannot be told: signed out here, and the session is ended there later.
+    w.platform.fake.set_knobs(PlatformKnobs { logout_server_errors: 1, ..PlatformKnobs::default() });
     let out = w.run(&["account", "sign-out"]);
     assert!(out.status.success());
-    assert_eq!(w.platform.fake.live_sessions(), 0);
-    assert_eq!(w.json(&["account", "status", "--json"])["signed_in"], false);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("could not be reached to end the session there too"), "{stdout}");
+    assert_eq!(w.platform.fake.live_sessions(), 1);
+    let status = w.json(&["account", "status", "--json"]);
+    assert_eq!((status["signed_in"].as_bool(), status["session_ending"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(w.platform.fake.live_sessions(), 0, "`account status` ended it");
     let denied = w.run(&["credits"]);
     assert!(!denied.status.success());
     assert!(String::from_utf8_lossy(&denied.stderr).contains("sign-in required"));
