@@ -136,14 +136,8 @@ pub fn run() {
                 }
                 tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));
                 // A sign-out that could not reach the platform last time is finished now.
-                if core.app_info().account_mode_available {
-                    let core = core.clone();
-                    tauri::async_runtime::spawn(async move {
-                        if let Err(e) = core.end_parked_session().await {
-                            tracing::warn!(error = %e, "a session signed out offline could not be ended yet");
-                        }
-                    });
-                }
+                let parked = core.clone();
+                tauri::async_runtime::spawn(async move { parked.retry_parked_session().await });
                 jobs::forward(app.handle().clone(), core.clone());
                 updates::schedule(app.handle().clone(), core.clone());
                 // Like Replicate's own clients (and the offline demo): a token in the environment

@@ -119,11 +119,7 @@ pub async fn account(core: &Core, action: AccountAction) -> Result<ExitCode, Err
         }
         AccountAction::Status { json } => {
             // A sign-out that could not reach the platform earlier is finished when it can be.
-            if core.app_info().account_mode_available {
-                if let Err(e) = core.end_parked_session().await {
-                    tracing::warn!(error = %e, "a session signed out offline could not be ended yet");
-                }
-            }
+            core.retry_parked_session().await;
             if core.account_status().await?.signed_in {
                 // Fresh when the platform answers; the cached one is printed as such otherwise.
                 let _ = core.refresh_balance().await;

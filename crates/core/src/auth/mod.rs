@@ -54,9 +54,7 @@ impl Core {
         open: impl FnOnce(&str) -> Result<()>,
     ) -> Result<AccountStatus> {
         let broker = self.broker()?;
-        if let Err(e) = self.end_parked_session().await {
-            tracing::warn!(kind = kind(&e), "a session signed out offline could not be ended yet");
-        }
+        self.retry_parked_session().await;
         if !self.age_confirmed().await? {
             return Err(Error::invalid(
                 "age_confirmed",
@@ -127,10 +125,7 @@ impl Core {
         if let (Some(before), Ok(broker)) = (signed_in, self.broker()) {
             // An expired access token would be refused as "already signed out" while its session
             // (and refresh token) lives on: refresh first, so the logout ends it.
-            let ended = match self.access_token().await {
-                Ok(token) => broker.logout(&token).await,
-                Err(e) => Err(e),
-            };
+            let ended = async { broker.logout(&self.access_token().await?).await }.await;
             if let Err(e) = ended {
                 tracing::warn!(kind = kind(&e), "logout did not reach the platform; signing out here anyway");
                 if unreachable(&e) {
@@ -145,6 +140,17 @@ impl Core {
         self.forget_session().await?;
         tracing::info!("signed out");
         self.account_status().await
+    }
+
+    /// `end_parked_session`, best effort and only where account mode is set up: a failure is
+    /// logged and the session stays parked for the next try (start-up, sign-in, `account status`).
+    pub async fn retry_parked_session(&self) {
+        if self.broker().is_err() {
+            return;
+        }
+        if let Err(e) = self.end_parked_session().await {
+            tracing::warn!(kind = kind(&e), "a session signed out offline could not be ended yet");
+        }
     }
 
     /// Ends, on the platform, a session signed out here while it could not be reached. True when
