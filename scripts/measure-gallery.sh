@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures the Gallery of the real app over a seeded history (default 10,000 items): time to the
-# first tiles and frame intervals while flinging through every page. Prints a README table row.
+# first tiles and frame intervals while flinging through every page, and memory: the app's process
+# tree idle and after the fling, then the app alone next to WebKitGTK's own floor (MiniBrowser on
+# a blank page). Prints README table rows.
 # Measures FLUX_KREA_APP_BIN, by default target/e2e/flux-krea-desktop (built by scripts/test.sh);
 # FLUX_KREA_APP_BIN=target/release/flux-krea-desktop measures the release build (scripts/package.sh).
 #   scripts/measure-gallery.sh [count] [--idle-only]
@@ -18,3 +20,5 @@ log="$(mktemp)"
 # The app's own log lines go to the file; shown only when the measurement fails.
 cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" ${2:-} 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
 grep -E "^(first tiles|Error|  )" "$log" >&2 || true
+cargo run -q -p flux-krea-e2e --example memory_floor -- "${1:-10000}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
+grep -E "^(the app|MiniBrowser|  )" "$log" >&2 || true

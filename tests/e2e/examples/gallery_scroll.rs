@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_e2e::{memory, wait_until, App, Sandbox, TestResult};
 
 const FLING: &str = "
     const done = arguments[arguments.length - 1];
@@ -30,40 +30,6 @@ const FLING: &str = "
       }
     }
     requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });";
-
-/// Proportional resident memory (MB) of the app and every process below it, from /proc (Linux).
-fn tree_rss_mb(binary: &std::path::Path) -> f64 {
-    let procs: Vec<(u32, u32, u64)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-            let ppid: u32 = stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()?;
-            // PSS: shared libraries (WebKit's are large) counted once across the processes.
-            let rollup = std::fs::read_to_string(e.path().join("smaps_rollup")).ok()?;
-            let kb: u64 = rollup.lines().find(|l| l.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, ppid, kb))
-        })
-        .collect();
-    let is_app = |pid: u32| {
-        std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.file_name() == binary.file_name())
-    };
-    let mut tree: Vec<u32> = procs.iter().filter(|p| is_app(p.0)).map(|p| p.0).collect();
-    let mut i = 0;
-    while i < tree.len() {
-        let parent = tree[i];
-        tree.extend(procs.iter().filter(|p| p.1 == parent).map(|p| p.0));
-        i += 1;
-    }
-    let mine: Vec<_> = procs.iter().filter(|p| tree.contains(&p.0)).collect();
-    for p in &mine {
-        let name = std::fs::read_to_string(format!("/proc/{}/comm", p.0)).unwrap_or_default();
-        eprintln!("  {:>6} {:<20} {:>6.0} MB", p.0, name.trim(), p.2 as f64 / 1024.0);
-    }
-    mine.iter().map(|p| p.2).sum::<u64>() as f64 / 1024.0
-}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -89,7 +55,7 @@ async fn main() -> TestResult {
     let first_tiles_ms = start.elapsed().as_secs_f64() * 1000.0;
     let binary = flux_krea_e2e::app_binary()?;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let idle_mb = tree_rss_mb(&binary);
+    let idle_mb = memory::tree_of_binary_mb(&binary);
 
     // The same frames without scrolling: what this machine's compositor gives an idle page.
     let idle = app.client.execute_async(FLING, vec![100.into(), 0.into()]).await?;
@@ -113,7 +79,7 @@ async fn main() -> TestResult {
     }
     let result = serde_json::json!({ "maxTiles": max_tiles, "reachedOldest": reached });
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let scrolled_mb = tree_rss_mb(&binary);
+    let scrolled_mb = memory::tree_of_binary_mb(&binary);
     frames.sort_by(f64::total_cmp);
     let long = frames.iter().filter(|f| **f > 50.0).count();
     let over_16 = frames.iter().filter(|f| **f > 16.7).count() as f64 * 100.0 / frames.len().max(1) as f64;
