@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub use broker::IdentityProvider;
 pub(crate) use platform::Call;
 pub use profile::{AccountStatus, GenerationMode, Profile};
-pub use session::AccountState;
+pub use session::{AccountState, ParkedSession};
 
 use crate::error::{Error, Result};
 use crate::secrets::Sensitive;
@@ -153,11 +153,10 @@ impl Core {
         }
     }
 
-    /// Ends, on the platform, a session signed out here while it could not be reached. True when
-    /// there is none left; an error (still unreachable) keeps it for the next try. Runs at start-up
-    /// and before a sign-in.
-    pub async fn end_parked_session(&self) -> Result<bool> {
-        let Some(parked) = session::parked().await? else { return Ok(true) };
+    /// Ends, on the platform, a session signed out here while it could not be reached; an error
+    /// (still unreachable) keeps it for the next try. Runs at start-up and before a sign-in.
+    pub async fn end_parked_session(&self) -> Result<ParkedSession> {
+        let Some(parked) = session::parked().await? else { return Ok(ParkedSession::None) };
         let broker = self.broker()?;
         let token = if parked.needs_refresh(now_s()) {
             match broker.refresh(&parked.refresh()).await {
@@ -168,7 +167,7 @@ impl Core {
                     fresh.access()
                 }
                 // Already ended (revoked, or expired on the platform): nothing left to do.
-                Err(Error::AuthRequired) => return session::unpark().await.map(|()| true),
+                Err(Error::AuthRequired) => return session::unpark().await.map(|()| ParkedSession::AlreadyEnded),
                 Err(e) => return Err(e),
             }
         } else {
@@ -177,7 +176,7 @@ impl Core {
         broker.logout(&token).await?;
         session::unpark().await?;
         tracing::info!("a session signed out while offline was ended on the platform");
-        Ok(true)
+        Ok(ParkedSession::Ended)
     }
 
     /// Forgets the session locally: keychain, memory, cached profile and balance.

@@ -111,6 +111,17 @@ pub async fn clear(slot: &mut Slot) -> Result<()> {
     blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await
 }
 
+/// What `Core::end_parked_session` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParkedSession {
+    /// No sign-out was waiting to reach the platform.
+    None,
+    /// The platform was told: the session is over there too.
+    Ended,
+    /// The platform had already ended it (revoked or expired); it was only forgotten here.
+    AlreadyEnded,
+}
+
 /// Keeps a session signed out here, but still alive on the platform, until it can be ended there
 /// (`Core::end_parked_session`). Keychain only, like the live one; nothing uses it for anything else.
 pub async fn park(session: &Session) -> Result<()> {

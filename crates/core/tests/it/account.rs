@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flux_krea_core::auth::broker::Broker;
-use flux_krea_core::auth::{GenerationMode, IdentityProvider};
+use flux_krea_core::auth::{GenerationMode, IdentityProvider, ParkedSession};
 use flux_krea_core::credits::{CheckoutState, LedgerReason};
 use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
@@ -323,11 +323,11 @@ async fn a_sign_out_that_cannot_reach_the_platform_ends_the_session_there_later(
     let parked = KeychainEntry::new("platform-session-ending").get().unwrap();
     assert!(parked.is_some(), "kept in the keychain to end it later");
 
-    assert!(w.core.end_parked_session().await.unwrap());
+    assert_eq!(w.core.end_parked_session().await.unwrap(), ParkedSession::Ended);
     assert_eq!((w.platform.fake.logouts(), w.platform.fake.live_sessions()), (1, 0));
     assert!(!w.core.account_status().await.unwrap().session_ending);
     assert_eq!(KeychainEntry::new("platform-session-ending").get().unwrap().map(|s| s.expose().clone()), None);
-    assert!(w.core.end_parked_session().await.unwrap(), "nothing left to end");
+    assert_eq!(w.core.end_parked_session().await.unwrap(), ParkedSession::None, "nothing left to end");
     assert_eq!(w.platform.fake.logouts(), 1);
 }
 
@@ -348,7 +348,7 @@ async fn a_parked_session_the_platform_already_ended_is_simply_dropped() {
     // Meanwhile the platform ended it (a sign-out everywhere from the website).
     w.platform.fake.set_knobs(PlatformKnobs { access_ttl_s: 1, ..PlatformKnobs::default() });
     w.platform.fake.revoke_sessions();
-    assert!(w.core.end_parked_session().await.unwrap());
+    assert_eq!(w.core.end_parked_session().await.unwrap(), ParkedSession::AlreadyEnded);
     assert_eq!(KeychainEntry::new("platform-session-ending").get().unwrap().map(|s| s.expose().clone()), None);
 }
 
