@@ -111,9 +111,13 @@ impl Core {
             .await?;
             spend::settle(self.pool(), id, 0, 0.0).await?;
         }
+        // The answer is the job as this request left it, read before the runner is woken: its
+        // end comes later with a higher revision (unless the runner saw the flag on its own first,
+        // and the answer is the end itself).
+        let answer = jobs::job(self, id).await;
         self.jobs.cancel_active(id);
         jobs::announce(self, id).await;
-        jobs::job(self, id).await
+        answer
     }
 
     /// Retries a failed or canceled job. One whose prediction succeeded fetches its missing

@@ -240,9 +240,10 @@ async fn cancel_stops_a_running_prediction_and_a_queued_job() {
     let answer = w.core.cancel_job(running.id).await.unwrap();
     let (a, b) = (finished(&w.core, running.id).await, finished(&w.core, queued.id).await);
     assert_eq!((a.status, b.status), (Status::Canceled, Status::Canceled));
-    // The cancel's answer is an older snapshot than the job's end, and says so by its revision,
-    // whatever order the window receives the two in.
-    assert!(answer.cancel_requested && !answer.status.is_finished(), "{answer:?}");
+    // The cancel's answer is a snapshot no newer than the job's end, and says which by its
+    // revision, whatever order the window receives the two in. Usually it is older (the runner is
+    // woken after it is read); the runner may also have seen the flag on its own and ended first.
+    assert!(answer.cancel_requested, "{answer:?}");
     let mut end = None;
     while let Ok(event) = events.try_recv() {
         if event.id == a.id && event.status == Status::Canceled {
@@ -250,8 +251,12 @@ async fn cancel_stops_a_running_prediction_and_a_queued_job() {
         }
     }
     let end = end.expect("the job's end was announced");
-    assert!(end.revision > answer.revision, "{} after {}", end.revision, answer.revision);
     assert_eq!(end.revision, a.revision);
+    if answer.status.is_finished() {
+        assert_eq!((answer.status, answer.revision), (Status::Canceled, end.revision), "{answer:?}");
+    } else {
+        assert!(end.revision > answer.revision, "{} after {}", end.revision, answer.revision);
+    }
     assert_eq!(w.fake.fake.predictions()[0]["status"], "canceled");
     assert_eq!(w.fake.fake.creates(), 1, "the queued job was never sent");
     assert_eq!(ledger(&w.core, a.id).await.0, 0.0);
