@@ -1,5 +1,5 @@
 //! The app's memory next to WebKitGTK's own floor on the same machine: the resident memory (PSS)
-//! of the app's process tree launched alone (no WebDriver session, which costs ~10 MB of its own)
+//! of the app's process tree launched alone (no WebDriver session, which costs ~12 MB of its own)
 //! with the Gallery open on a seeded history, and of WebKitGTK's MiniBrowser showing a blank page,
 //! each measured after the same settling time. Prints a README table row.
 //!

@@ -115,8 +115,10 @@ impl Core {
         // end comes later with a higher revision (unless the runner saw the flag on its own first,
         // and the answer is the end itself).
         let answer = jobs::job(self, id).await;
+        if let Ok(job) = &answer {
+            jobs::publish(self, job.clone());
+        }
         self.jobs.cancel_active(id);
-        jobs::announce(self, id).await;
         answer
     }
 

@@ -347,11 +347,14 @@ fn shortfall_note(status: Status, requested: i64, returned: i64) -> Option<Strin
 /// Tells listeners (the window, a waiting CLI) that a job changed.
 pub(crate) async fn announce(core: &Core, id: i32) {
     match job(core, id).await {
-        Ok(job) => {
-            let _ = core.jobs.events.send(job);
-        }
+        Ok(job) => publish(core, job),
         Err(e) => tracing::warn!(job = id, error = %e, "could not read a job to announce it"),
     }
+}
+
+/// Announces a job already read (no one listening is fine).
+pub(crate) fn publish(core: &Core, job: Job) {
+    let _ = core.jobs.events.send(job);
 }
 
 #[cfg(test)]
