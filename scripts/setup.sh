@@ -10,10 +10,12 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   dbus dbus-x11 gnome-keyring
   libimage-exiftool-perl sqlite3
+  postgresql nginx-light
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_FUZZ_VERSION=0.13.2
 CARGO_DENY_VERSION=0.20.2
+S3S_FS_VERSION=0.14.1
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -57,4 +59,10 @@ fi
 if ! "$cargo_bin/cargo-deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
   step "cargo install cargo-deny $CARGO_DENY_VERSION"
   cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+# The platform service's object storage in tests and the demo: a real S3 protocol server over a
+# folder that checks SigV4, presigned URLs and their expiry (scripts/platform-services.sh).
+if ! "$cargo_bin/s3s-fs" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+  step "cargo install s3s-fs $S3S_FS_VERSION"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi

@@ -8,7 +8,13 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # A throwaway keyring: never the user's own (gnome-keyring keeps it under $XDG_DATA_HOME/keyrings).
 XDG_DATA_HOME="$(mktemp -d)"
 export XDG_DATA_HOME
-trap 'rm -rf "$XDG_DATA_HOME"' EXIT
+sqlx_scratch="$(mktemp -d)"
+PLATFORM_SERVICES_DIR=""
+cleanup() {
+  [ -z "$PLATFORM_SERVICES_DIR" ] || ./scripts/platform-services.sh stop "$PLATFORM_SERVICES_DIR"
+  rm -rf "$XDG_DATA_HOME" "$sqlx_scratch"
+}
+trap cleanup EXIT
 # A fresh keyring needs a non-empty password to be created unlocked (build-notes.md).
 eval "$(printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
@@ -30,18 +36,21 @@ step "Dependencies: licences, bans, sources (deny.toml), of the app and of the f
 cargo deny check -A license-exception-not-encountered licenses bans sources
 cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
-step "Rust tests (core, fakes, CLI, shell, e2e harness, bindings freshness, the fuzz corpus replayed)"
+step "The platform service's Postgres and S3 server (loopback, throwaway)"
+eval "$(./scripts/platform-services.sh start)"
+
+step "Rust tests (core, fakes, platform, CLI, shell, e2e harness, bindings freshness, the fuzz corpus replayed)"
 # The core's query! macros describe every query live against the migrations (a scratch database)
 # and write what they find; it must equal the offline data committed in crates/core/.sqlx.
-sqlx_scratch="$(mktemp -d)"
-trap 'rm -rf "$XDG_DATA_HOME" "$sqlx_scratch"' EXIT
-./scripts/check-sqlx.sh schema "$sqlx_scratch"
-# The macros run only when the core compiles: make sure it does, even with a warm target/.
+# The platform's queries the same way, against a Postgres database made from its migrations.
+platform_schema_url="$(./scripts/check-sqlx.sh schema "$sqlx_scratch")"
+# The macros run only when the crates compile: make sure they do, even with a warm target/.
 touch crates/core/src/lib.rs crates/core/tests/it/main.rs
-DATABASE_URL="sqlite://$sqlx_scratch/schema.db" SQLX_OFFLINE_DIR="$sqlx_scratch/described" \
-  cargo test --workspace
+if [ -d crates/platform ]; then touch crates/platform/src/lib.rs crates/platform/tests/it/main.rs; fi
+DATABASE_URL="sqlite://$sqlx_scratch/schema.db" PLATFORM_DATABASE_URL="$platform_schema_url" \
+  SQLX_OFFLINE_DIR="$sqlx_scratch/described" cargo test --workspace
 
-step "sqlx offline query data (crates/core/.sqlx) is fresh"
+step "sqlx offline query data (crates/core/.sqlx, crates/platform/.sqlx) is fresh"
 ./scripts/check-sqlx.sh compare "$sqlx_scratch"
 
 step "Fuzz: a short run of each target (the corpus itself was replayed by the Rust tests)"
