@@ -1,10 +1,21 @@
 //! `flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]`
 //! `flux-krea-fakes platform [--port P] [--delivery-port Q]`
 //! `flux-krea-fakes updates [--port P]` (offers version 9.9.9 on the stable feed)
+//! `flux-krea-fakes google|github [--port P] [--client-id ID] [--client-secret S]`
+//! `flux-krea-fakes stripe [--port P] [--secret-key sk_…] [--webhook-url URL] [--webhook-secret whsec_…]`
+//! `flux-krea-fakes upstreams [--port P] [--webhook-url URL]`: Google, GitHub, Stripe and Replicate
+//! (API + delivery host) for the platform service, on ports P..P+4 (P = 0: free ports)
 //!
-//! Serves a fake until Ctrl-C and prints `FLUX_KREA_REPLICATE_URL=...` or
-//! `FLUX_KREA_PLATFORM_URL=...` on stdout for demo scripts to read. Knobs: `POST /_fake/knobs` on
-//! the API port (and `/_fake/replicate/knobs` on the platform's).
+//! Serves until Ctrl-C and prints `NAME=value` lines on stdout for scripts to read:
+//! `FLUX_KREA_REPLICATE_URL=...`, `FLUX_KREA_PLATFORM_URL=...`, `FLUX_KREA_UPDATE_FEED=...`; for the
+//! upstream fakes the platform service's variables (`GOOGLE_*` 5 lines, `GITHUB_*` 4, `STRIPE_*` 3;
+//! `upstreams` prints those 12 then `REPLICATE_API_URL`, `REPLICATE_API_TOKEN`,
+//! `REPLICATE_WEBHOOK_SECRET`). The client ids and secrets printed are the fakes' test values.
+//! Knobs: `POST /_fake/knobs` on each port (and `/_fake/replicate/knobs` on the platform's).
+
+// In a folder so cargo does not take it for a binary of its own.
+#[path = "fake-services/upstreams.rs"]
+mod upstreams;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,14 +27,21 @@ use flux_krea_fakes::RunningFake;
 
 const USAGE: &str = "usage: flux-krea-fakes replicate [--port P] [--delivery-port Q] [--token T ...]\n       \
                      flux-krea-fakes platform [--port P] [--delivery-port Q]\n       \
-                     flux-krea-fakes updates [--port P]";
-const DEFAULT_TOKEN: &str = "r8_demo_fake_token";
+                     flux-krea-fakes updates [--port P]\n       \
+                     flux-krea-fakes google|github [--port P] [--client-id ID] [--client-secret S]\n       \
+                     flux-krea-fakes stripe [--port P] [--secret-key K] [--webhook-url U] [--webhook-secret S]\n       \
+                     flux-krea-fakes upstreams [--port P] [--webhook-url U]";
+pub(crate) const DEFAULT_TOKEN: &str = "r8_demo_fake_token";
 
 #[derive(PartialEq, Eq)]
 enum Service {
     Replicate,
     Platform,
     Updates,
+    Google,
+    Github,
+    Stripe,
+    Upstreams,
 }
 
 struct Args {
@@ -31,6 +49,11 @@ struct Args {
     port: u16,
     delivery_port: u16,
     tokens: Vec<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    secret_key: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -38,9 +61,24 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         Some("replicate") => Service::Replicate,
         Some("platform") => Service::Platform,
         Some("updates") => Service::Updates,
+        Some("google") => Service::Google,
+        Some("github") => Service::Github,
+        Some("stripe") => Service::Stripe,
+        Some("upstreams") => Service::Upstreams,
         _ => return Err(USAGE.into()),
     };
-    let mut parsed = Args { service, port: 0, delivery_port: 0, tokens: Vec::new() };
+    let mut parsed = Args {
+        service,
+        port: 0,
+        delivery_port: 0,
+        tokens: Vec::new(),
+        client_id: None,
+        client_secret: None,
+        secret_key: None,
+        webhook_url: None,
+        webhook_secret: None,
+    };
+    let idp = matches!(parsed.service, Service::Google | Service::Github);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         let port = || value.parse::<u16>().map_err(|_| format!("{flag}: not a port: {value}"));
@@ -49,6 +87,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--delivery-port" => parsed.delivery_port = port()?,
             // The platform's Replicate token is its own secret, never chosen from outside.
             "--token" if parsed.service == Service::Replicate => parsed.tokens.push(value),
+            "--client-id" if idp => parsed.client_id = Some(value),
+            "--client-secret" if idp => parsed.client_secret = Some(value),
+            "--secret-key" if parsed.service == Service::Stripe => parsed.secret_key = Some(value),
+            "--webhook-secret" if parsed.service == Service::Stripe => parsed.webhook_secret = Some(value),
+            "--webhook-url" if matches!(parsed.service, Service::Stripe | Service::Upstreams) => {
+                parsed.webhook_url = Some(value)
+            }
             _ => return Err(format!("unknown argument {flag}\n{USAGE}")),
         }
     }
@@ -58,8 +103,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(parsed)
 }
 
-/// The servers (kept alive until Ctrl-C), the line for stdout and the hint for stderr.
-type Started = (Vec<RunningFake>, String, String);
+/// The line(s) for stdout, the hint for stderr and the servers (kept alive until Ctrl-C).
+type Started = (String, String, Vec<RunningFake>);
 
 async fn replicate(args: Args) -> std::io::Result<Started> {
     let fake = ReplicateFake::new(args.tokens);
@@ -68,7 +113,7 @@ async fn replicate(args: Args) -> std::io::Result<Started> {
     let api = RunningFake::serve_on(args.port, fake.router()).await?;
     let line = format!("FLUX_KREA_REPLICATE_URL={}/v1", api.url());
     let hint = format!("delivery host {}; knobs at {}/_fake/knobs; Ctrl-C to stop", delivery.url(), api.url());
-    Ok((vec![api, delivery], line, hint))
+    Ok((line, hint, vec![api, delivery]))
 }
 
 async fn platform(args: Args) -> std::io::Result<Started> {
@@ -80,7 +125,7 @@ async fn platform(args: Args) -> std::io::Result<Started> {
          state at {url}/_fake/state; Ctrl-C to stop",
         running.delivery.url()
     );
-    Ok((vec![running.api, running.delivery], line, hint))
+    Ok((line, hint, vec![running.api, running.delivery]))
 }
 
 async fn updates(args: Args) -> std::io::Result<Started> {
@@ -89,7 +134,7 @@ async fn updates(args: Args) -> std::io::Result<Started> {
     let url = running.url();
     let line = format!("FLUX_KREA_UPDATE_FEED={url}/stable/latest.json");
     let hint = format!("signed by tests/fixtures/updates/test.key.pub; knobs at {url}/_fake/knobs; Ctrl-C to stop");
-    Ok((vec![running], line, hint))
+    Ok((line, hint, vec![running]))
 }
 
 #[tokio::main]
@@ -105,8 +150,12 @@ async fn main() -> ExitCode {
         Service::Replicate => replicate(args).await,
         Service::Platform => platform(args).await,
         Service::Updates => updates(args).await,
+        Service::Google => upstreams::google(args).await,
+        Service::Github => upstreams::github(args).await,
+        Service::Stripe => upstreams::stripe(args).await,
+        Service::Upstreams => upstreams::all(args).await,
     };
-    let (_servers, line, hint) = match started {
+    let (line, hint, _servers) = match started {
         Ok(started) => started,
         Err(e) => {
             eprintln!("flux-krea-fakes: cannot listen: {e}");

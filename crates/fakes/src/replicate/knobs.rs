@@ -42,6 +42,10 @@ pub struct Knobs {
     pub image_side: Option<u32>,
     /// Uploads of this many bytes or more answer 413 (default 100 MiB, Replicate's limit).
     pub max_upload_bytes: Option<u64>,
+    /// Webhooks are not sent (a poller must settle); read when each would be sent.
+    pub drop_webhooks: bool,
+    /// Each webhook is sent twice, with the same `webhook-id`.
+    pub duplicate_webhooks: bool,
 }
 
 /// Consumes one unit of a countdown knob; true when it fired.

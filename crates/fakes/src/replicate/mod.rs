@@ -5,8 +5,8 @@
 //! Tests usually call [`RunningReplicate::start`]; scripts run the `flux-krea-fakes` binary and steer
 //! it through `/_fake/knobs`.
 //!
-//! Not modelled: webhooks are validated but never sent; streaming (`urls.stream`); rate limits other
-//! than the `throttle` knob; retention of uploaded files.
+//! Webhooks are signed and sent as `webhooks.rs` describes. Not modelled: streaming (`urls.stream`);
+//! rate limits other than the `throttle` knob; retention of uploaded files.
 
 mod delivery;
 mod files;
@@ -21,6 +21,7 @@ mod models;
 mod prediction;
 mod predictions;
 mod schema;
+mod webhooks;
 
 pub use files::Upload;
 pub use knobs::Knobs;
@@ -50,6 +51,8 @@ struct Inner {
     tokens: HashSet<String>,
     username: String,
     state: Mutex<Store>,
+    /// Every webhook delivery attempt.
+    webhooks: crate::webhook::Log,
 }
 
 /// Everything the fake remembers. Never held across an `.await`.
@@ -65,6 +68,8 @@ struct Store {
     creates: usize,
     downloads: usize,
     last_inputs: Option<Value>,
+    /// The account's Standard Webhooks secret (`whsec_…`).
+    webhook_secret: String,
 }
 
 impl Store {
@@ -76,12 +81,17 @@ impl Store {
 impl ReplicateFake {
     /// A fake that accepts exactly these tokens.
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(tokens: I) -> Self {
-        let state = Store { delivery_url: "http://replicate.delivery.invalid".into(), ..Store::default() };
+        let state = Store {
+            delivery_url: "http://replicate.delivery.invalid".into(),
+            webhook_secret: crate::signatures::new_standard_secret(),
+            ..Store::default()
+        };
         ReplicateFake {
             inner: Arc::new(Inner {
                 tokens: tokens.into_iter().map(Into::into).collect(),
                 username: "fake-user".into(),
                 state: Mutex::new(state),
+                webhooks: crate::webhook::Log::default(),
             }),
         }
     }
@@ -90,6 +100,7 @@ impl ReplicateFake {
     pub fn router(&self) -> Router {
         let api = Router::new()
             .route("/account", get(account))
+            .route("/webhooks/default/secret", get(webhooks::secret))
             .route("/models/{owner}/{name}/predictions", post(predictions::create))
             .route("/predictions", get(predictions::list))
             .route("/predictions/{id}", get(predictions::get))
@@ -101,7 +112,11 @@ impl ReplicateFake {
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
             .layer(middleware::from_fn_with_state(self.clone(), knobs::server_errors));
-        Router::new().nest("/v1", api).merge(knobs::control_routes()).with_state(self.clone())
+        Router::new()
+            .nest("/v1", api)
+            .merge(knobs::control_routes())
+            .merge(webhooks::control_routes())
+            .with_state(self.clone())
     }
 
     /// The delivery host: `GET /xezq/...` serves output files, no auth.
@@ -120,6 +135,31 @@ impl ReplicateFake {
 
     pub fn set_knobs(&self, knobs: Knobs) {
         self.state().knobs = knobs;
+    }
+
+    /// Replaces the webhook signing secret (`whsec_<base64>`, e.g. the service's
+    /// `REPLICATE_WEBHOOK_SECRET`); by default each fake makes its own.
+    pub fn set_webhook_secret(&self, secret: &str) {
+        self.state().webhook_secret = secret.to_string();
+    }
+
+    /// What `GET /v1/webhooks/default/secret` answers.
+    pub fn webhook_secret(&self) -> String {
+        self.state().webhook_secret.clone()
+    }
+
+    /// Every webhook delivery attempt so far (dropped ones with `attempt: 0`), in order.
+    pub fn webhook_deliveries(&self) -> Vec<crate::webhook::Delivery> {
+        self.inner.webhooks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits until `pred` holds for the deliveries (or `limit` passes); answers them either way.
+    pub async fn wait_for_webhooks(
+        &self,
+        limit: std::time::Duration,
+        pred: impl Fn(&[crate::webhook::Delivery]) -> bool,
+    ) -> Vec<crate::webhook::Delivery> {
+        crate::webhook::wait_for(&self.inner.webhooks, limit, pred).await
     }
 
     /// Every prediction as the API would show it now, oldest first.

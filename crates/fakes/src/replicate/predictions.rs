@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::lifecycle::{self, Plan};
 use super::prediction::{Prediction, Status};
-use super::{api_base, headers as prefs, ids, inputs, knobs, models, schema, ReplicateFake};
+use super::{api_base, headers as prefs, ids, inputs, knobs, models, schema, webhooks, ReplicateFake};
 use crate::problem::problem;
 
 const PAGE: usize = 100;
@@ -61,6 +61,10 @@ pub(super) async fn create(
         out
     };
     tokio::spawn(lifecycle::drive(fake.clone(), id.clone(), plan));
+    if let Some(url) = body["webhook"].as_str() {
+        let filter = webhooks::Filter::from_body(&body["webhook_events_filter"]);
+        tokio::spawn(webhooks::follow(fake.clone(), id.clone(), url.to_string(), filter));
+    }
     if let Some(wait) = wait {
         let _ = tokio::time::timeout(wait, done.wait_for(|done| *done)).await;
     }
