@@ -1,6 +1,8 @@
 //! Logging: `tracing` events go to a daily-rolling file in the OS log dir (pruned to the newest
-//! [`MAX_LOG_FILES`]), and optionally to stderr; every line passes through [`redact`] first.
+//! [`MAX_LOG_FILES`]), and optionally to stderr; every field is redacted before it is coloured
+//! ([`RedactedFields`]), and every finished line passes through [`redact`] again.
 
+mod fields;
 mod redact;
 
 use std::io::{self, Write};
@@ -13,6 +15,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+pub use fields::RedactedFields;
 pub use redact::redact;
 
 use crate::error::{Error, Result};
@@ -45,9 +48,18 @@ pub fn init(log_dir: &Path, filter: &str, to_stderr: bool) -> Result<LogGuard> {
         .build(log_dir)
         .map_err(|e| Error::storage(log_dir, e))?;
     let (file_writer, guard) = tracing_appender::non_blocking(appender);
-    let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Redacting(file_writer)).boxed();
-    let stderr_layer = to_stderr
-        .then(|| tracing_subscriber::fmt::layer().with_writer(Redacting(io::stderr)).with_target(false).boxed());
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .fmt_fields(RedactedFields)
+        .with_writer(Redacting(file_writer))
+        .boxed();
+    let stderr_layer = to_stderr.then(|| {
+        tracing_subscriber::fmt::layer()
+            .fmt_fields(RedactedFields)
+            .with_writer(Redacting(io::stderr))
+            .with_target(false)
+            .boxed()
+    });
     tracing_subscriber::registry()
         .with(filter)
         .with(file_layer)
@@ -142,6 +154,30 @@ mod tests {
         }
         assert!(text.contains("<email>") && text.contains("Bearer <redacted>") && text.contains("r8_<redacted>"));
         assert!(text.contains("https://x.example/a?<redacted>"), "{text}");
+    }
+
+    /// A terminal's layer colours field names; the secrets must be gone before that happens.
+    #[test]
+    fn coloured_lines_are_redacted_before_the_colour() {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(true)
+                .fmt_fields(RedactedFields)
+                .with_writer(Redacting(move || writer.clone())),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("sign_in", auth_code = "ac-span-secret");
+            let _e = span.enter();
+            tracing::info!(token = "plat-secret-ansi", refresh_token = "rt-ansi-secret", "answer read");
+        });
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains('\u{1b}'), "the layer must colour: {text:?}");
+        for secret in ["plat-secret-ansi", "rt-ansi-secret", "ac-span-secret"] {
+            assert!(!text.contains(secret), "{secret} leaked in {text:?}");
+        }
+        assert!(text.contains(r#"token="<redacted>""#), "{text:?}");
     }
 
     #[test]

@@ -22,13 +22,18 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule(r"(?i)\b(bearer|token)(\s+|%20)[A-Za-z0-9\-._~+/]{8,}=*", "$1 <redacted>"),
         rule(r"\br8_[A-Za-z0-9]+", "r8_<redacted>"),
         rule(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "<redacted-jwt>"),
-        // `access_token=…`, `"refresh_token": "…"`, `apikey: …` outside of URLs.
+        // `access_token=…`, `"refresh_token": "…"`, `apikey: …` outside of URLs, also as Debug prints
+        // JSON (`\"token\":\"…\"`). `token` alone is the platform's key for several secrets.
         rule(
-            r#"(?i)\b(access_token|refresh_token|api_?key|client_secret|code_verifier|password)("?\s*[:=]\s*"?)[^\s"&,}]+"#,
+            r#"(?i)\b(access_token|refresh_token|provider_token|provider_refresh_token|id_token|auth_code|token|api_?key|client_secret|code_verifier|password)(\\?"?\s*[:=]\s*\\?"?)[^\s"&,}\\]+"#,
             "$1$2<redacted>",
         ),
         // Query strings carry signatures, codes and states; keep the path for debugging.
         rule(r#"((?:https?|wss?)://[^\s?#"'<>]+)\?[^\s#"'<>]*"#, "$1?<redacted>"),
+        // The same parameters in a URL without a scheme (`127.0.0.1:5555/callback?state=…&code=…`).
+        rule(r#"(?i)([?&](?:code|state)=)[^\s&#"'<>]+"#, "$1<redacted>"),
+        // And percent-encoded inside another URL (`redirect_to=…%3Fstate%3D…`, `token%3D…`).
+        rule(r#"(?i)(token|code|state)%3D[^\s&"'<>]+"#, "$1%3D<redacted>"),
         rule(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", "<email>"),
     ]
 });
@@ -72,6 +77,43 @@ mod tests {
         let out = redact(r#"body {"refresh_token": "v1.abc-def", "code_verifier":"xyz"} access_token=qq"#);
         assert!(!out.contains("v1.abc-def") && !out.contains("xyz") && !out.contains("qq"), "{out}");
         assert!(out.contains("refresh_token") && out.contains("<redacted>"));
+    }
+
+    /// Every shape a secret reaches a log line in (issue #20): the secret goes, the key stays.
+    #[test]
+    fn secret_shapes_table() {
+        let cases: &[(&str, &str, &str)] = &[
+            // (line, the secret, what must still be there)
+            (r#"{"provider_token":"gho_abcdef"}"#, "gho_abcdef", "provider_token"),
+            (r#"{"provider_refresh_token": "prt-12345"}"#, "prt-12345", "provider_refresh_token"),
+            ("id_token=idtok.part.sig", "idtok.part.sig", "id_token"),
+            (r#"body {"auth_code":"ac-0000-1111","code_verifier":"cv-xyz"}"#, "ac-0000-1111", "auth_code"),
+            (r#"answer {"token":"plat-secret-1"}"#, "plat-secret-1", r#""token":"#),
+            ("token=plat-secret-2 kept", "plat-secret-2", "token=<redacted> kept"),
+            (r#"Object {\"refresh_token\":\"rt-escaped\"}"#, "rt-escaped", r#"\"refresh_token\":\"<redacted>"#),
+            (r#"Object {\"token\": \"tk-escaped\"}"#, "tk-escaped", r#"\"token\""#),
+            ("GET 127.0.0.1:5555/callback?state=st-9&code=cd-8 HTTP/1.1", "st-9", "/callback?state=<redacted>"),
+            ("GET /callback?code=cd-7&state=st-6", "cd-7", "/callback?code=<redacted>&state=<redacted>"),
+            ("GET /callback?code=cd-7&state=st-6", "st-6", "/callback?code="),
+            ("redirect_to=http%3A%2F%2F127.0.0.1%2Fcb%3Ftoken%3Dtk-enc%26x%3D1", "tk-enc", "token%3D<redacted>"),
+            ("next=%2Fcb%3Fstate%3Dst-enc", "st-enc", "state%3D<redacted>"),
+            ("ACCESS_TOKEN: at-upper", "at-upper", "ACCESS_TOKEN: <redacted>"),
+        ];
+        let mut failures = Vec::new();
+        for (line, secret, kept) in cases {
+            let out = redact(line);
+            if out.contains(secret) || !out.contains(kept) {
+                failures.push(format!("{line}\n  -> {out}\n  (secret {secret:?}, must keep {kept:?})"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn ordinary_words_near_the_keys_stay() {
+        for line in ["checkout ended state=Paid", "the code answered 402", "token refused", "job 3 state=done"] {
+            assert_eq!(redact(line), line);
+        }
     }
 
     #[test]
