@@ -75,6 +75,9 @@ pub struct Jobs {
     events: broadcast::Sender<Job>,
     /// Held while this process runs jobs; the OS releases it if the process dies.
     runner_lock: Mutex<Option<File>>,
+    /// How many outputs run.rs decodes at once, for the tests of its limit.
+    #[cfg(test)]
+    pub(crate) decodes: crate::generation::run::Gauge,
 }
 
 impl Default for Jobs {
@@ -88,6 +91,8 @@ impl Default for Jobs {
             progress: Mutex::new(HashMap::new()),
             events: broadcast::channel(256).0,
             runner_lock: Mutex::new(None),
+            #[cfg(test)]
+            decodes: Default::default(),
         }
     }
 }

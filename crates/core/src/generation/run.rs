@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -22,6 +23,8 @@ use crate::Core;
 /// inside it (lowest latency); slower ones come back unfinished and are polled, which is when
 /// progress shows and a cancel takes effect.
 const CREATE_WAIT: Duration = Duration::from_secs(5);
+/// Outputs of one job decoded at the same time: each may take up to `thumbnail::MAX_DECODE_BYTES`.
+const DECODES_AT_ONCE: usize = 2;
 
 /// A job's journal row.
 struct Row {
@@ -329,8 +332,13 @@ async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Pred
     }
     let pending: Vec<(usize, &String)> =
         urls.iter().enumerate().filter(|(i, _)| !stored.contains(&(*i as i64))).collect();
+    // Downloads all run at once; decodes (up to MAX_DECODE_BYTES each) take turns, two at a time.
+    let decodes = &Semaphore::new(DECODES_AT_ONCE);
     let results = futures_util::future::join_all(pending.iter().map(|(idx, url)| async move {
         let bytes = provider.download(url, &|_, _| {}).await?;
+        let _slot = decodes.acquire().await.map_err(|_| Error::internal("the decode queue closed"))?;
+        #[cfg(test)]
+        let _decoding = core.jobs.decodes.enter();
         journal::add_image(core.pool(), core.data_dir(), row.id, *idx as i32, bytes, Some((*url).clone()), now_ms())
             .await?;
         announce(core, row.id).await;
@@ -390,6 +398,30 @@ async fn settle(core: &Core, id: i32) {
     .await;
     if let Err(e) = result {
         tracing::error!(job = id, error = %e, "could not settle a job's cost");
+    }
+}
+
+/// Counts what is inside a section now and the most ever at once (tests only).
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    pub(crate) peak: std::sync::atomic::AtomicUsize,
+}
+
+#[cfg(test)]
+impl Gauge {
+    pub(crate) fn enter(&self) -> impl Drop + '_ {
+        use std::sync::atomic::Ordering::SeqCst;
+        struct Leave<'a>(&'a Gauge);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.now.fetch_sub(1, SeqCst);
+            }
+        }
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        Leave(self)
     }
 }
 

@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 pub const MAX_THUMB_SIDE: u32 = 384;
 /// The largest canvas we decode; FLUX outputs are at most a few thousand pixels a side.
 pub const MAX_SIDE: u32 = 16_384;
-pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// The most one decode may allocate: a 4 MP RGBA output needs 16 MiB, a 24 MP photo as RGB 72 MiB;
+/// more is refused rather than risked (a job decodes at most two outputs at once, run.rs).
+pub const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 82;
 
 /// An image format the cache accepts.
@@ -173,6 +175,18 @@ mod tests {
         // Within the side limit but over the memory limit: 16000² RGBA is ~1 GiB.
         let err = make(&fixtures::png_header_only(16_000, 16_000), "wide.png").unwrap_err();
         assert!(err.to_string().contains("too large to open safely"), "{err}");
+    }
+
+    #[test]
+    fn a_decode_may_allocate_at_most_128_mib() {
+        // 6000² RGBA is 137 MiB: within the side limit, refused before its pixels are read.
+        let err = make(&fixtures::png_header_only(6000, 6000), "big-canvas.png").unwrap_err();
+        let Error::InvalidInput { reason, .. } = err else { panic!("{err:?}") };
+        assert!(reason.starts_with("big-canvas.png: too large to open safely"), "{reason}");
+        assert!(reason.contains("128 MiB"), "{reason}");
+        // 5000² RGBA (95 MiB) is allowed: it fails later, on its missing pixels, not on the limit.
+        let err = make(&fixtures::png_header_only(5000, 5000), "ok-canvas.png").unwrap_err();
+        assert!(err.to_string().contains("damaged or truncated"), "{err}");
     }
 
     #[test]
