@@ -1,6 +1,6 @@
 //! The CLI's generation verbs: `generate`, `jobs`, `cancel`, `retry`, `key`, `spend`.
 
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -253,19 +253,26 @@ pub async fn key(core: &Core, action: Option<KeyAction>) -> Result<ExitCode, Err
             core.replicate_key().await?
         }
         KeyAction::Set => {
-            if std::io::stdin().is_terminal() {
-                eprintln!("Paste your Replicate API token and press Enter (it is not shown):");
-            }
-            let mut token = String::new();
-            std::io::stdin()
-                .read_to_string(&mut token)
-                .map_err(|e| Error::invalid("replicate_token", e.to_string()))?;
-            core.set_replicate_token(token.lines().next().unwrap_or("")).await?
+            let token =
+                read_token().map_err(|e| Error::invalid("replicate_token", format!("could not be read: {e}")))?;
+            core.set_replicate_token(&token).await?
         }
         KeyAction::Remove => core.remove_replicate_token().await?,
     };
     println!("{}", to_json(&status)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line: typed without echo on a terminal (Enter ends it), else the first line of stdin.
+fn read_token() -> std::io::Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Paste your Replicate API token and press Enter (it is not shown): ");
+        // Turns echo off on the terminal for the line and back on afterwards, also on Windows.
+        return rpassword::read_password();
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 pub async fn spend(core: &Core, args: SpendArgs) -> Result<ExitCode, Error> {

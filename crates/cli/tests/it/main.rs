@@ -4,6 +4,7 @@
 mod account;
 mod doctor;
 mod generation;
+mod key;
 mod privacy;
 
 /// The keychain is one per OS user: the sign-in test and the erasure test take turns.
