@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::auth::broker::{token_answer, TokenAnswer};
-use crate::auth::loopback::{callback_query, judge, page, request_target};
+use crate::auth::loopback::{answer, page};
 use crate::auth::platform::read_answer;
 use crate::auth::profile::Me;
 pub use crate::auth::session::Session;
@@ -97,17 +97,12 @@ pub fn token(status: StatusCode, bytes: &[u8]) -> Result<TokenAnswer> {
 }
 
 /// The loopback listener's handling of one request head (`Loopback::wait`): None when the
-/// request does not end the wait (garbage, or not `/callback`); else the code or why not, and the
-/// page the browser is shown.
+/// request does not end the wait (garbage, not `/callback`, or not this sign-in's state); else the
+/// code or why not, and the page the browser is shown.
 pub fn oauth_callback(head: &[u8], expected_state: &str) -> Option<(Result<String>, String)> {
-    let target = request_target(head)?;
-    let query = callback_query(&target)?;
-    let outcome = judge(&query, expected_state);
-    let shown = match &outcome {
-        Ok(_) => page("Signed in", "You are signed in to Flux Krea. You can close this tab and return to the app."),
-        Err(e) => page("Sign-in did not finish", &e.to_string()),
-    };
-    Some((outcome, shown))
+    let reply = answer(head, expected_state)?;
+    let shown = page(reply.title, &reply.message);
+    reply.outcome.map(|outcome| (outcome, shown))
 }
 
 /// The page around a message, for comparing what the URL could add to it.

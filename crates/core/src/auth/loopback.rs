@@ -1,22 +1,48 @@
-//! The loopback redirect of RFC 8252: a listener on `127.0.0.1:<random port>` that takes exactly
-//! one `/callback` request from the system browser, answers it with a small self-contained page,
-//! and closes. Anything else the browser asks for (a favicon) gets a 404 and does not count.
+//! The loopback redirect of RFC 8252: a listener on `127.0.0.1:<random port>` that waits for the
+//! `/callback` carrying this sign-in's `state`, answers every request with a small self-contained
+//! page, and closes.
+//!
+//! Anything on this computer can connect, so nothing a connection sends is trusted before its
+//! `state` matches: a callback without it (a forged link, a stale tab) gets a 400 and does not end
+//! the wait, and what it says is never shown. Each connection is served on its own task with a
+//! short deadline for its request head, so an idle or slow one cannot hold up the real redirect.
+//! Another path (a favicon) gets a 404 and does not count either.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 
 /// A request head larger than this is not a browser's redirect.
 const MAX_HEAD: usize = 16 * 1024;
+/// A browser sends its request head at once; a connection silent this long is dropped.
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(3);
+/// Writing a page to the browser takes no longer than this.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
+
+const SIGNED_IN: &str = "You are signed in to Flux Krea. You can close this tab and return to the app.";
+const NOT_OURS: &str = "This page did not come from the sign-in Flux Krea is waiting for (state mismatch). \
+                        Finish signing in in the tab the app opened, or start again from the app.";
 
 pub struct Loopback {
     listener: TcpListener,
     port: u16,
+}
+
+/// What the browser is shown for one request, and whether it ends the wait.
+pub(crate) struct Reply {
+    pub status: &'static str,
+    pub title: &'static str,
+    pub message: String,
+    /// `Some`: this sign-in's answer (a code, or why not); `None`: keep waiting.
+    pub outcome: Option<Result<String>>,
 }
 
 impl Loopback {
@@ -33,43 +59,46 @@ impl Loopback {
         format!("http://127.0.0.1:{}/callback?state={state}", self.port)
     }
 
-    /// Waits for the one callback and returns its `code`, after checking `state`.
+    /// Waits for the callback with `expected_state` and returns its `code`.
     pub async fn wait(self, expected_state: &str, timeout: Duration, cancel: &CancellationToken) -> Result<String> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let expected: Arc<str> = Arc::from(expected_state);
+        let (done, mut answered) = mpsc::channel::<Result<String>>(1);
+        // Dropped when the wait ends: connections still open are closed with it.
+        let mut connections = JoinSet::new();
         loop {
-            let accepted = tokio::select! {
-                a = self.listener.accept() => a,
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        connections.spawn(serve(stream, expected.clone(), done.clone()));
+                    }
+                }
+                Some(outcome) = answered.recv() => return outcome,
+                // Finished connections are collected as they end.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 _ = tokio::time::sleep_until(deadline) => {
                     return Err(Error::invalid("sign_in", "no answer from the browser in time; start the sign-in again"));
                 }
                 _ = cancel.cancelled() => return Err(Error::Canceled { what: "sign-in".into() }),
-            };
-            let Ok((mut stream, _)) = accepted else { continue };
-            let Some(target) = read_target(&mut stream).await else { continue };
-            let Some(query) = callback_query(&target) else {
-                respond(&mut stream, "404 Not Found", "Not found", "Nothing here.").await;
-                continue;
-            };
-            let outcome = judge(&query, expected_state);
-            match &outcome {
-                Ok(_) => {
-                    respond(
-                        &mut stream,
-                        "200 OK",
-                        "Signed in",
-                        "You are signed in to Flux Krea. You can close this tab and return to the app.",
-                    )
-                    .await
-                }
-                Err(e) => respond(&mut stream, "400 Bad Request", "Sign-in did not finish", &e.to_string()).await,
             }
-            return outcome;
         }
     }
 }
 
-/// The request target of a `GET`, or None for garbage (which does not end the wait).
-async fn read_target(stream: &mut TcpStream) -> Option<String> {
+/// One connection: its request head within [`HEAD_TIMEOUT`], the page, and this sign-in's answer
+/// if the request carried one.
+async fn serve(mut stream: TcpStream, expected_state: Arc<str>, done: mpsc::Sender<Result<String>>) {
+    let Some(head) = read_head(&mut stream).await else { return };
+    // Garbage (not a GET) is dropped without a word.
+    let Some(reply) = answer(&head, &expected_state) else { return };
+    respond(&mut stream, &reply).await;
+    if let Some(outcome) = reply.outcome {
+        let _ = done.send(outcome).await;
+    }
+}
+
+/// The request head, or None when the connection stays silent, closes or errs first.
+async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 2048];
     let read = async {
@@ -82,8 +111,33 @@ async fn read_target(stream: &mut TcpStream) -> Option<String> {
         }
         Some(())
     };
-    tokio::time::timeout(Duration::from_secs(10), read).await.ok()??;
-    request_target(&head)
+    tokio::time::timeout(HEAD_TIMEOUT, read).await.ok()??;
+    Some(head)
+}
+
+/// The reply to one request head, or None for garbage (the fuzz targets call this).
+pub(crate) fn answer(head: &[u8], expected_state: &str) -> Option<Reply> {
+    let target = request_target(head)?;
+    let Some(query) = callback_query(&target) else {
+        return Some(Reply {
+            status: "404 Not Found",
+            title: "Not found",
+            message: "Nothing here.".into(),
+            outcome: None,
+        });
+    };
+    Some(match judge(&query, expected_state) {
+        None => Reply { status: "400 Bad Request", title: "Not this sign-in", message: NOT_OURS.into(), outcome: None },
+        Some(Ok(code)) => {
+            Reply { status: "200 OK", title: "Signed in", message: SIGNED_IN.into(), outcome: Some(Ok(code)) }
+        }
+        Some(Err(e)) => Reply {
+            status: "400 Bad Request",
+            title: "Sign-in did not finish",
+            message: e.to_string(),
+            outcome: Some(Err(e)),
+        },
+    })
 }
 
 /// The target of a `GET` request head, or None (the fuzz targets call this).
@@ -100,42 +154,45 @@ pub(crate) fn callback_query(target: &str) -> Option<HashMap<String, String>> {
     (url.path() == "/callback").then(|| url.query_pairs().into_owned().collect())
 }
 
-/// The broker's answer: a code with our state, or why not.
-pub(crate) fn judge(query: &HashMap<String, String>, expected_state: &str) -> Result<String> {
-    let state_ok = query.get("state").is_some_and(|s| constant_time_eq(s.as_bytes(), expected_state.as_bytes()));
+/// The broker's answer for this sign-in (a code, or why not), or None when the callback does not
+/// carry its state: then it is not ours, and nothing it says is believed or shown.
+pub(crate) fn judge(query: &HashMap<String, String>, expected_state: &str) -> Option<Result<String>> {
+    let state = query.get("state")?;
+    if !constant_time_eq(state.as_bytes(), expected_state.as_bytes()) {
+        return None;
+    }
     if let Some(error) = query.get("error") {
         let said = query.get("error_description").filter(|d| !d.trim().is_empty()).unwrap_or(error);
         // The description comes from the URL; keep it short and printable.
         let said: String = said.chars().filter(|c| !c.is_control()).take(200).collect();
-        return Err(Error::invalid("sign_in", format!("the sign-in was refused: {said}")));
+        return Some(Err(Error::invalid("sign_in", format!("the sign-in was refused: {said}"))));
     }
-    if !state_ok {
-        return Err(Error::invalid(
-            "sign_in",
-            "the answer did not come from the sign-in this app started (state mismatch); start again",
-        ));
-    }
-    match query.get("code").filter(|c| !c.is_empty()) {
+    Some(match query.get("code").filter(|c| !c.is_empty()) {
         Some(code) => Ok(code.clone()),
         None => Err(Error::invalid("sign_in", "the broker sent no authorization code; start again")),
-    }
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, title: &str, message: &str) {
-    let body = page(title, message);
+async fn respond(stream: &mut TcpStream, reply: &Reply) {
+    let body = page(reply.title, &reply.message);
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n\
          Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
+        reply.status,
         body.len()
     );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(body.as_bytes()).await;
-    let _ = stream.shutdown().await;
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    // A browser that does not read its page does not keep the task.
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, write).await;
 }
 
 /// A page with no outside resources (nothing loads from anywhere after the redirect).
@@ -157,36 +214,5 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn judges_callbacks() {
-        assert_eq!(judge(&q(&[("state", "s1"), ("code", "c")]), "s1").unwrap(), "c");
-        let wrong = judge(&q(&[("state", "s2"), ("code", "c")]), "s1").unwrap_err().to_string();
-        assert!(wrong.contains("state mismatch"), "{wrong}");
-        let missing = judge(&q(&[("code", "c")]), "s1").unwrap_err().to_string();
-        assert!(missing.contains("state mismatch"), "{missing}");
-        let refused =
-            judge(&q(&[("state", "s1"), ("error", "access_denied"), ("error_description", "User said no")]), "s1");
-        assert!(refused.unwrap_err().to_string().contains("User said no"));
-        assert!(judge(&q(&[("state", "s1")]), "s1").is_err());
-    }
-
-    #[test]
-    fn pages_escape_what_the_url_said() {
-        let html = page("x", "<script>alert(1)</script>");
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;"));
-    }
-
-    #[test]
-    fn only_the_callback_path_counts() {
-        assert!(callback_query("/favicon.ico").is_none());
-        assert_eq!(callback_query("/callback?state=a&code=b").unwrap().get("code").unwrap(), "b");
-    }
-}
+#[path = "loopback_tests.rs"]
+mod tests;

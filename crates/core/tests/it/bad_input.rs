@@ -1920,27 +1920,49 @@ fn state_of(url: &url::Url) -> String {
 fn callback_cases() -> Vec<CallbackCase> {
     let refused_page = |s| Some((400, s));
     vec![
+        // Not this sign-in's state: a 400 page, and the wait goes on for the real redirect (#20).
         CallbackCase {
             meta: meta(
                 "wrong state",
-                "`/callback?state=<other>&code=<code>`",
-                invalid(&["sign_in"], &["state mismatch"]),
+                "`/callback?state=<other>&code=<code>`, then nothing (400 “state mismatch”, still waiting)",
+                refused("canceled", &["sign-in"], &["sign-in was canceled"]),
             ),
             visit: |u| {
                 let code = u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).unwrap_or_default();
                 callback_with(u, &[("state", "forged-state"), ("code", &code)])
             },
             page: refused_page("state mismatch"),
-            keeps_waiting: false,
+            keeps_waiting: true,
         },
         CallbackCase {
-            meta: meta("missing state", "`/callback?code=<code>`", invalid(&["sign_in"], &["state mismatch"])),
+            meta: meta(
+                "missing state",
+                "`/callback?code=<code>`, then nothing (400 “state mismatch”, still waiting)",
+                refused("canceled", &["sign-in"], &["sign-in was canceled"]),
+            ),
             visit: |u| {
                 let code = u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).unwrap_or_default();
                 callback_with(u, &[("code", &code)])
             },
             page: refused_page("state mismatch"),
-            keeps_waiting: false,
+            keeps_waiting: true,
+        },
+        CallbackCase {
+            meta: meta(
+                "a refusal under a forged state",
+                "`/callback?state=<other>&error=access_denied&error_description=Call 555-0100`, then nothing \
+                 (400 “state mismatch” without the description, still waiting)",
+                refused("canceled", &["sign-in"], &["sign-in was canceled"]),
+            )
+            .unsaid(&["555-0100"]),
+            visit: |u| {
+                callback_with(
+                    u,
+                    &[("state", "forged-state"), ("error", "access_denied"), ("error_description", "Call 555-0100")],
+                )
+            },
+            page: refused_page("state mismatch"),
+            keeps_waiting: true,
         },
         CallbackCase {
             meta: meta(
@@ -2043,15 +2065,16 @@ fn callback_cases() -> Vec<CallbackCase> {
         CallbackCase {
             meta: meta(
                 "over-long request",
-                "`/callback?pad=<20 000 × A>&state=<state>&code=<code>` (head > 16 KiB)",
-                invalid(&["sign_in"], &["state mismatch"]),
+                "`/callback?pad=<20 000 × A>&state=<state>&code=<code>` (head > 16 KiB: the state is cut off), \
+                 then nothing",
+                refused("canceled", &["sign-in"], &["sign-in was canceled"]),
             ),
             visit: |u| {
                 let code = u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).unwrap_or_default();
                 callback_with(u, &[("pad", &"A".repeat(20_000)), ("state", &state_of(u)), ("code", &code)])
             },
             page: None,
-            keeps_waiting: false,
+            keeps_waiting: true,
         },
     ]
 }
@@ -2112,6 +2135,9 @@ async fn bad_sign_in_callbacks_are_refused_and_nothing_is_kept() {
                 }
                 if page.1.contains("<script>") {
                     return Err("the page carries the script unescaped".into());
+                }
+                if let Some(said) = case.meta.unsaid.iter().find(|p| page.1.contains(*p)) {
+                    return Err(format!("the page says {said:?}"));
                 }
             }
             let exchanged = platform.fake.requests().iter().filter(|r| r.starts_with("POST /auth/v1/token")).count();
