@@ -5,6 +5,7 @@ mod commands;
 mod geometry;
 mod jobs;
 mod navigation;
+mod picked;
 mod rendering;
 mod state;
 mod theme;
@@ -24,6 +25,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::app::app_info,
             commands::app::get_settings,
             commands::app::update_settings,
+            commands::app::open_link,
             commands::history::gallery_page,
             commands::history::generation_details,
             commands::history::set_favourite,
@@ -45,6 +47,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::generation::cancel_job,
             commands::generation::retry_job,
             commands::generation::request_from,
+            commands::generation::pick_input_image,
             commands::generation::preview_input_image,
             commands::generation::stage_pasted_image,
             commands::own_key::replicate_key_status,
@@ -57,6 +60,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::privacy::set_consent,
             commands::privacy::consent_history,
             commands::privacy::suggested_export_path,
+            commands::privacy::choose_export_path,
             commands::privacy::export_data,
             commands::privacy::erase_prompts,
             commands::privacy::erase_everything,
@@ -120,6 +124,18 @@ pub fn run() {
         app = app.plugin(tauri_plugin_updater::Builder::new().build());
     }
     app.manage(updates::Updates::new(update_feed))
+        .manage(picked::Picked::default())
+        // A dropped file is one the user chose: recorded here, from the OS's event, before the
+        // page (told by Tauri's own handler just before) can ask for it over IPC, which this same
+        // thread serves only after this returns.
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let picked = webview.state::<picked::Picked>();
+                for path in paths {
+                    picked.allow_picture(path);
+                }
+            }
+        })
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

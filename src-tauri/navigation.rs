@@ -2,7 +2,8 @@
 //! arguments to the running instance (single instance), which focuses and navigates.
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager};
+use tauri::webview::NewWindowResponse;
+use tauri::{AppHandle, Manager, Url};
 use tauri_specta::Event;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -50,9 +51,45 @@ pub fn create_main_window(app: &tauri::App) -> tauri::Result<tauri::WebviewWindo
         .cloned()
         .ok_or_else(|| tauri::Error::WindowNotFound)?;
     let screen = screen_from_args(&std::env::args().collect::<Vec<_>>());
+    // The Vite server is one of the app's pages in a development build only.
+    let dev_url = if tauri::is_dev() { app.config().build.dev_url.clone() } else { None };
     tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
         .initialization_script(launch_script(screen))
+        // The window shows the app's own pages and nothing else: a page elsewhere (a link, a
+        // script a compromised page runs) is refused, and an allowed link opens in the browser.
+        .on_navigation(move |url| {
+            let own = is_app_page(url, dev_url.as_ref());
+            if !own {
+                leave_app(url);
+            }
+            own
+        })
+        .on_new_window(|url, _features| {
+            leave_app(&url);
+            NewWindowResponse::Deny
+        })
         .build()
+}
+
+/// The app's bundled pages (`tauri://localhost`, or `http(s)://tauri.localhost` where the platform
+/// serves them so) and, when given, the development server's origin.
+pub fn is_app_page(url: &Url, dev_url: Option<&Url>) -> bool {
+    let bundled = match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost") && url.port().is_none(),
+        _ => false,
+    };
+    bundled || dev_url.is_some_and(|dev| url.origin() == dev.origin())
+}
+
+/// A page outside the app: opened in the system browser if it is an allowed link, else dropped.
+/// Logged by scheme and host only (a URL can carry tokens).
+fn leave_app(url: &Url) {
+    let host = url.host_str().unwrap_or_default();
+    match crate::browser::open_link(url.as_str()) {
+        Ok(()) => tracing::info!(host, "link opened in the system browser"),
+        Err(_) => tracing::warn!(scheme = url.scheme(), host, "refused to leave the app's pages"),
+    }
 }
 
 /// `window.__FLUX_KREA_LAUNCH_SCREEN__`, read once by `ui/src/lib/nav.svelte.ts`.
@@ -87,6 +124,29 @@ mod tests {
         assert_eq!(screen_from_args(&["app", "--screens=gallery"]), None);
         assert_eq!(screen_from_args(&["app"]), None);
         assert_eq!(screen_from_args(&["app", "--screen"]), None);
+    }
+
+    #[test]
+    fn only_the_app_pages_are_shown() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        assert!(is_app_page(&url("tauri://localhost/index.html"), None));
+        assert!(is_app_page(&url("http://tauri.localhost/"), None));
+        assert!(is_app_page(&url("https://tauri.localhost/#gallery"), None));
+        let dev = url("http://localhost:5173");
+        assert!(is_app_page(&url("http://localhost:5173/src/main.ts"), Some(&dev)));
+        for elsewhere in [
+            "https://example.com/",
+            "http://localhost:5173/",
+            "http://tauri.localhost.evil.example/",
+            "http://tauri.localhost:8080/",
+            "tauri://evil/",
+            "file:///etc/passwd",
+            "data:text/html,<h1>hi</h1>",
+            "about:blank",
+        ] {
+            assert!(!is_app_page(&url(elsewhere), None), "{elsewhere}");
+        }
+        assert!(!is_app_page(&url("http://localhost:5174/"), Some(&dev)));
     }
 
     #[test]

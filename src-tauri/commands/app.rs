@@ -1,4 +1,4 @@
-//! App-wide commands: version and folders, settings.
+//! App-wide commands: version and folders, settings, links.
 
 use flux_krea_core::{AppInfo, Error, Settings};
 use tauri::State;
@@ -28,4 +28,11 @@ pub async fn update_settings(
     let saved = state.core()?.update_settings(settings).await?;
     theme::apply(&window, saved.theme);
     Ok(saved)
+}
+
+/// Opens a link in the system browser, if it is on the allow-list (`browser::check_link`).
+#[tauri::command]
+#[specta::specta]
+pub fn open_link(url: String) -> Result<(), Error> {
+    crate::browser::open_link(&url)
 }

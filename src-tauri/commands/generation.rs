@@ -2,9 +2,11 @@
 
 use flux_krea_core::generation::staging::InputPreview;
 use flux_krea_core::generation::{Catalogue, GenerationRequest, Job, QueueState};
-use flux_krea_core::Error;
+use flux_krea_core::{Core, Error};
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 
+use crate::picked::Picked;
 use crate::state::AppState;
 
 const QUEUE_LIMIT: i32 = 50;
@@ -17,8 +19,19 @@ pub fn model_catalogue(state: State<'_, AppState>) -> Result<Catalogue, Error> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn generate(state: State<'_, AppState>, request: GenerationRequest) -> Result<Job, Error> {
-    state.core()?.generate(&request).await
+pub async fn generate(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    request: GenerationRequest,
+) -> Result<Job, Error> {
+    let core = state.core()?;
+    picked.check_request(&request, &image_fields(core, &request.model))?;
+    core.generate(&request).await
+}
+
+/// The model's picture fields (none for an unknown model: the core then names the model).
+fn image_fields(core: &Core, model: &str) -> Vec<String> {
+    core.catalogue().model(model).map(|m| m.image_fields().map(|f| f.name.clone()).collect()).unwrap_or_default()
 }
 
 #[tauri::command]
@@ -50,23 +63,65 @@ pub async fn retry_job(state: State<'_, AppState>, id: i32) -> Result<Job, Error
 /// The form values of a gallery item, for Re-run and Remix.
 #[tauri::command]
 #[specta::specta]
-pub async fn request_from(state: State<'_, AppState>, id: i32) -> Result<GenerationRequest, Error> {
-    state.core()?.request_from(id).await
+pub async fn request_from(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    id: i32,
+) -> Result<GenerationRequest, Error> {
+    let core = state.core()?;
+    let request = core.request_from(id).await?;
+    picked.allow_request(&request, &image_fields(core, &request.model));
+    Ok(request)
 }
 
+/// Opens the system file dialog for a picture; returns the chosen path (`None`: cancelled), which
+/// `preview_input_image` and `generate` then accept.
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_input_image(state: State<'_, AppState>, path: String) -> Result<InputPreview, Error> {
+pub async fn pick_input_image(
+    window: tauri::WebviewWindow,
+    picked: State<'_, Picked>,
+    title: String,
+) -> Result<Option<String>, Error> {
+    let dialog = window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title(title)
+        .add_filter("Images", &["png", "jpg", "jpeg", "webp"]);
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
+        .await
+        .map_err(|_| Error::internal("the file dialog stopped"))?;
+    let Some(chosen) = chosen else { return Ok(None) };
+    let path = chosen.into_path().map_err(|e| Error::invalid("image", format!("not a local file: {e}")))?;
+    Ok(Some(picked.allow_picture(&path)))
+}
+
+/// The preview of a picked, dropped or Re-run picture: only paths the user chose in this session.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_input_image(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    path: String,
+) -> Result<InputPreview, Error> {
+    picked.picture("image", &path)?;
     state.core()?.preview_input_image(&path).await
 }
 
 /// A pasted picture, base64 (JSON number arrays would be ~4× larger over IPC).
 #[tauri::command]
 #[specta::specta]
-pub async fn stage_pasted_image(state: State<'_, AppState>, data_base64: String) -> Result<InputPreview, Error> {
+pub async fn stage_pasted_image(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    data_base64: String,
+) -> Result<InputPreview, Error> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data_base64.as_bytes())
         .map_err(|_| Error::invalid("image", "the pasted data is not base64"))?;
-    state.core()?.stage_pasted_image(bytes).await
+    let preview = state.core()?.stage_pasted_image(bytes).await?;
+    picked.allow_picture(std::path::Path::new(&preview.path));
+    Ok(preview)
 }

@@ -6,8 +6,10 @@ use flux_krea_core::privacy::{
 use flux_krea_core::Error;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
 use tauri_specta::Event;
 
+use crate::picked::{with_zip_extension, Picked};
 use crate::state::AppState;
 
 /// Export progress, generations written of the total.
@@ -44,18 +46,51 @@ pub async fn consent_history(state: State<'_, AppState>) -> Result<Vec<ConsentCh
 /// The default destination: a new dated file in the Downloads folder.
 #[tauri::command]
 #[specta::specta]
-pub fn suggested_export_path(state: State<'_, AppState>) -> Result<String, Error> {
-    state.core()?.suggested_export_path()
+pub fn suggested_export_path(state: State<'_, AppState>, picked: State<'_, Picked>) -> Result<String, Error> {
+    let path = state.core()?.suggested_export_path()?;
+    Ok(picked.allow_export(std::path::Path::new(&path)))
 }
 
-/// Writes the archive to `path` (chosen in a save dialog), reporting progress as events.
+/// Opens the save dialog at the suggested file; returns where the user chose (always a `.zip`),
+/// or `None` when cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_data(app: AppHandle, state: State<'_, AppState>, path: String) -> Result<ExportReport, Error> {
+pub async fn choose_export_path(
+    window: tauri::WebviewWindow,
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+) -> Result<Option<String>, Error> {
+    let suggested = std::path::PathBuf::from(state.core()?.suggested_export_path()?);
+    let mut dialog =
+        window.dialog().file().set_parent(&window).set_title("Export my data").add_filter("Zip archive", &["zip"]);
+    if let Some(dir) = suggested.parent() {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(name) = suggested.file_name() {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    let chosen = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(|_| Error::internal("the save dialog stopped"))?;
+    let Some(chosen) = chosen else { return Ok(None) };
+    let path = chosen.into_path().map_err(|e| Error::invalid("out", format!("not a local file: {e}")))?;
+    Ok(Some(picked.allow_export(&with_zip_extension(path))))
+}
+
+/// Writes the archive to `path` (the suggested one or the save dialog's), reporting progress as events.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_data(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    path: String,
+) -> Result<ExportReport, Error> {
+    let out = picked.export(&path)?;
     let progress = move |done, total| {
         let _ = ExportProgress { done, total }.emit(&app);
     };
-    state.core()?.export_data(std::path::Path::new(&path), &progress).await
+    state.core()?.export_data(&out, &progress).await
 }
 
 #[tauri::command]

@@ -17,6 +17,7 @@ const summary = (budget: number | null) => ({
   recent: [{ id: 1, generation_id: 3, model: 'flux-schnell', images: 4, amount_usd: 0.012, pending: true, created_at: 1_700_000_000_000 }],
 });
 const setMonthlyBudget = vi.fn(async (usd: number | null) => ok(summary(usd)));
+const openLink = vi.fn(async (_url: string) => ok(null));
 
 vi.mock('../lib/bindings', () => ({
   commands: {
@@ -25,6 +26,7 @@ vi.mock('../lib/bindings', () => ({
     removeReplicateKey: () => removeReplicateKey(),
     spendSummary: async () => ok(summary(null)),
     setMonthlyBudget: (usd: number | null) => setMonthlyBudget(usd),
+    openLink: (url: string) => openLink(url),
     modelCatalogue: async () => ok({ source: 't', models: [{ id: 'flux-schnell', name: 'FLUX.1 [schnell]', fields: [] }] }),
     // This build has no account mode: the own-key cards are the whole story.
     accountStatus: async () =>
@@ -70,6 +72,15 @@ describe('Account screen', () => {
     expect(input.value).toBe('');
     expect(byTestId('account-mode').textContent).toContain('You generate with your own Replicate key');
     expect(createForm.keyStatus?.configured).toBe(true);
+  });
+
+  it('opens the token page in the system browser through the shell', async () => {
+    openLink.mockClear();
+    render(AccountScreen);
+    const link = await waitFor(() => byTestId('replicate-tokens-link'));
+    expect(link.tagName).toBe('BUTTON');
+    await fireEvent.click(link);
+    expect(openLink).toHaveBeenCalledWith('https://replicate.com/account/api-tokens');
   });
 
   it('shows a refused token under the field and explains a missing keychain', async () => {

@@ -10,6 +10,8 @@ export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, Error>(__TAURI_INVOKE("app_info")),
 	getSettings: () => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (settings: Settings_Deserialize) => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("update_settings", { settings })),
+	/**  Opens a link in the system browser, if it is on the allow-list (`browser::check_link`). */
+	openLink: (url: string) => typedError<null, Error>(__TAURI_INVOKE("open_link", { url })),
 	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
 	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
 	setFavourite: (ids: number[], favourite: boolean) => typedError<number, Error>(__TAURI_INVOKE("set_favourite", { ids, favourite })),
@@ -35,6 +37,12 @@ export const commands = {
 	retryJob: (id: number) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("retry_job", { id })),
 	/**  The form values of a gallery item, for Re-run and Remix. */
 	requestFrom: (id: number) => typedError<GenerationRequest_Serialize, Error>(__TAURI_INVOKE("request_from", { id })),
+	/**
+	 *  Opens the system file dialog for a picture; returns the chosen path (`None`: cancelled), which
+	 *  `preview_input_image` and `generate` then accept.
+	 */
+	pickInputImage: (title: string) => typedError<string | null, Error>(__TAURI_INVOKE("pick_input_image", { title })),
+	/**  The preview of a picked, dropped or Re-run picture: only paths the user chose in this session. */
 	previewInputImage: (path: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("preview_input_image", { path })),
 	/**  A pasted picture, base64 (JSON number arrays would be ~4× larger over IPC). */
 	stagePastedImage: (dataBase64: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("stage_pasted_image", { dataBase64 })),
@@ -49,7 +57,12 @@ export const commands = {
 	consentHistory: () => typedError<ConsentChange_Serialize[], Error>(__TAURI_INVOKE("consent_history")),
 	/**  The default destination: a new dated file in the Downloads folder. */
 	suggestedExportPath: () => typedError<string, Error>(__TAURI_INVOKE("suggested_export_path")),
-	/**  Writes the archive to `path` (chosen in a save dialog), reporting progress as events. */
+	/**
+	 *  Opens the save dialog at the suggested file; returns where the user chose (always a `.zip`),
+	 *  or `None` when cancelled.
+	 */
+	chooseExportPath: () => typedError<string | null, Error>(__TAURI_INVOKE("choose_export_path")),
+	/**  Writes the archive to `path` (the suggested one or the save dialog's), reporting progress as events. */
 	exportData: (path: string) => typedError<ExportReport, Error>(__TAURI_INVOKE("export_data", { path })),
 	erasePrompts: () => typedError<ErasureReport_Serialize, Error>(__TAURI_INVOKE("erase_prompts")),
 	eraseEverything: () => typedError<ErasureReport_Serialize, Error>(__TAURI_INVOKE("erase_everything")),

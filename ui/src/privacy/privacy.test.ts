@@ -39,7 +39,8 @@ const exportData = vi.fn(async (path: string) => {
   await exportGate;
   return ok({ path, bytes: 12_300_000, generations: 42, images: 120 });
 });
-const save = vi.fn(async (_options: unknown): Promise<string | null> => '/home/me/flux.zip');
+// The shell's save dialog: it returns where the user chose, or null when cancelled.
+const chooseExportPath = vi.fn(async (): Promise<Result> => ok('/home/me/flux.zip'));
 let requests: unknown[] = [];
 
 const SIGNED_OUT = {
@@ -79,7 +80,6 @@ const requestAccountDeletion = vi.fn(async (): Promise<Result> => {
   return ok(deletionRequest);
 });
 
-vi.mock('@tauri-apps/plugin-dialog', () => ({ save: (o: unknown) => save(o) }));
 vi.mock('../lib/bindings', () => ({
   commands: {
     privacyReport: async () => ok(report),
@@ -89,6 +89,7 @@ vi.mock('../lib/bindings', () => ({
     privacyRequests: async () => ok(requests),
     exportData: (path: string) => exportData(path),
     suggestedExportPath: async () => ok(SUGGESTED),
+    chooseExportPath: () => chooseExportPath(),
     erasePrompts: () => erasePrompts(),
     eraseEverything: () => eraseEverything(),
     getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
@@ -123,7 +124,7 @@ describe('Privacy screen', () => {
     erasePrompts.mockClear();
     eraseEverything.mockClear();
     exportData.mockClear();
-    save.mockClear();
+    chooseExportPath.mockClear();
     deletePlatformImages.mockClear();
     requestAccountDeletion.mockClear();
     account = UNAVAILABLE;
@@ -214,7 +215,7 @@ describe('Privacy screen', () => {
     render(PrivacyScreen, { props: { info } });
     await fireEvent.click(byTestId('export-data'));
     await waitFor(() => expect(exportData).toHaveBeenCalledWith(SUGGESTED));
-    expect(save).not.toHaveBeenCalled();
+    expect(chooseExportPath).not.toHaveBeenCalled();
   });
 
   it('exports through the save dialog, follows progress and shows the result', async () => {
@@ -229,18 +230,17 @@ describe('Privacy screen', () => {
     finish();
     await waitFor(() => expect(byTestId('export-result').textContent).toContain('/home/me/flux.zip'));
     expect(screen.queryByTestId('export-progress')).toBeNull();
-    expect(save).toHaveBeenCalledTimes(1);
-    expect(save.mock.calls[0]![0]).toMatchObject({ defaultPath: SUGGESTED, filters: [{ extensions: ['zip'] }] });
+    expect(chooseExportPath).toHaveBeenCalledTimes(1);
     expect(exportData).toHaveBeenCalledWith('/home/me/flux.zip');
     expect(byTestId('export-result').textContent).toContain('12 MB, 42 generations and 120 images');
     expect(byTestId('privacy-requests').textContent).toContain('Data export');
   });
 
   it('does nothing when the save dialog is cancelled', async () => {
-    save.mockImplementationOnce(async () => null);
+    chooseExportPath.mockImplementationOnce(async () => ok(null));
     render(PrivacyScreen, { props: { info } });
     await fireEvent.click(byTestId('export-choose'));
-    await waitFor(() => expect(save).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(chooseExportPath).toHaveBeenCalledTimes(1));
     expect(exportData).not.toHaveBeenCalled();
     expect(screen.queryByTestId('export-result')).toBeNull();
   });

@@ -161,17 +161,8 @@ export class PrivacyStore {
     this.exportError = null;
     let path: string | null;
     try {
-      const suggested = await unwrap(commands.suggestedExportPath());
-      if (choose) {
-        const { save } = await import('@tauri-apps/plugin-dialog');
-        path = await save({
-          title: 'Export my data',
-          defaultPath: suggested,
-          filters: [{ name: 'Zip archive', extensions: ['zip'] }],
-        });
-      } else {
-        path = suggested;
-      }
+      // The save dialog is the shell's: the archive goes only where the user said (or to the default).
+      path = await unwrap(choose ? commands.chooseExportPath() : commands.suggestedExportPath());
     } catch (e) {
       this.exportError = `No place to save the archive: ${message(e)}`;
       return;

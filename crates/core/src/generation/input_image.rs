@@ -31,16 +31,40 @@ impl CleanImage {
 
 /// Reads `path` (named in errors as `field`) and strips its metadata.
 pub fn load(field: &str, path: &Path, max_bytes: u64) -> Result<CleanImage> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))?;
-    if meta.len() > max_bytes {
-        let (size, limit) = (super::request::size_words(meta.len()), super::request::limit_words(max_bytes));
-        return Err(Error::invalid(field, format!("{} is {size}; {limit}", path.display())));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::invalid(field, format!("cannot read {}: {e}", path.display())))?;
+    let bytes = read_limited(field, path, max_bytes)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
     strip(field, bytes, file_name)
+}
+
+/// The bytes of `path` if it is a regular file of at most `max_bytes`. A device, FIFO or folder is
+/// refused before it is opened (`/dev/zero` would never end, a FIFO would wait for a writer), the
+/// opened handle is checked again (the path may have been swapped meanwhile), and at most
+/// `max_bytes + 1` bytes are read, so a file that grows after the check cannot exhaust memory.
+pub fn read_limited(field: &str, path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Error::invalid(field, format!("cannot read {}: {e}", path.display()));
+    let not_a_file = || Error::invalid(field, format!("cannot read {}: not a regular file", path.display()));
+    let too_big = |size: u64| {
+        let (size, limit) = (super::request::size_words(size), super::request::limit_words(max_bytes));
+        Error::invalid(field, format!("{} is {size}; {limit}", path.display()))
+    };
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(not_a_file());
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    if meta.len() > max_bytes {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Removes every metadata block of a PNG, JPEG or WebP; refuses anything else.

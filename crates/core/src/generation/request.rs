@@ -193,7 +193,12 @@ fn check_image(path: &Path, max_bytes: u64) -> std::result::Result<(), String> {
     if meta.len() > max_bytes {
         return Err(format!("{} is {}; {}", path.display(), size_words(meta.len()), limit_words(max_bytes)));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
+    // Never past the limit, even if the file grew since the check above.
+    let bytes = match super::input_image::read_limited("image", path, max_bytes) {
+        Ok(bytes) => bytes,
+        Err(Error::InvalidInput { reason, .. }) => return Err(reason),
+        Err(other) => return Err(other.to_string()),
+    };
     match image::guess_format(&bytes) {
         Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg | image::ImageFormat::WebP) => {}
         Ok(other) => return Err(format!("{} is {other:?}; use PNG, JPEG or WebP", path.display())),

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::generation::request::{limit_words, size_words};
 use crate::history::{images, thumbnail};
 use crate::Core;
 
@@ -28,16 +27,8 @@ pub struct InputPreview {
 
 fn preview_of(path: &Path) -> Result<InputPreview> {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
-    let unreadable = |e: std::io::Error| Error::invalid("image", format!("cannot read {}: {e}", path.display()));
-    // The same limit Generate applies, checked before the file is read into memory.
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > MAX_INPUT {
-        return Err(Error::invalid(
-            "image",
-            format!("{file_name} is {}; {}", size_words(size), limit_words(MAX_INPUT)),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    // The same limit Generate applies; a regular file only, never read past the limit.
+    let bytes = crate::generation::input_image::read_limited("image", path, MAX_INPUT)?;
     preview_of_bytes(path, file_name, &bytes)
 }
 

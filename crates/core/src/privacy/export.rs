@@ -1,7 +1,8 @@
 //! "Export my data": one zip archive with the whole local history (schema-versioned JSON), the
 //! image files, consents with their history, settings, the spend ledger and the privacy requests,
 //! plus a README saying what each file is. No token or key is ever read here, so none can go in.
-//! The archive is written under a temporary name and renamed when complete.
+//! The archive is written under a new temporary name and takes its own name when complete, never
+//! replacing a file.
 
 use std::fs::File;
 use std::io::Write;
@@ -58,7 +59,9 @@ fn zip_error(path: &Path) -> impl Fn(zip::result::ZipError) -> Error + '_ {
     move |e| Error::storage(path, e)
 }
 
-/// Writes the archive to `out` (which must not exist yet); `progress(done, total)` counts generations.
+/// Writes the archive to `out` (a new `.zip` file); `progress(done, total)` counts generations.
+/// It is written to a temporary file created with O_EXCL next to `out` (never a file or link that
+/// was already there), then placed at `out` without ever replacing what is there by then.
 pub async fn export(
     pool: &SqlitePool,
     data_dir: &Path,
@@ -66,17 +69,25 @@ pub async fn export(
     documents: Vec<(&'static str, Value)>,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<ExportReport> {
-    if out.exists() {
-        return Err(Error::invalid("out", format!("{} already exists; choose a new file name", out.display())));
+    let is_zip = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if !is_zip {
+        return Err(Error::invalid("out", format!("{} must be a .zip file", out.display())));
+    }
+    // symlink_metadata: a dangling link counts as taken too.
+    if out.symlink_metadata().is_ok() {
+        return Err(already_exists(out));
     }
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !parent.is_dir() {
         return Err(Error::invalid("out", format!("the folder {} does not exist", parent.display())));
     }
     let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| Error::invalid("out", "needs a file name"))?;
-    let temp: PathBuf = parent.join(format!(".{name}.partial"));
+    let (temp, file) = create_temp(parent, name)?;
     let total: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(pool).await?;
-    let written = write(pool, data_dir, &temp, documents, total as u32, progress).await;
+    let written = match write(pool, data_dir, &temp, file, documents, total as u32, progress).await {
+        Ok(counts) => place(&temp, out).map(|()| counts),
+        Err(e) => Err(e),
+    };
     let (generations, image_count) = match written {
         Ok(counts) => counts,
         Err(e) => {
@@ -84,23 +95,78 @@ pub async fn export(
             return Err(e);
         }
     };
-    std::fs::rename(&temp, out).map_err(|e| Error::storage(out, e))?;
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     tracing::info!(generations, images = image_count, bytes, "data exported");
     Ok(ExportReport { path: out.display().to_string(), bytes: bytes as f64, generations, images: image_count })
+}
+
+fn already_exists(out: &Path) -> Error {
+    Error::invalid("out", format!("{} already exists; choose a new file name", out.display()))
+}
+
+/// Owner-only, and only if nothing (file or symlink) has the name yet.
+fn create_new_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// A new temporary file next to `out`; a name already taken (a leftover, or something planted
+/// there) is skipped, never opened.
+fn create_temp(parent: &Path, name: &str) -> Result<(PathBuf, File)> {
+    for attempt in 0..100u32 {
+        let temp = parent.join(format!(".{name}.{}-{attempt}.partial", std::process::id()));
+        match create_new_private(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::storage(&temp, e)),
+        }
+    }
+    Err(Error::invalid("out", format!("no free temporary file name in {}", parent.display())))
+}
+
+/// Gives the finished archive its name without replacing a file that appeared there meanwhile:
+/// a hard link fails when the name is taken (atomically, on every OS), then the temporary name
+/// goes. Filesystems without hard links (FAT, some network shares) get a copy into a file created
+/// with O_EXCL instead.
+fn place(temp: &Path, out: &Path) -> Result<()> {
+    match std::fs::hard_link(temp, out) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(temp);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(already_exists(out)),
+        Err(_) => {
+            let mut target = create_new_private(out).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => already_exists(out),
+                _ => Error::storage(out, e),
+            })?;
+            let copied = File::open(temp)
+                .and_then(|mut source| std::io::copy(&mut source, &mut target))
+                .and_then(|_| target.sync_all());
+            if let Err(e) = copied {
+                let _ = std::fs::remove_file(out);
+                return Err(Error::storage(out, e));
+            }
+            let _ = std::fs::remove_file(temp);
+            Ok(())
+        }
+    }
 }
 
 async fn write(
     pool: &SqlitePool,
     data_dir: &Path,
     temp: &Path,
+    file: File,
     documents: Vec<(&'static str, Value)>,
     total: u32,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<(i32, i32)> {
     let path = temp.to_path_buf();
     let mut zip: Zip = blocking(move || {
-        let file = crate::storage::create_private_file(&path)?;
         let mut zip = ZipWriter::new(file);
         let text = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         zip.start_file("README.txt", text).map_err(zip_error(&path))?;

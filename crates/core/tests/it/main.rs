@@ -7,6 +7,7 @@ mod bad_input;
 mod exif;
 mod fuzz_corpus;
 mod generation;
+mod picked_paths;
 mod privacy;
 
 /// The keychain's entries are one per OS user and every test here shares them: the tests that

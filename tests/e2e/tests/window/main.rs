@@ -9,5 +9,6 @@ mod gallery;
 mod generation;
 mod journey;
 mod privacy;
+mod security;
 mod shell;
 mod updates;
