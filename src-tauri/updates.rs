@@ -134,6 +134,15 @@ pub async fn install(app: &AppHandle, core: &Core) -> Result<UpdateStatus, Error
         return Err(Error::invalid("update", "no update is ready; check for updates first"));
     };
     let version = update.version.clone();
+    // The plugin refuses this too (`requireSignedVersion` in tauri.conf.json); checked here as
+    // well so a config that lost the flag still cannot install an older signed build offered
+    // under a new number. The comment is only read here: the download verifies the signature
+    // over it before anything is installed.
+    if let Err(signed) = signed_for_offered(&update.signature, &version) {
+        tracing::warn!(offered = %version, signed = signed.as_deref().unwrap_or("no version"), "update signature names another version");
+        let problem = UpdateProblem::new(UpdateProblemKind::BadSignature);
+        return Ok(set(app, UpdateStatus::Failed { problem, version: Some(version) }));
+    }
     set(app, UpdateStatus::Downloading { version: version.clone(), received: 0, total: None });
     let mut received = 0u64;
     let progress_app = app.clone();
@@ -202,6 +211,25 @@ fn updater(
     app.updater_builder().endpoints(urls)?.timeout(REQUEST_TIMEOUT).build()
 }
 
+/// Whether the release signature (base64 of minisign's text, as in `latest.json`) was made for
+/// `offered`: Tauri's signer writes `version:X` into the trusted comment. `Err` carries the
+/// version it names instead, or `None` when it names none (an unversioned signature is refused).
+fn signed_for_offered(signature_b64: &str, offered: &str) -> Result<(), Option<String>> {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(signature_b64.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(None)?;
+    let comment = text.lines().find_map(|line| line.strip_prefix("trusted comment: ")).ok_or(None)?;
+    let signed = comment.split('\t').find_map(|field| field.strip_prefix("version:")).ok_or(None)?;
+    if signed.trim_start_matches('v') == offered.trim_start_matches('v') {
+        Ok(())
+    } else {
+        Err(Some(signed.to_string()))
+    }
+}
+
 /// The plugin's error, in the user's words (and the log's).
 fn failed(error: tauri_plugin_updater::Error, version: Option<String>) -> UpdateStatus {
     use tauri_plugin_updater::Error as E;
@@ -228,4 +256,49 @@ fn failed(error: tauri_plugin_updater::Error, version: Option<String>) -> Update
 
 fn now_ms() -> i64 {
     flux_krea_core::history::now_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_for_offered;
+    use base64::Engine;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/updates");
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!("{FIXTURES}/flux-krea_9.9.9_amd64.AppImage.{name}.sig")).unwrap()
+    }
+
+    #[test]
+    fn a_signature_installs_only_the_version_it_names() {
+        assert_eq!(signed_for_offered(&fixture("test"), "9.9.9"), Ok(()));
+        assert_eq!(signed_for_offered(&fixture("test"), "v9.9.9"), Ok(()));
+        // An older (here: another) signed build offered under a new number.
+        assert_eq!(signed_for_offered(&fixture("test"), "10.0.0"), Err(Some("9.9.9".into())));
+        assert_eq!(signed_for_offered(&fixture("beta"), "9.9.9"), Err(Some("10.0.0-beta.1".into())));
+        // Signed without a version (minisign itself, or an old Tauri CLI): refused.
+        assert_eq!(signed_for_offered(&fixture("unversioned"), "9.9.9"), Err(None));
+        assert_eq!(signed_for_offered("not base64!", "9.9.9"), Err(None));
+        let plain = base64::engine::general_purpose::STANDARD.encode("untrusted comment: x\nRUQ\n");
+        assert_eq!(signed_for_offered(&plain, "9.9.9"), Err(None));
+    }
+
+    /// The plugin's own check (tauri-plugin-updater ≥ 2.10): refuse a signature whose trusted
+    /// comment names no version, or another one than the feed offers. On in every build, so in
+    /// the release build (tauri.release.conf.json merged over tauri.conf.json) too.
+    #[test]
+    fn the_updater_requires_signed_versions_in_every_build() {
+        let read = |name: &str| -> serde_json::Value {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/").to_string() + name;
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        let (base, release) = (read("tauri.conf.json"), read("tauri.release.conf.json"));
+        let flag = |config: &serde_json::Value| config.pointer("/plugins/updater/requireSignedVersion").cloned();
+        assert_eq!(flag(&base), Some(serde_json::Value::Bool(true)), "tauri.conf.json");
+        assert!(
+            matches!(flag(&release), None | Some(serde_json::Value::Bool(true))),
+            "tauri.release.conf.json must not turn it off"
+        );
+        assert_eq!(release.pointer("/plugins/updater/allowDowngrades"), None, "downgrades stay refused");
+    }
 }

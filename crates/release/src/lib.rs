@@ -128,14 +128,22 @@ fn verified_signature(artifact: &Artifact, key: &PublicKey, version: &str) -> Re
         .to_owned();
     let signature = signature::decode(&text).map_err(sig_error)?;
     signature::verify_file(key, &signature, &artifact.path).map_err(sig_error)?;
-    // Only trusted once verified: the global signature covers the trusted comment.
-    if let Some(signed) = signature::signed_version(&signature).filter(|v| !signature::same_version(v, version)) {
-        return Err(Error::Artifact {
+    // Only trusted once verified: the global signature covers the trusted comment. The app
+    // refuses a signature that names no version (`requireSignedVersion`), so one never ships.
+    match signature::signed_version(&signature) {
+        Some(signed) if signature::same_version(signed, version) => Ok(text),
+        Some(signed) => Err(Error::Artifact {
             path: artifact.path.clone(),
             reason: format!("signed for version {signed}, but this release is {version}"),
-        });
+        }),
+        None => Err(Error::Artifact {
+            path: artifact.path.clone(),
+            reason: format!(
+                "{} names no version (sign with `tauri signer sign --app-version {version}`)",
+                artifact.sig_path.display()
+            ),
+        }),
     }
-    Ok(text)
 }
 
 fn now_rfc3339() -> String {

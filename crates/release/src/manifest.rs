@@ -97,7 +97,12 @@ impl Manifest {
                 Ok(sig) => match signature::signed_version(&sig) {
                     Some(signed) if !signature::same_version(signed, &self.version) => problems
                         .push(format!("platforms.{key}.signature: signed for version {signed}, not {}", self.version)),
-                    _ => {}
+                    Some(_) => {}
+                    // The app refuses these (`requireSignedVersion`): a feed must not carry one.
+                    None => problems.push(format!(
+                        "platforms.{key}.signature: names no version; the app installs only signatures made for {}",
+                        self.version
+                    )),
                 },
             }
         }

@@ -1,6 +1,6 @@
 //! `latest-json` over artifact trees built from tests/fixtures/updates: one 96 KiB artifact signed
-//! for 9.9.9 by test.key.pub (`.test.sig`), for 10.0.0-beta.1 (`.beta.sig`) and by another key
-//! (`.other.sig`). Signatures cover bytes, not names, so copies under any name still verify.
+//! for 9.9.9 by test.key.pub (`.test.sig`), for 10.0.0-beta.1 (`.beta.sig`), by another key
+//! (`.other.sig`) and with no version by a third (`.unversioned.sig`). Signatures cover bytes, not names, so copies under any name still verify.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ fn test_key() -> PublicKey {
     signature::decode_public_key(&fs::read_to_string(fixture("test.key.pub")).unwrap()).unwrap()
 }
 
-/// Puts the fixture artifact at `rel` with the signature `sig` ("test", "beta", "other") beside it.
+/// Puts the fixture artifact at `rel` with the signature `sig` ("test", "beta", "other", "unversioned") beside it.
 fn put(root: &Path, rel: &str, sig: &str) -> PathBuf {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -169,6 +169,29 @@ fn signature_for_another_version_is_refused() {
     // And the other way round: every 9.9.9 signature refuses a 9.9.10 release.
     let err = error_text(complete_tree().path(), "9.9.10");
     assert!(err.contains("signed for version 9.9.9, but this release is 9.9.10"), "{err}");
+}
+
+/// A genuine signature by the release key but with no version in its trusted comment: the app
+/// would refuse it (`requireSignedVersion`), so the release tool does first. The fixture's own key
+/// (`unversioned.key.pub`) made it, so it verifies and only the missing version is wrong.
+#[test]
+fn signature_without_a_version_is_refused() {
+    let dir = TempDir::new().unwrap();
+    put(dir.path(), "Flux.Krea_9.9.9_amd64.AppImage", "unversioned");
+    let key = signature::decode_public_key(&fs::read_to_string(fixture("unversioned.key.pub")).unwrap()).unwrap();
+    let err = latest_json(&Release {
+        version: "9.9.9",
+        notes: String::new(),
+        pub_date: None,
+        base_url: BASE,
+        artifacts_dir: dir.path(),
+        public_key: &key,
+        require: &["linux-x86_64".parse().unwrap()],
+    })
+    .expect_err("an unversioned signature was accepted")
+    .to_string();
+    assert!(err.contains("Flux.Krea_9.9.9_amd64.AppImage.sig names no version"), "{err}");
+    assert!(err.contains("--app-version 9.9.9"), "{err}");
 }
 
 #[test]

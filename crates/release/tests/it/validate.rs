@@ -107,6 +107,14 @@ fn signatures_must_be_for_the_manifest_version() {
     assert!(err.contains("platforms.linux-x86_64.signature: signed for version 10.0.0-beta.1, not 9.9.9"), "{err}");
 }
 
+/// The app installs only signatures whose trusted comment names the offered version
+/// (`requireSignedVersion`), so a feed with an unversioned one is refused before it ships.
+#[test]
+fn signatures_must_name_a_version() {
+    let err = problems(&with("/platforms/linux-x86_64/signature", json!(sig("unversioned"))));
+    assert!(err.contains("platforms.linux-x86_64.signature: names no version"), "{err}");
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let mut value = with("/version", json!("one"));
