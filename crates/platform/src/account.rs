@@ -1,0 +1,62 @@
+//! `GET /me` and the price lists (`/models`, `/credits/packs`), read from their tables.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::problem::{ApiError, ApiResult};
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/me", get(me)).route("/models", get(models)).route("/credits/packs", get(packs))
+}
+
+async fn me(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
+    let u = sqlx::query!(
+        "SELECT id, email AS \"email!\", name, avatar_url, provider, created_at FROM users WHERE id = $1 AND deleted_at IS NULL",
+        caller.user_id
+    )
+    .fetch_optional(app.db())
+    .await?
+    .ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({
+        "id": u.id,
+        "email": u.email,
+        "name": u.name,
+        "avatar_url": u.avatar_url,
+        "provider": u.provider,
+        "created_at": crate::time::rfc3339(u.created_at),
+    })))
+}
+
+async fn models(State(app): State<App>, _caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    let rows = sqlx::query!("SELECT id, credits_per_image, max_outputs, enabled FROM models ORDER BY position, id")
+        .fetch_all(app.db())
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "credits_per_image": m.credits_per_image,
+                    "max_outputs": m.max_outputs,
+                    "enabled": m.enabled,
+                })
+            })
+            .collect(),
+    ))
+}
+
+async fn packs(State(app): State<App>, _caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    let rows =
+        sqlx::query!("SELECT id, credits, price_cents, currency FROM credit_packs WHERE active ORDER BY position, id")
+            .fetch_all(app.db())
+            .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|p| json!({ "id": p.id, "credits": p.credits, "price_cents": p.price_cents, "currency": p.currency }))
+            .collect(),
+    ))
+}
