@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::oauth::{bearer, take, with_query, GrantError, Grants, IdpConfig, IdpKnobs};
+use crate::oauth::{bearer, found, take, with_query, GrantError, Grants, IdpConfig, IdpKnobs};
 use crate::RunningFake;
 
 pub const DEFAULT_CLIENT_ID: &str = "Iv1.fakegithubclient";
@@ -198,12 +198,12 @@ async fn authorize(State(fake): State<GithubFake>, Query(q): Query<HashMap<Strin
                 ("state", state),
             ],
         );
-        return Redirect::to(&to).into_response();
+        return found(&to);
     }
     let mut user = store.user.clone();
     user.email_verified &= !store.knobs.email_unverified;
     let code = store.grants.issue(param("redirect_uri").map(Into::into), challenge, scope, user);
-    Redirect::to(&with_query(&redirect_uri, &[("code", &code), ("state", state)])).into_response()
+    found(&with_query(&redirect_uri, &[("code", &code), ("state", state)]))
 }
 
 /// The answer in the format the client asked for: JSON with `Accept: application/json`, else form.

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
@@ -25,7 +25,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::oauth::{bearer, with_query, GrantError, Grants, IdpConfig, IdpKnobs};
+use crate::oauth::{bearer, found, with_query, GrantError, Grants, IdpConfig, IdpKnobs};
 use crate::RunningFake;
 
 /// The client id the `google` verb of the binary accepts unless told otherwise.
@@ -227,14 +227,13 @@ async fn authorize(State(fake): State<GoogleFake>, Query(q): Query<HashMap<Strin
     };
     let mut store = fake.state();
     if store.knobs.deny {
-        return Redirect::to(&with_query(redirect_uri, &[("error", "access_denied"), ("state", state)]))
-            .into_response();
+        return found(&with_query(redirect_uri, &[("error", "access_denied"), ("state", state)]));
     }
     let mut user = store.user.clone();
     user.email_verified &= !store.knobs.email_unverified;
     let code = store.grants.issue(Some(redirect_uri.into()), challenge, scope, user);
     let to = with_query(redirect_uri, &[("state", state), ("code", &code), ("scope", scope)]);
-    Redirect::to(&to).into_response()
+    found(&to)
 }
 
 /// Google's token errors: JSON `{error, error_description}`.

@@ -155,6 +155,12 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).or_else(|| value.strip_prefix("token "))
 }
 
+/// 302 Found to `uri`, the status both providers redirect with.
+pub(crate) fn found(uri: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, uri.to_string())]).into_response()
+}
+
 /// `uri` with `params` appended to its query.
 pub(crate) fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(uri).expect("checked before");

@@ -2,6 +2,8 @@
 
 mod binary;
 mod common;
+mod github;
+mod google;
 mod platform_auth;
 mod platform_credits;
 mod platform_predictions;

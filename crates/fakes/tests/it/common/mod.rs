@@ -74,3 +74,4 @@ impl Harness {
 }
 
 pub mod platform;
+pub mod receiver;
