@@ -11,6 +11,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod generation;
 pub mod history;
+pub mod http;
 pub mod logging;
 pub mod paths;
 pub mod privacy;

@@ -46,6 +46,9 @@ pub fn transport(service: &str, err: reqwest::Error) -> Error {
         Error::Offline { service }
     } else if err.is_timeout() {
         Error::Network { service, detail: "it took too long to answer".into() }
+    } else if err.is_redirect() {
+        // http.rs refused it: away from https, or a loop.
+        Error::Network { service, detail: "it redirected away from https (or in a loop); not followed".into() }
     } else {
         Error::Network { service, detail: "the connection broke".into() }
     }

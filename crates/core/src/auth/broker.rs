@@ -58,13 +58,7 @@ pub struct Broker {
 
 impl Broker {
     pub fn new(platform_url: &str, anon_key: &str) -> Result<Broker> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("flux-krea-desktop/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::internal(format!("the HTTP client could not start: {e}")))?;
+        let http = crate::http::client(Duration::from_secs(30), crate::http::Redirects::Never)?;
         let retry = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(200))
             .with_max_delay(Duration::from_secs(4))

@@ -31,13 +31,7 @@ impl<'a> Call<'a> {
 }
 
 pub fn http() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .user_agent(concat!("flux-krea-desktop/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::internal(format!("the HTTP client could not start: {e}")))
+    crate::http::client(Duration::from_secs(30), crate::http::Redirects::Never)
 }
 
 impl Core {

@@ -84,9 +84,8 @@ pub async fn fetch(core: &Core, token: &Sensitive<String>) -> Result<Profile> {
 
 /// The avatar as a data URL, or None when it cannot be had safely (never an error: it is decoration).
 async fn avatar(url: &str) -> Option<String> {
-    if crate::config::check_remote_url("avatar_url", url).is_err() {
-        return None;
-    }
+    // Never with the session's token: the avatar may be on any host.
+    let url = crate::http::fetchable(platform::SERVICE, "an avatar URL", url).ok()?;
     let response = platform::http().ok()?.get(url).send().await.ok()?;
     if !response.status().is_success() {
         return None;
@@ -149,4 +148,40 @@ pub async fn status(core: &Core) -> Result<AccountStatus> {
         preferred_mode: preferred(core).await?,
         active_mode: active_mode(core).await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::avatar;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server on 127.0.0.1 that answers every request with a small PNG.
+    async fn png_server() -> u16 {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let png = crate::history::fixtures::png(2, 2, 0);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut head = [0u8; 2048];
+                let _ = stream.read(&mut head).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    png.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.write_all(&png).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn avatars_come_only_over_https_or_from_loopback_addresses() {
+        let port = png_server().await;
+        let shown = avatar(&format!("http://127.0.0.1:{port}/a.png")).await.unwrap();
+        assert!(shown.starts_with("data:image/png;base64,"));
+        // A name is not an address: `localhost` is whatever the hosts file says today.
+        assert_eq!(avatar(&format!("http://localhost:{port}/a.png")).await, None);
+        assert_eq!(avatar(&format!("http://localhost@127.0.0.1:{port}/a.png")).await, None);
+    }
 }

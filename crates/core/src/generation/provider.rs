@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::generation::prediction::{decode_data_uri, malformed, Prediction, PredictionPage};
+use crate::http::{fetchable, host_of, Redirects};
 use crate::remote::{answer_body, answer_error, honour_retry_after, retry_read, transport, MAX_ANSWER_BYTES};
 use crate::secrets::Sensitive;
 
@@ -25,6 +26,10 @@ pub const WAIT_SECONDS: u64 = 60;
 const CANCEL_AFTER: &str = "15m";
 /// Outputs larger than this are refused rather than held in memory.
 const MAX_DOWNLOAD: u64 = 200 * 1024 * 1024;
+/// Every API call ends within this (a create's own deadline is its wait plus 30 s).
+const API_TIMEOUT: Duration = Duration::from_secs(WAIT_SECONDS + 30);
+/// One output (at most `MAX_DOWNLOAD`) is downloaded within this, or the attempt fails.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The Replicate account a token belongs to (`GET /account`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -44,6 +49,7 @@ pub struct Provider {
     http: reqwest::Client,
     idempotent_creates: bool,
     retry: ExponentialBuilder,
+    download_timeout: Duration,
 }
 
 impl Provider {
@@ -58,12 +64,8 @@ impl Provider {
         token: Sensitive<String>,
         idempotent_creates: bool,
     ) -> Result<Provider> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(WAIT_SECONDS + 30))
-            .user_agent(concat!("flux-krea-desktop/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::internal(format!("the HTTP client could not start: {e}")))?;
+        // Output files may sit behind a CDN's redirect; API calls are not redirected in practice.
+        let http = crate::http::client(API_TIMEOUT, Redirects::Secure)?;
         let retry = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(250))
             .with_max_delay(Duration::from_secs(8))
@@ -76,12 +78,19 @@ impl Provider {
             http,
             idempotent_creates,
             retry,
+            download_timeout: DOWNLOAD_TIMEOUT,
         })
     }
 
     /// Shorter waits between retries, for tests.
     pub fn with_retry_delays(mut self, min: Duration, max: Duration) -> Self {
         self.retry = ExponentialBuilder::default().with_min_delay(min).with_max_delay(max).with_max_times(4);
+        self
+    }
+
+    /// A shorter deadline per download attempt, for tests.
+    pub fn with_download_timeout(mut self, timeout: Duration) -> Self {
+        self.download_timeout = timeout;
         self
     }
 
@@ -204,31 +213,44 @@ impl Provider {
             .ok_or_else(|| malformed("the uploaded file has no urls.get"))
     }
 
-    /// Downloads one output (or decodes a data URI), reporting bytes received. The token is sent
-    /// to the delivery host only if it asks for it with a 401 (external-apis.md).
+    /// Downloads one output (or decodes a data URI), reporting bytes received. The token goes
+    /// only to the API's own files (under the base URL), never to a delivery host, even if it
+    /// answers 401: a file host that wants credentials is an error naming it.
     pub async fn download(&self, url: &str, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
         if url.starts_with("data:") {
             return decode_data_uri(url);
         }
-        if !(url.starts_with("https://") || url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost"))
-        {
-            return Err(malformed("an output URL that is not https"));
-        }
-        let call = || async { self.fetch(url, progress).await };
+        let url = fetchable(self.service, "an output URL", url)?;
+        let call = || async { self.fetch(&url, progress).await };
         call.retry(self.retry).sleep(tokio::time::sleep).when(retry_read).adjust(honour_retry_after).await
     }
 
-    async fn fetch(&self, url: &str, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
+    /// A URL under our base URL, on its origin: the API's own file, which takes the token.
+    fn is_ours(&self, url: &url::Url) -> bool {
+        let Ok(base) = url::Url::parse(&self.base) else { return false };
+        let prefix = base.path().trim_end_matches('/');
+        let under = |path: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+        url.origin() == base.origin() && under(url.path())
+    }
+
+    async fn fetch(&self, url: &url::Url, progress: &(dyn Fn(u64, Option<u64>) + Sync)) -> Result<Vec<u8>> {
         use futures_util::StreamExt;
-        let mut response = self.http.get(url).send().await.map_err(|e| transport(self.service, e))?;
-        if response.status() == StatusCode::UNAUTHORIZED {
-            response = self
-                .http
-                .get(url)
-                .header(AUTHORIZATION, self.auth()?)
-                .send()
-                .await
-                .map_err(|e| transport(self.service, e))?;
+        let ours = self.is_ours(url);
+        let mut request = self.http.get(url.clone()).timeout(self.download_timeout);
+        if ours {
+            request = request.header(AUTHORIZATION, self.auth()?);
+        }
+        let response = request.send().await.map_err(|e| transport(self.service, e))?;
+        if response.status() == StatusCode::UNAUTHORIZED && !ours {
+            return Err(Error::Upstream {
+                service: host_of(url),
+                status: 401,
+                detail: format!(
+                    "the file host asked for credentials; the {} token is only sent to {}",
+                    self.service,
+                    url::Url::parse(&self.base).map(|b| host_of(&b)).unwrap_or_default()
+                ),
+            });
         }
         let status = response.status();
         if !status.is_success() {

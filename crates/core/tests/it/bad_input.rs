@@ -2441,7 +2441,7 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
             meta(
                 "output URL not https",
                 "create → succeeded, `output: [\"http://cdn.example/a.png\"]`",
-                job_fails(&["an output URL that is not https"]),
+                job_fails(&["an output URL on cdn.example that is not https"]),
             ),
             |r, b| {
                 r.is_create().then(|| {
@@ -2451,6 +2451,33 @@ fn replicate_answer_cases() -> Vec<AnswerCase> {
                     )
                 })
             },
+        ),
+        // #20: a prefix check let these through to plain http; only loopback IP literals may be http.
+        answer(
+            meta(
+                "output URL on a look-alike of 127.0.0.1",
+                "create → succeeded, `output: [\"http://127.0.0.1.evil.example/a.png\"]`",
+                job_fails(&["an output URL on 127.0.0.1.evil.example that is not https"]),
+            ),
+            |r, b| {
+                r.is_create().then(|| {
+                    let out = json!(["http://127.0.0.1.evil.example/a.png"]);
+                    json_resp(201, prediction(b, "plook", "succeeded", out, Value::Null))
+                })
+            },
+        ),
+        // #20: the token is never sent to a delivery host, not even when it asks (origins.rs checks
+        // the requests); the job says which host wanted it.
+        answer(
+            meta(
+                "delivery answers 401",
+                "output URL → 401 `{\"detail\":\"Unauthenticated\"}`",
+                job_fails(&[
+                    "answered 401: the file host asked for credentials",
+                    "the Replicate token is only sent to 127.0.0.1:",
+                ]),
+            ),
+            |r, _| r.is_delivery().then(|| raw_resp(401, "application/json", r#"{"detail":"Unauthenticated"}"#)),
         ),
         answer(
             meta(
