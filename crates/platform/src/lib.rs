@@ -7,6 +7,7 @@ pub mod app;
 mod auth;
 pub mod config;
 mod credits;
+mod idempotency;
 mod ids;
 mod problem;
 pub mod serve;
@@ -28,4 +29,6 @@ fn api_routes() -> Router<App> {
 /// The upstreams' webhooks.
 fn webhook_routes() -> Router<App> {
     Router::new()
+        .route("/webhooks/stripe", axum::routing::post(credits::webhook::receive))
+        .merge(credits::checkout::page_routes())
 }

@@ -1,6 +1,10 @@
 //! Credits: the balance, the keyset-paged ledger (newest first), and buying packs through Stripe.
 
+pub mod checkout;
+mod fulfil;
 pub mod ledger;
+mod stripe;
+pub mod webhook;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -19,7 +23,7 @@ const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 100;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/credits", get(balance)).route("/credits/ledger", get(page))
+    Router::new().route("/credits", get(balance)).route("/credits/ledger", get(page)).merge(checkout::api_routes())
 }
 
 async fn balance(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use flux_krea_fakes::github::{GithubFake, RunningGithub};
 use flux_krea_fakes::google::{GoogleFake, RunningGoogle};
 use flux_krea_fakes::oauth::IdpConfig;
+use flux_krea_fakes::stripe::{RunningStripe, StripeConfig, StripeFake};
 use flux_krea_platform::config::Config;
 use flux_krea_platform::{app::App, serve};
 use object_store::aws::AmazonS3Builder;
@@ -18,6 +19,8 @@ use tokio::task::JoinHandle;
 
 pub const ANON_KEY: &str = "test-anon-key";
 pub const JWT_SECRET: &str = "test-jwt-secret-of-at-least-32-bytes!!";
+pub const STRIPE_KEY: &str = "sk_test_platform_tests";
+pub const STRIPE_WHSEC: &str = "whsec_platform_tests_endpoint";
 
 /// The variables scripts/platform-services.sh exports; a test fails (never skips) without them.
 pub struct Services {
@@ -94,6 +97,7 @@ pub struct Platform {
     pub db: PgPool,
     pub google: RunningGoogle,
     pub github: RunningGithub,
+    pub stripe: RunningStripe,
     pub http: reqwest::Client,
     task: JoinHandle<()>,
 }
@@ -113,8 +117,12 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
     let bucket = fresh_bucket(&s).await;
     let google = GoogleFake::start(IdpConfig::new("google-client", "google-secret")).await.unwrap();
     let github = GithubFake::start(IdpConfig::new("github-client", "github-secret")).await.unwrap();
+    let stripe_config =
+        StripeConfig { secret_key: STRIPE_KEY.into(), webhook_secret: STRIPE_WHSEC.into(), ..StripeConfig::default() };
+    let stripe = StripeFake::start(stripe_config).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    stripe.set_webhook(&format!("{url}/webhooks/stripe"), STRIPE_WHSEC);
     let env = |name: &str| -> Option<String> {
         Some(match name {
             "DATABASE_URL" => database_url.clone(),
@@ -136,8 +144,9 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
             "GOOGLE_USERINFO_URL" => google.userinfo_url(),
             "GITHUB_URL" => github.url(),
             "GITHUB_API_URL" => github.api_url(),
-            "STRIPE_SECRET_KEY" => "sk_test_platform".into(),
-            "STRIPE_WEBHOOK_SECRET" => "whsec_test_platform".into(),
+            "STRIPE_SECRET_KEY" => STRIPE_KEY.into(),
+            "STRIPE_WEBHOOK_SECRET" => STRIPE_WHSEC.into(),
+            "STRIPE_API_URL" => stripe.api_url(),
             "REPLICATE_API_TOKEN" => "r8_platform".into(),
             "REPLICATE_WEBHOOK_SECRET" => "whsec_dGVzdC1yZXBsaWNhdGUtd2ViaG9vay1zZWNyZXQ=".into(),
             _ => return None,
@@ -154,7 +163,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
         }
     });
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Platform { url, app, db, google, github, http, task }
+    Platform { url, app, db, google, github, stripe, http, task }
 }
 
 pub async fn start() -> Platform {

@@ -1,0 +1,155 @@
+//! `Idempotency-Key` (platform-api.md §4.1), across replicas: a row per (user, scope, key) holds
+//! the request's hash and, once answered, the answer. Same key and body → the answer replayed;
+//! another body → 422; still running → 409. A request that died mid-way leaves a lease that
+//! expires, after which the key may be used again. Keys live 24 h (the sweeper removes them).
+
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::problem::{ApiError, ApiResult};
+
+/// Stripe's limit, which the platform copies.
+const MAX_KEY_LEN: usize = 255;
+/// How long a request may hold its key before another may take it over.
+const LEASE_S: f64 = 120.0;
+
+#[derive(Clone, Copy)]
+pub enum Scope {
+    Checkout,
+    Prediction,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Checkout => "checkout",
+            Scope::Prediction => "prediction",
+        }
+    }
+}
+
+pub struct Key {
+    pub user: Uuid,
+    pub scope: Scope,
+    pub key: String,
+}
+
+pub enum Begun {
+    /// Ours to carry out; call [`finish`] or [`abandon`].
+    Fresh(Key),
+    /// The stored answer.
+    Replay(StatusCode, Value),
+}
+
+/// The required header (creates of predictions and checkout sessions).
+pub fn header(headers: &HeaderMap) -> ApiResult<String> {
+    match headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim) {
+        Some(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN => Ok(key.to_string()),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_required",
+            "Idempotency-Key required",
+            "Send an Idempotency-Key header (1 to 255 characters) so a retried request is not charged twice.",
+        )),
+    }
+}
+
+pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u8]) -> ApiResult<Begun> {
+    let hash = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(body)).to_vec();
+    let mut tx = db.begin().await?;
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+         ON CONFLICT DO NOTHING RETURNING true AS \"ok!\"",
+        user,
+        scope.as_str(),
+        key,
+        hash,
+        LEASE_S
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inserted.is_some() {
+        tx.commit().await?;
+        return Ok(Begun::Fresh(Key { user, scope, key }));
+    }
+    let row = sqlx::query!(
+        "SELECT request_hash, status_code, response,
+                COALESCE(locked_until > now(), false) AS \"locked!\",
+                created_at < now() - interval '24 hours' AS \"stale!\"
+         FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3 FOR UPDATE",
+        user,
+        scope.as_str(),
+        key
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let take_over = row.stale || (row.response.is_none() && !row.locked);
+    if !take_over {
+        if row.request_hash != hash {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key reused",
+                "This Idempotency-Key was used with a different request.",
+            ));
+        }
+        return match (row.status_code, row.response) {
+            (Some(status), Some(body)) => {
+                Ok(Begun::Replay(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK), body))
+            }
+            _ => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_flight",
+                "Request in progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            )),
+        };
+    }
+    // Expired (24 h) or abandoned by a request that died: start over under this key.
+    sqlx::query!(
+        "UPDATE idempotency_keys SET request_hash = $4, status_code = NULL, response = NULL, created_at = now(),
+                locked_until = now() + make_interval(secs => $5)
+         WHERE user_id = $1 AND scope = $2 AND key = $3",
+        user,
+        scope.as_str(),
+        key,
+        hash,
+        LEASE_S
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Begun::Fresh(Key { user, scope, key }))
+}
+
+/// Stores the answer for replays.
+pub async fn finish(db: &PgPool, k: &Key, status: StatusCode, body: &Value) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE idempotency_keys SET status_code = $4, response = $5, locked_until = NULL
+         WHERE user_id = $1 AND scope = $2 AND key = $3",
+        k.user,
+        k.scope.as_str(),
+        k.key,
+        status.as_u16() as i32,
+        body
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Frees the key after a failure worth retrying (an upstream outage): nothing was done.
+pub async fn abandon(db: &PgPool, k: &Key) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3",
+        k.user,
+        k.scope.as_str(),
+        k.key
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
