@@ -13,3 +13,6 @@ mod replicate_create;
 mod replicate_faults;
 mod replicate_files;
 mod replicate_lifecycle;
+mod replicate_webhooks;
+mod stripe_sessions;
+mod stripe_webhooks;
