@@ -194,6 +194,23 @@ mod tests {
 
     const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
 
+    /// The page gets the app's own commands and three core permissions, no plugin API: pickers,
+    /// notifications and links go through Rust, so a compromised page cannot open dialogs that
+    /// widen the asset scope, or post notifications, or open URLs itself.
+    #[test]
+    fn the_page_is_granted_no_plugin_permission() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/capabilities/main.json");
+        let capability: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let core = ["core:event:allow-listen", "core:event:allow-unlisten", "core:window:allow-theme"];
+        for permission in capability["permissions"].as_array().unwrap() {
+            let permission = permission.as_str().expect("permissions are plain identifiers");
+            assert!(
+                core.contains(&permission) || (permission.starts_with("allow-") && !permission.contains(':')),
+                "{permission} is granted to the page"
+            );
+        }
+    }
+
     /// CI fails here when a command or type changed without regenerating the bindings.
     /// `npm run bindings` (FLUX_KREA_WRITE_BINDINGS=1) rewrites the checked-in file.
     #[test]
