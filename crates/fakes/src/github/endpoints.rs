@@ -1,165 +1,16 @@
-//! GitHub as an OAuth provider (github/docs `authorizing-oauth-apps.md`, REST `users` and `emails`;
-//! external-apis.md §B). GitHub's web host (`GITHUB_URL`: `/login/oauth/authorize`,
-//! `/login/oauth/access_token`) and API host (`GITHUB_API_URL`: `/user`, `/user/emails`) are two base
-//! URLs in production; their paths do not collide, so this fake serves both on one port and the
-//! service is configured with both pointing at it.
-//!
-//! Faithful quirks a client must handle: the token endpoint answers errors with HTTP 200 and an
-//! `error` key, and form-encoded unless `Accept: application/json`; scopes come back comma-separated;
-//! the API refuses requests without a `User-Agent` (403); `/user/emails` needs the `user:email` scope.
-//!
-//! Not modelled: expiring user tokens and refresh, the device flow, XML answers.
+//! The web host's authorize and access_token endpoints and the API's `/user` and `/user/emails`.
 
 use std::collections::HashMap;
-use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use axum::Json;
 use serde_json::{json, Value};
 
-use crate::oauth::{bearer, found, take, with_query, GrantError, Grants, IdpConfig, IdpKnobs};
-use crate::RunningFake;
-
-pub const DEFAULT_CLIENT_ID: &str = "Iv1.fakegithubclient";
-pub const DEFAULT_CLIENT_SECRET: &str = "fake-github-client-secret";
-
-/// The account authorize signs in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GithubUser {
-    /// GitHub's numeric account id: the key to store (logins can be renamed).
-    pub id: u64,
-    pub login: String,
-    pub name: Option<String>,
-    /// The primary address, listed by `/user/emails`.
-    pub email: String,
-    pub email_verified: bool,
-    /// Whether `/user` shows `email` (a public address) or null, as most accounts do.
-    pub public_email: bool,
-}
-
-impl Default for GithubUser {
-    fn default() -> Self {
-        GithubUser {
-            id: 5_830_001,
-            login: "octo-fake".into(),
-            name: Some("Octo Fake".into()),
-            email: "octo.fake@example.com".into(),
-            email_verified: true,
-            public_email: false,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct GithubFake {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: IdpConfig,
-    state: Mutex<Store>,
-}
-
-#[derive(Default)]
-struct Store {
-    user: GithubUser,
-    knobs: IdpKnobs,
-    grants: Grants<GithubUser>,
-}
-
-impl GithubFake {
-    pub fn new(config: IdpConfig) -> GithubFake {
-        GithubFake { inner: Arc::new(Inner { config, state: Mutex::new(Store::default()) }) }
-    }
-
-    pub async fn start(config: IdpConfig) -> std::io::Result<RunningGithub> {
-        GithubFake::start_on(0, config).await
-    }
-
-    pub async fn start_on(port: u16, config: IdpConfig) -> std::io::Result<RunningGithub> {
-        let fake = GithubFake::new(config);
-        let server = RunningFake::serve_on(port, fake.router()).await?;
-        Ok(RunningGithub { fake, server })
-    }
-
-    /// Web and API routes together, plus `/_fake/knobs` and `/_fake/user`.
-    pub fn router(&self) -> Router {
-        Router::new()
-            .route("/login/oauth/authorize", get(authorize))
-            .route("/login/oauth/access_token", post(access_token))
-            .route("/user", get(user))
-            .route("/user/emails", get(emails))
-            .route("/_fake/knobs", get(read_knobs).post(replace_knobs))
-            .route("/_fake/user", get(read_user).post(replace_user))
-            .with_state(self.clone())
-    }
-
-    /// The account the next authorize signs in (codes already issued keep theirs).
-    pub fn set_user(&self, user: GithubUser) {
-        self.state().user = user;
-    }
-
-    pub fn user(&self) -> GithubUser {
-        self.state().user.clone()
-    }
-
-    pub fn set_knobs(&self, knobs: IdpKnobs) {
-        self.state().knobs = knobs;
-    }
-
-    pub fn knobs(&self) -> IdpKnobs {
-        self.state().knobs.clone()
-    }
-
-    fn state(&self) -> MutexGuard<'_, Store> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// The fake on a loopback port; derefs to [`GithubFake`].
-pub struct RunningGithub {
-    pub fake: GithubFake,
-    pub server: RunningFake,
-}
-
-impl Deref for RunningGithub {
-    type Target = GithubFake;
-    fn deref(&self) -> &GithubFake {
-        &self.fake
-    }
-}
-
-impl RunningGithub {
-    /// `GITHUB_URL` (the web host): `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
-    /// `GITHUB_API_URL`: the same port.
-    pub fn api_url(&self) -> String {
-        self.server.url()
-    }
-    pub fn authorize_url(&self) -> String {
-        format!("{}/login/oauth/authorize", self.url())
-    }
-    pub fn token_url(&self) -> String {
-        format!("{}/login/oauth/access_token", self.url())
-    }
-    pub fn env_lines(&self) -> Vec<String> {
-        let c = &self.fake.inner.config;
-        vec![
-            format!("GITHUB_URL={}", self.url()),
-            format!("GITHUB_API_URL={}", self.api_url()),
-            format!("GITHUB_CLIENT_ID={}", c.client_id),
-            format!("GITHUB_CLIENT_SECRET={}", c.client_secret),
-        ]
-    }
-}
+use super::{GithubFake, GithubUser};
+use crate::oauth::{bearer, found, take, with_query, GrantError};
 
 const DOCS: &str =
     "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
@@ -168,7 +19,7 @@ fn page(status: StatusCode, text: &str) -> Response {
     (status, Html(format!("<!doctype html><title>GitHub</title><p>{text}</p>"))).into_response()
 }
 
-async fn authorize(State(fake): State<GithubFake>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(super) async fn authorize(State(fake): State<GithubFake>, Query(q): Query<HashMap<String, String>>) -> Response {
     let config = &fake.inner.config;
     let param = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     // An unknown client is a plain 404 page on github.com.
@@ -225,7 +76,7 @@ fn error(headers: &HeaderMap, error: &str, description: &str, anchor: &str) -> R
     answer(headers, body)
 }
 
-async fn access_token(
+pub(super) async fn access_token(
     State(fake): State<GithubFake>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
@@ -288,7 +139,7 @@ fn api_caller(fake: &GithubFake, headers: &HeaderMap, docs: &str) -> Result<(Git
     })
 }
 
-async fn user(State(fake): State<GithubFake>, headers: HeaderMap) -> Response {
+pub(super) async fn user(State(fake): State<GithubFake>, headers: HeaderMap) -> Response {
     let docs = "https://docs.github.com/rest/users/users#get-the-authenticated-user";
     let (u, _) = match api_caller(&fake, &headers, docs) {
         Ok(found) => found,
@@ -311,7 +162,7 @@ async fn user(State(fake): State<GithubFake>, headers: HeaderMap) -> Response {
 
 /// The primary address and the account's noreply address (verified, never primary), so a client
 /// must pick `primary && verified` rather than any verified one.
-async fn emails(State(fake): State<GithubFake>, headers: HeaderMap) -> Response {
+pub(super) async fn emails(State(fake): State<GithubFake>, headers: HeaderMap) -> Response {
     let docs = "https://docs.github.com/rest/users/emails#list-email-addresses-for-the-authenticated-user";
     let (u, scope) = match api_caller(&fake, &headers, docs) {
         Ok(found) => found,
@@ -327,22 +178,4 @@ async fn emails(State(fake): State<GithubFake>, headers: HeaderMap) -> Response 
         { "email": format!("{}+{}@users.noreply.github.com", u.id, u.login), "primary": false, "verified": true, "visibility": null },
     ]))
     .into_response()
-}
-
-async fn read_knobs(State(fake): State<GithubFake>) -> Json<IdpKnobs> {
-    Json(fake.knobs())
-}
-
-async fn replace_knobs(State(fake): State<GithubFake>, Json(knobs): Json<IdpKnobs>) -> Json<IdpKnobs> {
-    fake.set_knobs(knobs.clone());
-    Json(knobs)
-}
-
-async fn read_user(State(fake): State<GithubFake>) -> Json<GithubUser> {
-    Json(fake.user())
-}
-
-async fn replace_user(State(fake): State<GithubFake>, Json(user): Json<GithubUser>) -> Json<GithubUser> {
-    fake.set_user(user.clone());
-    Json(user)
 }
