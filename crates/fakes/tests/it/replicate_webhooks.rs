@@ -84,8 +84,11 @@ async fn replicate_sends_every_event_signed_with_standard_webhooks() {
     assert!(statuses.iter().any(|s| s == "processing"), "a logs webhook while running: {statuses:?}");
     let done = got.iter().find(|r| r.json()["status"] == "succeeded").unwrap().json();
     assert!(done["output"].as_array().is_some_and(|o| !o.is_empty()));
-    let kinds: Vec<String> = h.fake.fake.webhook_deliveries().iter().map(|d| d.kind.clone()).collect();
-    for kind in ["start", "logs", "output", "completed"] {
+    // The fake records an attempt once its answer is back, a moment after the receiver saw it.
+    const ALL: [&str; 4] = ["start", "logs", "output", "completed"];
+    let recorded = h.fake.fake.wait_for_webhooks(WAIT, |d| ALL.iter().all(|k| d.iter().any(|d| d.kind == *k))).await;
+    let kinds: Vec<String> = recorded.iter().map(|d| d.kind.clone()).collect();
+    for kind in ALL {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
 }
