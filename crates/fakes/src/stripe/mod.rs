@@ -159,7 +159,9 @@ impl StripeFake {
     }
 
     /// The customer pays (as the hosted page's Pay button does): `checkout.session.completed`, paid
-    /// at once, or unpaid then an async outcome with the `delayed_payment` knob.
+    /// at once, or unpaid then an async outcome with the `delayed_payment` knob. This and the other
+    /// steps below answer the new object (or why not) and send their events from tasks: call them
+    /// inside a Tokio runtime.
     pub fn pay(&self, session_id: &str) -> Result<Value, String> {
         payments::pay(self, session_id, None)
     }

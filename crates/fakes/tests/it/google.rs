@@ -188,3 +188,15 @@ async fn google_token_errors_are_json_with_400_or_401() {
     assert_eq!(res.status(), 401);
     assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
 }
+
+#[tokio::test]
+async fn google_token_outage_knob_answers_503_then_recovers() {
+    let (g, http) = start().await;
+    g.set_knobs(IdpKnobs { token_server_errors: 1, ..IdpKnobs::default() });
+    let pairs = location(&authorize(&g, &http, &[]).await);
+    let code = get(&pairs, "code").unwrap().to_string();
+    let (status, body) = exchange(&g, &http, &token_form(&code, "")).await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("temporarily_unavailable")));
+    let (status, _) = exchange(&g, &http, &token_form(&code, "")).await;
+    assert_eq!(status, 200, "the outage did not spend the code");
+}

@@ -203,3 +203,58 @@ async fn stripe_hosted_page_pays_and_redirects_to_the_success_url() {
     assert_eq!(done["status"], "expired");
     assert_eq!(expire(id).await.unwrap().status(), 400);
 }
+
+/// The usual parameters with `extra` replacing or adding some.
+fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut p = params("u");
+    p.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    p.extend_from_slice(extra);
+    p
+}
+
+#[tokio::test]
+async fn stripe_refuses_the_rarer_mistakes_and_unknown_routes() {
+    let (s, http) = start(None).await;
+    let long_key = "k".repeat(256);
+    let (status, body) = create(&s, &http, &params("u"), Some(&long_key)).await;
+    assert_eq!((status, body["error"]["type"].as_str()), (400, Some("invalid_request_error")));
+    let too_soon = (chrono::Utc::now().timestamp() + 60).to_string();
+    let long_meta = "v".repeat(501);
+    for form in [
+        with(&[("mode", "subscription")]),
+        with(&[("line_items[0][price]", "price_pack_s")]),
+        with(&[("line_items[0][quantity]", "0")]),
+        with(&[("expires_at", &too_soon)]),
+        with(&[("metadata[note]", &long_meta)]),
+        with(&[("mode", "payment"), ("mode[x]", "y")]),
+    ] {
+        let (status, body) = create(&s, &http, &form, None).await;
+        assert_eq!(status, 400, "{form:?}: {body}");
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+    }
+    // Basic auth with the key as the user name is accepted, as Stripe documents.
+    let res = http
+        .post(format!("{}/v1/checkout/sessions", s.api_url()))
+        .basic_auth(KEY, Some(""))
+        .form(&params("u"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = http.get(format!("{}/v1/charges", s.api_url())).bearer_auth(KEY).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.json::<Value>().await.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Unrecognized request URL"));
+
+    let id = s.sessions()[0]["id"].as_str().unwrap().to_string();
+    let control = |path: String| http.post(format!("{}/_fake/sessions/{path}", s.url())).send();
+    assert_eq!(control("cs_test_nope/pay".into()).await.unwrap().status(), 404);
+    assert_eq!(control(format!("{id}/teleport")).await.unwrap().status(), 404);
+    assert_eq!(control(format!("{id}/refund")).await.unwrap().status(), 409, "unpaid: nothing to refund");
+    assert_eq!(control(format!("{id}/dispute")).await.unwrap().status(), 409);
+    assert_eq!(control(format!("{id}/pay")).await.unwrap().status(), 200);
+    assert_eq!(control(format!("{id}/pay")).await.unwrap().status(), 409, "paid once");
+    assert_eq!(control(format!("{id}/expire")).await.unwrap().status(), 409, "a complete session cannot expire");
+}
