@@ -168,10 +168,12 @@ pub(super) async fn emails(State(fake): State<GithubFake>, headers: HeaderMap) -
         Ok(found) => found,
         Err(denied) => return denied,
     };
-    // Without `user:email` (or `user`) the list is not visible; GitHub's exact status here: unverified.
+    // Without `user:email` (or `user`) GitHub answers 404 Not Found and names the scopes it wanted
+    // (as reported in pyupio/pyup#229 and octokit/core.js#338).
     if !scope.split(',').any(|s| s == "user:email" || s == "user") {
         let body = json!({ "message": "Not Found", "documentation_url": docs, "status": "404" });
-        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+        let wanted = [("x-accepted-oauth-scopes", "user, user:email"), ("x-oauth-scopes", scope.as_str())];
+        return (StatusCode::NOT_FOUND, wanted, Json(body)).into_response();
     }
     Json(json!([
         { "email": u.email, "primary": true, "verified": u.email_verified, "visibility": "private" },

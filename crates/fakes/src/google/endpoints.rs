@@ -134,9 +134,19 @@ pub(super) async fn token(State(fake): State<GoogleFake>, headers: HeaderMap, bo
             return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid code verifier.")
         }
     };
-    let access = store.grants.token_for("ya29.", grant.user, &grant.scope);
-    Json(json!({ "access_token": access, "expires_in": 3599, "scope": grant.scope, "token_type": "Bearer" }))
-        .into_response()
+    // Google answers the granted scopes in their long forms.
+    let scope: Vec<&str> = grant
+        .scope
+        .split(' ')
+        .map(|s| match s {
+            "email" => "https://www.googleapis.com/auth/userinfo.email",
+            "profile" => "https://www.googleapis.com/auth/userinfo.profile",
+            other => other,
+        })
+        .collect();
+    let scope = scope.join(" ");
+    let access = store.grants.token_for("ya29.", grant.user, &scope);
+    Json(json!({ "access_token": access, "expires_in": 3599, "scope": scope, "token_type": "Bearer" })).into_response()
 }
 
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {

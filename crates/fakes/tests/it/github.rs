@@ -116,8 +116,9 @@ async fn github_api_needs_a_user_agent_a_token_and_the_email_scope() {
     let (_, t) = token(&h, &http, exchange(&c)).await;
     let access = t["access_token"].as_str().unwrap();
 
-    let (status, _) = api(&h, &http, "/user/emails", access).await;
-    assert_eq!(status, 404, "no user:email scope");
+    let res = http.get(format!("{}/user/emails", h.api_url())).bearer_auth(access).send().await.unwrap();
+    assert_eq!(res.status(), 404, "no user:email scope");
+    assert_eq!(res.headers()["x-accepted-oauth-scopes"], "user, user:email");
     let (status, body) = api(&h, &http, "/user", "gho_forged").await;
     assert_eq!((status, body["message"].as_str()), (401, Some("Bad credentials")));
     let bare = Client::new().get(format!("{}/user", h.api_url())).bearer_auth(access).send().await.unwrap();

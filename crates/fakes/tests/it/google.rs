@@ -70,6 +70,9 @@ async fn google_signs_in_the_configured_user_with_pkce() {
     let (status, token) = exchange(&g, &http, &token_form(&code, VERIFIER)).await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(token["token_type"], "Bearer");
+    let granted =
+        "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile";
+    assert_eq!(token["scope"], granted);
     let access = token["access_token"].as_str().unwrap();
     assert!(access.starts_with("ya29."));
 
