@@ -68,8 +68,14 @@ pub(crate) struct Outgoing {
 
 fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    // No idle pool: the client outlives each test's runtime, and a pooled connection made on a
+    // runtime that has ended fails when another test's receiver reuses the port.
     CLIENT.get_or_init(|| {
-        reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a plain http client builds")
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a plain http client builds")
     })
 }
 

@@ -81,7 +81,11 @@ pub(super) async fn all(args: Args) -> std::io::Result<Started> {
     lines.push(format!("REPLICATE_API_URL={}/v1", api.url()));
     lines.push(format!("REPLICATE_API_TOKEN={DEFAULT_TOKEN}"));
     lines.push(format!("REPLICATE_WEBHOOK_SECRET={}", replicate.webhook_secret()));
-    let hint =
-        format!("knobs at /_fake/knobs on each port; Stripe webhook endpoint via POST {}/_fake/webhook", s.url());
+    let hint = format!(
+        "knobs at /_fake/knobs on each port; Stripe webhook endpoint via POST {}/_fake/webhook; Replicate \
+         delivery host {}; Ctrl-C to stop",
+        s.url(),
+        delivery.url()
+    );
     Ok((lines.join("\n"), hint, vec![g.server, h.server, s.server, api, delivery]))
 }
