@@ -146,28 +146,43 @@ async fn sign_in_round_trip_keeps_the_session_only_in_the_keychain() {
     again.sign_out().await.unwrap();
 }
 
+/// A callback without this sign-in's state (forged, or from another tab) is answered 400 and does
+/// not end the sign-in: the real redirect after it still signs in (#20).
 #[tokio::test]
-async fn a_callback_with_the_wrong_or_no_state_is_refused() {
+async fn a_callback_without_our_state_gets_400_and_the_real_one_still_signs_in() {
     let w = world(PlatformKnobs::default()).await;
     w.core.confirm_age().await.unwrap();
-    for tamper in [|l: String| l.replace("state=", "state=x"), |l: String| l.replace("state=", "stat=")] {
-        let err = w
-            .core
-            .sign_in(IdentityProvider::Github, |url| {
-                let url = url.to_string();
-                tokio::spawn(async move {
-                    let (code, page) = play_browser(url, tamper).await;
-                    assert_eq!(code, 400);
-                    assert!(page.contains("state mismatch"), "{page}");
-                });
-                Ok(())
-            })
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("state mismatch"), "{err}");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let status = w
+        .core
+        .sign_in(IdentityProvider::Github, |url| {
+            let url = url.to_string();
+            tokio::spawn(async move {
+                let http = browser();
+                let answer = http.get(&url).send().await.unwrap();
+                let location = answer.headers()["location"].to_str().unwrap().to_string();
+                let mut pages = Vec::new();
+                for forged in [location.replace("state=", "state=x"), location.replace("state=", "stat=")] {
+                    let page = http.get(forged).send().await.unwrap();
+                    pages.push((page.status().as_u16(), page.text().await.unwrap()));
+                }
+                let real = http.get(location).send().await.unwrap();
+                pages.push((real.status().as_u16(), real.text().await.unwrap()));
+                let _ = tx.send(pages);
+            });
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let pages = rx.await.unwrap();
+    for (code, page) in &pages[..2] {
+        assert_eq!(*code, 400, "{page}");
+        assert!(page.contains("state mismatch"), "{page}");
     }
-    assert!(!w.core.account_status().await.unwrap().signed_in);
-    assert_eq!(stored_session(), None);
+    assert_eq!(pages[2].0, 200, "{}", pages[2].1);
+    assert!(status.signed_in);
+    assert_eq!(w.platform.fake.requests().iter().filter(|r| r.starts_with("POST /auth/v1/token")).count(), 1);
+    w.core.sign_out().await.unwrap();
 }
 
 #[tokio::test]
