@@ -78,7 +78,8 @@ pub struct Config {
     pub access_ttl: Duration,
     /// Stored outputs expire after this (24 h); the sweeper removes them.
     pub output_ttl: Duration,
-    /// How often background work (settling, sweeping, deletions) runs on each replica.
+    /// How often background work (settling, sweeping, deletions) runs on each replica; 0 runs
+    /// none (tests drive `jobs::run_once` themselves).
     pub sweep_interval: Duration,
     /// Credits granted at a user's first sign-in ("grant" entry); 0 for none.
     pub signup_credits: i64,

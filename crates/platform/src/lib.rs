@@ -9,6 +9,8 @@ pub mod config;
 mod credits;
 mod idempotency;
 mod ids;
+pub mod jobs;
+mod predictions;
 mod problem;
 pub mod serve;
 pub mod storage;
@@ -23,12 +25,13 @@ pub use crate::config::{Config, ConfigError};
 
 /// Everything under `/api/v1`.
 fn api_routes() -> Router<App> {
-    Router::new().merge(account::routes()).merge(credits::routes())
+    Router::new().merge(account::routes()).merge(credits::routes()).merge(predictions::routes())
 }
 
 /// The upstreams' webhooks.
 fn webhook_routes() -> Router<App> {
     Router::new()
         .route("/webhooks/stripe", axum::routing::post(credits::webhook::receive))
+        .route("/webhooks/replicate", axum::routing::post(predictions::webhook::receive))
         .merge(credits::checkout::page_routes())
 }

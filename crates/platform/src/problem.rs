@@ -33,13 +33,6 @@ impl ApiError {
         ApiError::Problem { status, code, title, detail: detail.into(), extra: Value::Null }
     }
 
-    pub fn with(mut self, extra: Value) -> ApiError {
-        if let ApiError::Problem { extra: e, .. } = &mut self {
-            *e = extra;
-        }
-        self
-    }
-
     pub fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found", "The requested resource could not be found.")
     }

@@ -47,6 +47,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await?;
+    let background = (!app.config().sweep_interval.is_zero()).then(|| crate::jobs::spawn(app.clone()));
+    let served = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await;
+    if let Some(task) = background {
+        task.abort();
+    }
+    served?;
     Ok(())
 }

@@ -35,10 +35,11 @@ pub struct Refs<'a> {
 }
 
 pub enum Posted {
-    /// The new balance.
-    Done(i64),
+    Done,
     /// A charge the balance cannot cover (or a balance ≤ 0, §4.3): nothing written.
-    Insufficient { balance: i64 },
+    Insufficient {
+        balance: i64,
+    },
     /// The same effect was already posted (a unique index said so): nothing written.
     Duplicate,
 }
@@ -93,7 +94,7 @@ pub async fn post(
     match inserted {
         Ok(_) => {
             sp.commit().await?;
-            Ok(Posted::Done(balance))
+            Ok(Posted::Done)
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             sp.rollback().await?;

@@ -6,3 +6,4 @@ mod common;
 mod auth;
 mod basics;
 mod credits;
+mod predictions;

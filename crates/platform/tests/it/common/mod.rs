@@ -8,6 +8,7 @@ use std::time::Duration;
 use flux_krea_fakes::github::{GithubFake, RunningGithub};
 use flux_krea_fakes::google::{GoogleFake, RunningGoogle};
 use flux_krea_fakes::oauth::IdpConfig;
+use flux_krea_fakes::replicate::RunningReplicate;
 use flux_krea_fakes::stripe::{RunningStripe, StripeConfig, StripeFake};
 use flux_krea_platform::config::Config;
 use flux_krea_platform::{app::App, serve};
@@ -21,6 +22,8 @@ pub const ANON_KEY: &str = "test-anon-key";
 pub const JWT_SECRET: &str = "test-jwt-secret-of-at-least-32-bytes!!";
 pub const STRIPE_KEY: &str = "sk_test_platform_tests";
 pub const STRIPE_WHSEC: &str = "whsec_platform_tests_endpoint";
+pub const REPLICATE_TOKEN: &str = "r8_platform_tests";
+pub const REPLICATE_WHSEC: &str = "whsec_dGVzdC1yZXBsaWNhdGUtd2ViaG9vay1zZWNyZXQ=";
 
 /// The variables scripts/platform-services.sh exports; a test fails (never skips) without them.
 pub struct Services {
@@ -98,6 +101,7 @@ pub struct Platform {
     pub google: RunningGoogle,
     pub github: RunningGithub,
     pub stripe: RunningStripe,
+    pub replicate: RunningReplicate,
     pub http: reqwest::Client,
     task: JoinHandle<()>,
 }
@@ -120,6 +124,8 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
     let stripe_config =
         StripeConfig { secret_key: STRIPE_KEY.into(), webhook_secret: STRIPE_WHSEC.into(), ..StripeConfig::default() };
     let stripe = StripeFake::start(stripe_config).await.unwrap();
+    let replicate = RunningReplicate::start(&[REPLICATE_TOKEN]).await.unwrap();
+    replicate.fake.set_webhook_secret(REPLICATE_WHSEC);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     stripe.set_webhook(&format!("{url}/webhooks/stripe"), STRIPE_WHSEC);
@@ -147,8 +153,11 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
             "STRIPE_SECRET_KEY" => STRIPE_KEY.into(),
             "STRIPE_WEBHOOK_SECRET" => STRIPE_WHSEC.into(),
             "STRIPE_API_URL" => stripe.api_url(),
-            "REPLICATE_API_TOKEN" => "r8_platform".into(),
-            "REPLICATE_WEBHOOK_SECRET" => "whsec_dGVzdC1yZXBsaWNhdGUtd2ViaG9vay1zZWNyZXQ=".into(),
+            "REPLICATE_API_TOKEN" => REPLICATE_TOKEN.into(),
+            "REPLICATE_WEBHOOK_SECRET" => REPLICATE_WHSEC.into(),
+            "REPLICATE_API_URL" => replicate.base_url(),
+            // Tests run the background work themselves (jobs::run_once), unless they set one.
+            "FLUX_KREA_PLATFORM_SWEEP_INTERVAL_S" => "0".into(),
             _ => return None,
         })
     };
@@ -163,7 +172,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
         }
     });
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Platform { url, app, db, google, github, stripe, http, task }
+    Platform { url, app, db, google, github, stripe, replicate, http, task }
 }
 
 pub async fn start() -> Platform {
