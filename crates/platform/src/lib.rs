@@ -11,6 +11,7 @@ mod idempotency;
 mod ids;
 pub mod jobs;
 mod predictions;
+mod privacy;
 mod problem;
 pub mod serve;
 pub mod storage;
@@ -25,7 +26,11 @@ pub use crate::config::{Config, ConfigError};
 
 /// Everything under `/api/v1`.
 fn api_routes() -> Router<App> {
-    Router::new().merge(account::routes()).merge(credits::routes()).merge(predictions::routes())
+    Router::new()
+        .merge(account::routes())
+        .merge(credits::routes())
+        .merge(predictions::routes())
+        .merge(privacy::routes())
 }
 
 /// The upstreams' webhooks.

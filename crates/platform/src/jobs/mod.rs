@@ -30,6 +30,8 @@ pub async fn run_once(app: &App) -> Result<Swept, sqlx::Error> {
     let settled = settle_due(app).await?;
     let mut swept = sweep::run(app).await?;
     swept.settled = settled;
+    swept.deletions = crate::privacy::deletion::run_due(app).await?;
+    swept.history = crate::privacy::sweep_history(app).await?;
     Ok(swept)
 }
 

@@ -11,6 +11,10 @@ pub struct Swept {
     pub outputs: usize,
     pub keys: u64,
     pub flows: u64,
+    /// Account deletions carried out.
+    pub deletions: usize,
+    /// Predictions past the 12-month history whose prompts or rows went.
+    pub history: u64,
 }
 
 pub async fn run(app: &App) -> Result<Swept, sqlx::Error> {
@@ -26,7 +30,7 @@ pub async fn run(app: &App) -> Result<Swept, sqlx::Error> {
         .execute(app.db())
         .await?
         .rows_affected();
-    Ok(Swept { settled: 0, outputs, keys, flows })
+    Ok(Swept { outputs, keys, flows, ..Swept::default() })
 }
 
 /// Deletes expired objects, then their rows; an object the store will not delete keeps its row

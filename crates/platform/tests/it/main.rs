@@ -7,3 +7,4 @@ mod auth;
 mod basics;
 mod credits;
 mod predictions;
+mod privacy;
