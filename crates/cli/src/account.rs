@@ -108,23 +108,25 @@ pub async fn account(core: &Core, action: AccountAction) -> Result<ExitCode, Err
                 eprintln!("Waiting for the browser (Ctrl-C to cancel)…");
                 Ok(())
             });
-            let status = tokio::select! {
+            let mut status = tokio::select! {
                 s = sign_in => s?,
                 _ = tokio::signal::ctrl_c() => {
                     core.cancel_sign_in();
                     return Err(Error::Canceled { what: "sign-in".into() });
                 }
             };
+            // The status reads the cached balance (never marked live); the sign-in just heard it.
+            status.balance = fresh_balance(core).await.or(status.balance);
             print_status(&status);
         }
         AccountAction::Status { json } => {
             // A sign-out that could not reach the platform earlier is finished when it can be.
             core.retry_parked_session().await;
-            if core.account_status().await?.signed_in {
+            let mut status = core.account_status().await?;
+            if status.signed_in {
                 // Fresh when the platform answers; the cached one is printed as such otherwise.
-                let _ = core.refresh_balance().await;
+                status.balance = fresh_balance(core).await.or(status.balance);
             }
-            let status = core.account_status().await?;
             if json {
                 println!("{}", to_json(&status)?);
             } else {
@@ -172,6 +174,11 @@ fn print_mode(s: &AccountStatus) {
         None => "nothing yet (sign in or add a Replicate key)",
     };
     println!("Generating with: {mode}");
+}
+
+/// The balance as the platform says it now, if it answers.
+async fn fresh_balance(core: &Core) -> Option<KnownBalance> {
+    core.refresh_balance().await.ok().filter(|b| b.live)
 }
 
 fn balance_text(b: &KnownBalance) -> String {

@@ -104,6 +104,11 @@ async fn sign_in_buy_generate_and_sign_out_from_the_command_line() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Signed in as Grace Hopper <grace@example.com>"), "{stdout}");
     assert!(stdout.contains("Balance: 20 credits"), "{stdout}");
+    // Just heard from the platform: not offered as a stale figure.
+    assert!(!stdout.contains("could not be reached"), "{stdout}");
+    let status = w.run(&["account", "status"]);
+    let status_text = String::from_utf8_lossy(&status.stdout);
+    assert!(status_text.contains("Balance: 20 credits\n"), "{status_text}");
 
     let status = w.json(&["account", "status", "--json"]);
     assert_eq!(status["signed_in"], true);
