@@ -3,7 +3,7 @@
 # Postgres cluster and an S3 protocol server (s3s-fs, which checks SigV4 and refuses expired
 # presigned URLs), both under one folder.
 #
-#   eval "$(scripts/platform-services.sh start [DIR])"   # prints `export …` lines
+#   env="$(scripts/platform-services.sh start [DIR])" && eval "$env"   # prints `export …` lines
 #   scripts/platform-services.sh stop DIR                  # or "$PLATFORM_SERVICES_DIR"
 #   scripts/platform-services.sh restart-postgres DIR      # fault tests: the database goes away
 #
@@ -57,7 +57,11 @@ start() {
   pg_port=$(free_port)
   s3_port=$(free_port)
   bin=$(pg_bin)
-  [ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$dir"
+    runuser -u postgres -- test -w "$dir" \
+      || { echo "$dir: the postgres user cannot reach it (a parent folder is private)" >&2; exit 1; }
+  fi
   as_pg "$bin/initdb" -D "$dir/pg" -A trust -U platform --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   echo "$pg_port" >"$dir/pg.port"

@@ -37,7 +37,9 @@ cargo deny check -A license-exception-not-encountered licenses bans sources
 cargo deny --manifest-path fuzz/Cargo.toml check licenses bans sources
 
 step "The platform service's Postgres and S3 server (loopback, throwaway)"
-eval "$(./scripts/platform-services.sh start)"
+# Assigned first: a failed start stops the script here (an `eval "$(…)"` would hide it).
+services_env="$(./scripts/platform-services.sh start)"
+eval "$services_env"
 
 step "Rust tests (core, fakes, platform, CLI, shell, e2e harness, bindings freshness, the fuzz corpus replayed)"
 # The core's query! macros describe every query live against the migrations (a scratch database)
