@@ -71,6 +71,11 @@ async fn create(
         Begun::Fresh(k) => k,
     };
     match run(&app, caller, &owner, &name, &headers, &body).await {
+        // The balance may change: a 402 is not kept, so the same key may succeed after a purchase.
+        Ok(answer) if answer.0 == StatusCode::PAYMENT_REQUIRED => {
+            idempotency::abandon(app.db(), &k).await?;
+            Ok(respond(answer))
+        }
         Ok(answer) => {
             idempotency::finish(app.db(), &k, answer.0, &answer.1).await?;
             Ok(respond(answer))

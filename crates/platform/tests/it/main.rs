@@ -6,5 +6,7 @@ mod common;
 mod auth;
 mod basics;
 mod credits;
+mod logs;
 mod predictions;
 mod privacy;
+mod replicas;

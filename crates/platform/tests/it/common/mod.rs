@@ -175,6 +175,35 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Platform {
     Platform { url, app, db, google, github, stripe, replicate, http, task }
 }
 
+/// Another replica of the same service: same database, bucket and upstreams, its own pool and
+/// port (as behind a load balancer, PUBLIC_URL stays the first one's).
+pub struct Replica {
+    pub url: String,
+    pub app: App,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Platform {
+    pub async fn replica(&self) -> Replica {
+        let app = serve::prepare(self.app.config().clone()).await.expect("a second replica starts");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn({
+            let app = app.clone();
+            async move {
+                serve::run(app, listener, std::future::pending()).await.expect("the replica serves");
+            }
+        });
+        Replica { url, app, task }
+    }
+}
+
 pub async fn start() -> Platform {
     start_with(|_| {}).await
 }
