@@ -6,8 +6,10 @@
 #
 #   FLUX_KREA_PLATFORM_URL=http://127.0.0.1:PORT
 #   FLUX_KREA_PLATFORM_ANON_KEY=…
+#   FLUX_KREA_PLATFORM_REPLICAS=http://127.0.0.1:P1,…     (each replica, for measurements)
+#   FLUX_KREA_PLATFORM_RUN=DIR                             (logs, and upstreams.env: the fakes' URLs)
 #
-#   scripts/platform.sh [--replicas N] [--port P]     (N = 3, P = a free port)
+#   scripts/platform.sh [--replicas N] [--port P] [--release]   (N = 3, P = a free port)
 #
 # Each replica migrates at boot (sqlx's migrator takes an advisory lock) and runs background work;
 # logs go to the run folder printed on stderr. scripts/demo.sh --platform points the app at it.
@@ -16,11 +18,13 @@ cd "$(dirname "$0")/.."
 
 replicas=3
 port=""
+profile=debug
 while [ $# -gt 0 ]; do
   case "$1" in
     --replicas) replicas=${2:?--replicas needs a number}; shift 2 ;;
     --port) port=${2:?--port needs a port}; shift 2 ;;
-    *) echo "usage: $0 [--replicas N] [--port P]" >&2; exit 2 ;;
+    --release) profile=release; shift ;;
+    *) echo "usage: $0 [--replicas N] [--port P] [--release]" >&2; exit 2 ;;
   esac
 done
 [[ "$replicas" =~ ^[1-9][0-9]?$ ]] || { echo "--replicas: a number from 1 to 99, not '$replicas'" >&2; exit 2; }
@@ -38,8 +42,9 @@ wait_http() {
   exit 1
 }
 
-cargo build -q -p flux-krea-fakes --bin flux-krea-fakes -p flux-krea-platform --bin flux-krea-platform
-target="${CARGO_TARGET_DIR:-target}"
+flags=(-q); [ "$profile" = debug ] || flags+=(--release)
+cargo build "${flags[@]}" -p flux-krea-fakes --bin flux-krea-fakes -p flux-krea-platform --bin flux-krea-platform
+bin="${CARGO_TARGET_DIR:-target}/$profile"
 run="$(mktemp -d -t flux-krea-platform-run.XXXXXX)"
 pids=()
 services=""
@@ -64,7 +69,7 @@ mkdir -p "$services/s3/flux-krea-outputs"
 
 [ -n "$port" ] || port=$(free_port)
 public="http://127.0.0.1:$port"
-"$target/debug/flux-krea-fakes" upstreams --webhook-url "$public/webhooks/stripe" \
+"$bin/flux-krea-fakes" upstreams --webhook-url "$public/webhooks/stripe" \
   >"$run/upstreams.env" 2>"$run/upstreams.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q '^REPLICATE_WEBHOOK_SECRET=' "$run/upstreams.env" 2>/dev/null && break; sleep 0.1; done
@@ -86,12 +91,14 @@ S3_SECRET_ACCESS_KEY="$PLATFORM_TEST_S3_SECRET_ACCESS_KEY"
 set +a
 
 upstream_block=""
+replica_urls=""
 for i in $(seq 1 "$replicas"); do
   p=$(free_port)
-  FLUX_KREA_PLATFORM_BIND="127.0.0.1:$p" "$target/debug/flux-krea-platform" serve \
+  FLUX_KREA_PLATFORM_BIND="127.0.0.1:$p" "$bin/flux-krea-platform" serve \
     >"$run/replica-$i.log" 2>&1 &
   pids+=($!)
   upstream_block+="    server 127.0.0.1:$p max_fails=1 fail_timeout=2s;"$'\n'
+  replica_urls+="${replica_urls:+,}http://127.0.0.1:$p"
   wait_http "http://127.0.0.1:$p/healthz" "replica $i" "$run/replica-$i.log"
 done
 
@@ -135,5 +142,7 @@ wait_http "$public/healthz" "nginx" "$run/nginx-error.log"
 
 echo "FLUX_KREA_PLATFORM_URL=$public"
 echo "FLUX_KREA_PLATFORM_ANON_KEY=$anon_key"
+echo "FLUX_KREA_PLATFORM_REPLICAS=$replica_urls"
+echo "FLUX_KREA_PLATFORM_RUN=$run"
 echo "platform: $replicas replicas behind nginx at $public; Ctrl-C to stop" >&2
 wait "${pids[0]}"
