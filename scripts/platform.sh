@@ -55,7 +55,7 @@ cleanup() {
   rm -rf "$run"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 echo "platform: run folder $run" >&2
 
 # Its own folder, not under $run: Postgres runs as its own user when we are root, and $run is 0700.
