@@ -58,6 +58,16 @@ pub fn header(headers: &HeaderMap) -> ApiResult<String> {
 
 pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u8]) -> ApiResult<Begun> {
     let hash = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(body)).to_vec();
+    // The row that conflicted may be abandoned (deleted) before we read it: then try again.
+    for _ in 0..5 {
+        if let Some(begun) = try_begin(db, user, scope, &key, &hash).await? {
+            return Ok(begun);
+        }
+    }
+    Err(ApiError::internal("idempotency key kept vanishing"))
+}
+
+async fn try_begin(db: &PgPool, user: Uuid, scope: Scope, key: &str, hash: &[u8]) -> ApiResult<Option<Begun>> {
     let mut tx = db.begin().await?;
     let inserted = sqlx::query_scalar!(
         "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until)
@@ -73,7 +83,7 @@ pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u
     .await?;
     if inserted.is_some() {
         tx.commit().await?;
-        return Ok(Begun::Fresh(Key { user, scope, key }));
+        return Ok(Some(Begun::Fresh(Key { user, scope, key: key.to_string() })));
     }
     let row = sqlx::query!(
         "SELECT request_hash, status_code, response,
@@ -84,8 +94,9 @@ pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u
         scope.as_str(),
         key
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(row) = row else { return Ok(None) };
     let take_over = row.stale || (row.response.is_none() && !row.locked);
     if !take_over {
         if row.request_hash != hash {
@@ -98,7 +109,7 @@ pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u
         }
         return match (row.status_code, row.response) {
             (Some(status), Some(body)) => {
-                Ok(Begun::Replay(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK), body))
+                Ok(Some(Begun::Replay(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK), body)))
             }
             _ => Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -122,7 +133,7 @@ pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Begun::Fresh(Key { user, scope, key }))
+    Ok(Some(Begun::Fresh(Key { user, scope, key: key.to_string() })))
 }
 
 /// Stores the answer for replays.
