@@ -23,6 +23,9 @@ pub struct Storage {
 
 impl Storage {
     pub fn new(config: &S3Config) -> Result<Storage, object_store::Error> {
+        // object_store's HTTP client has TLS without a built-in provider (no aws-lc-rs): ring is
+        // the process's provider; installing it again is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let s3 = AmazonS3Builder::new()
             .with_endpoint(config.endpoint.as_str().trim_end_matches('/'))
             .with_bucket_name(&config.bucket)

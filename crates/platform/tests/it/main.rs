@@ -5,6 +5,7 @@ mod common;
 
 mod auth;
 mod basics;
+mod binary;
 mod credits;
 mod logs;
 mod predictions;
