@@ -206,7 +206,8 @@ fn check_image(path: &Path, max_bytes: u64) -> std::result::Result<(), String> {
     }
     // Decoded once here, within the limits, so a truncated file or a decompression bomb is refused
     // before a job is written, not when it runs (or, worse, on the provider's side).
-    match crate::history::thumbnail::decode(&bytes, &path.display().to_string()) {
+    let name = path.display().to_string();
+    match crate::history::thumbnail::decode_within(&bytes, &name, crate::history::thumbnail::MAX_INPUT_DECODE_BYTES) {
         Ok(_) => Ok(()),
         Err(Error::InvalidInput { reason, .. }) => Err(reason),
         Err(other) => Err(other.to_string()),

@@ -34,7 +34,7 @@ fn preview_of(path: &Path) -> Result<InputPreview> {
 
 fn preview_of_bytes(path: &Path, file_name: String, bytes: &[u8]) -> Result<InputPreview> {
     use base64::Engine;
-    let made = thumbnail::make(bytes, &file_name).map_err(|e| match e {
+    let made = thumbnail::make_within(bytes, &file_name, thumbnail::MAX_INPUT_DECODE_BYTES).map_err(|e| match e {
         Error::InvalidInput { reason, .. } => Error::invalid("image", reason),
         other => other,
     })?;

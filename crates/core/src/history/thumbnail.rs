@@ -19,6 +19,9 @@ pub const MAX_SIDE: u32 = 16_384;
 /// The most one decode may allocate: a 4 MP RGBA output needs 16 MiB, a 24 MP photo as RGB 72 MiB;
 /// more is refused rather than risked (a job decodes at most two outputs at once, run.rs).
 pub const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
+/// The same for a picture the user chose as an input: a phone's 48 MP photo needs 144 MiB as RGB
+/// and 186 MiB as RGBA. It is the user's own file, decoded once when picked, not a server's answer.
+pub const MAX_INPUT_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 82;
 
 /// An image format the cache accepts.
@@ -54,6 +57,11 @@ pub struct Thumbnail {
 /// Decodes an encoded PNG, JPEG or WebP within the decode limits (bombs and truncated files are
 /// refused). `name` (a file name or a label) appears in errors.
 pub fn decode(bytes: &[u8], name: &str) -> Result<(DynamicImage, SourceFormat)> {
+    decode_within(bytes, name, MAX_DECODE_BYTES)
+}
+
+/// [`decode`] with another allocation limit ([`MAX_INPUT_DECODE_BYTES`] for input pictures).
+pub fn decode_within(bytes: &[u8], name: &str, max_alloc: u64) -> Result<(DynamicImage, SourceFormat)> {
     let bad = |reason: String| Error::invalid("image", format!("{name}: {reason}"));
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(format!("cannot be read ({e})")))?;
@@ -66,12 +74,12 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<(DynamicImage, SourceFormat)> 
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_alloc = Some(max_alloc);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| match e {
         ImageError::Limits(e) => bad(format!(
             "too large to open safely ({e}); the limit is {MAX_SIDE} px a side and {} MiB",
-            MAX_DECODE_BYTES / (1024 * 1024)
+            max_alloc / (1024 * 1024)
         )),
         other => bad(format!("damaged or truncated {} image ({other})", source_format.extension())),
     })?;
@@ -80,7 +88,12 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<(DynamicImage, SourceFormat)> 
 
 /// Makes the thumbnail of an encoded image. `name` (a file name or a label) appears in errors.
 pub fn make(bytes: &[u8], name: &str) -> Result<Thumbnail> {
-    let (decoded, source_format) = decode(bytes, name)?;
+    make_within(bytes, name, MAX_DECODE_BYTES)
+}
+
+/// [`make`] with another allocation limit for the decode.
+pub fn make_within(bytes: &[u8], name: &str, max_alloc: u64) -> Result<Thumbnail> {
+    let (decoded, source_format) = decode_within(bytes, name, max_alloc)?;
     let (source_width, source_height) = (decoded.width(), decoded.height());
     let (width, height) = fit(source_width, source_height);
     let rgb = flatten(decoded);
@@ -187,6 +200,18 @@ mod tests {
         // 5000² RGBA (95 MiB) is allowed: it fails later, on its missing pixels, not on the limit.
         let err = make(&fixtures::png_header_only(5000, 5000), "ok-canvas.png").unwrap_err();
         assert!(err.to_string().contains("damaged or truncated"), "{err}");
+    }
+
+    #[test]
+    fn an_input_picture_may_be_a_48_mp_photo() {
+        // 8064 × 6048 RGBA is 186 MiB: too much for an output, fine for the user's own photo.
+        let photo = fixtures::png_header_only(8064, 6048);
+        assert!(make(&photo, "phone.png").unwrap_err().to_string().contains("too large to open safely"));
+        let err = make_within(&photo, "phone.png", MAX_INPUT_DECODE_BYTES).unwrap_err();
+        assert!(err.to_string().contains("damaged or truncated"), "{err}");
+        // Past that, still refused, naming the input limit.
+        let err = make_within(&fixtures::png_header_only(9000, 9000), "huge.png", MAX_INPUT_DECODE_BYTES).unwrap_err();
+        assert!(err.to_string().contains("256 MiB"), "{err}");
     }
 
     #[test]
