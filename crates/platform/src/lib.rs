@@ -15,6 +15,8 @@ mod privacy;
 mod problem;
 pub mod serve;
 pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod time;
 
 use axum::Router;

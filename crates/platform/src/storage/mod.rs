@@ -8,7 +8,7 @@ use bytes::Bytes;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::signer::Signer;
-use object_store::{ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, RetryConfig};
 use url::Url;
 
 use crate::config::S3Config;
@@ -32,8 +32,19 @@ impl Storage {
             .with_region(&config.region)
             .with_access_key_id(&config.access_key_id)
             .with_secret_access_key(config.secret_access_key.expose())
-            // Config only lets http through for loopback IPs (config::transport_allowed).
-            .with_allow_http(config.endpoint.scheme() == "http")
+            // A storage outage must not hold a request for minutes: settlement retries on its own.
+            .with_retry(RetryConfig {
+                max_retries: 2,
+                retry_timeout: Duration::from_secs(10),
+                ..RetryConfig::default()
+            })
+            .with_client_options(
+                ClientOptions::new()
+                    // Config only lets http through for loopback IPs (config::transport_allowed).
+                    .with_allow_http(config.endpoint.scheme() == "http")
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(30)),
+            )
             .build()?;
         Ok(Storage { s3: Arc::new(s3) })
     }

@@ -179,3 +179,34 @@ async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
     assert_eq!(p.balance(&ada).await, 9);
     p.assert_ledger_matches_balances().await;
 }
+
+/// Storage unreachable when a prediction ends: nothing is refunded for images that exist but could
+/// not be copied yet; the prediction stays open and a replica that can reach storage settles it.
+#[tokio::test]
+async fn outputs_wait_for_storage_to_come_back_instead_of_being_refunded() {
+    let p = start_with(|c| c.signup_credits = 10).await;
+    let cut_off = p.replica_with(|c| c.s3.endpoint = url::Url::parse("http://127.0.0.1:9").unwrap()).await;
+    let ada = p.token("google").await;
+    let res = p
+        .http
+        .post(format!("{}/api/v1/models/black-forest-labs/flux-schnell/predictions", cut_off.url))
+        .bearer_auth(&ada)
+        .header("idempotency-key", "s3-down")
+        .header("prefer", "wait=30")
+        .json(&json!({"input": {"prompt": "x", "num_outputs": 2}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((body["status"].as_str(), body["credits_charged"].as_i64()), (Some("processing"), Some(2)));
+    jobs::run_once(&cut_off.app).await.unwrap();
+    assert_eq!(p.balance(&ada).await, 8, "still held, not refunded");
+
+    jobs::run_once(&p.app).await.unwrap();
+    let id = body["id"].as_str().unwrap();
+    let done = p.get_json(&format!("/predictions/{id}"), &ada).await;
+    assert_eq!((done["status"].as_str(), done["output"].as_array().map(Vec::len)), (Some("succeeded"), Some(2)));
+    assert_eq!(p.balance(&ada).await, 8);
+    p.assert_ledger_matches_balances().await;
+}

@@ -192,7 +192,14 @@ impl Drop for Replica {
 
 impl Platform {
     pub async fn replica(&self) -> Replica {
-        let app = serve::prepare(self.app.config().clone()).await.expect("a second replica starts");
+        self.replica_with(|_| {}).await
+    }
+
+    /// A replica whose configuration differs (e.g. an unreachable storage endpoint).
+    pub async fn replica_with(&self, tweak: impl FnOnce(&mut Config)) -> Replica {
+        let mut config = self.app.config().clone();
+        tweak(&mut config);
+        let app = serve::prepare(config).await.expect("a second replica starts");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn({
