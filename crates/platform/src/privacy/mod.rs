@@ -41,7 +41,7 @@ async fn export(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>
     let entries = ledger::page(&mut conn, u.id, i64::MAX, i64::MAX).await?;
     let prompts = sqlx::query!(
         "SELECT id, model, input AS \"input!\", created_at FROM predictions
-         WHERE user_id = $1 AND input IS NOT NULL ORDER BY created_at DESC",
+         WHERE user_id = $1 AND input IS NOT NULL ORDER BY created_at",
         u.id
     )
     .fetch_all(&mut *conn)

@@ -80,6 +80,8 @@ struct Started {
     stripe: StripeFake,
     replicate: ReplicateFake,
     replicate_url: String,
+    google_url: String,
+    github_url: String,
     handle: tokio::runtime::Handle,
 }
 
@@ -164,6 +166,15 @@ impl Stack {
     /// `http://127.0.0.1:<port>/v1` of the Replicate fake (the platform's upstream).
     pub fn replicate_url(&self) -> &str {
         &self.started.replicate_url
+    }
+
+    /// Where the Google fake's sign-in pages are (the browser passes through them).
+    pub fn google_url(&self) -> &str {
+        &self.started.google_url
+    }
+
+    pub fn github_url(&self) -> &str {
+        &self.started.github_url
     }
 
     /// The service's log lines so far.
@@ -261,6 +272,8 @@ async fn run(s: super::Services, options: StackOptions) -> (Started, Servers) {
         stripe: fakes.stripe.fake.clone(),
         replicate: fakes.replicate.fake.clone(),
         replicate_url: fakes.replicate.base_url(),
+        google_url: fakes.google.url(),
+        github_url: fakes.github.url(),
         handle: tokio::runtime::Handle::current(),
     };
     (started, Servers { _fakes: fakes, _tasks: tasks })

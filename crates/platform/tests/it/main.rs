@@ -6,6 +6,7 @@ mod common;
 mod auth;
 mod basics;
 mod binary;
+mod contract;
 mod credits;
 mod logs;
 mod predictions;
