@@ -14,6 +14,8 @@ pub enum ApiError {
         detail: String,
         extra: Value,
     },
+    /// A problem answered with `Retry-After` (seconds).
+    RetryAfter(Box<ApiError>, u64),
     /// GoTrue's `{code, error_code, msg}` (`/auth/v1`).
     GoTrue {
         status: StatusCode,
@@ -31,6 +33,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> ApiError {
         ApiError::Problem { status, code, title, detail: detail.into(), extra: Value::Null }
+    }
+
+    pub fn retry_after(self, seconds: u64) -> ApiError {
+        ApiError::RetryAfter(Box::new(self), seconds)
     }
 
     pub fn not_found() -> ApiError {
@@ -100,6 +106,11 @@ impl IntoResponse for ApiError {
                     body.extend(extra);
                 }
                 problem_response(status, body)
+            }
+            ApiError::RetryAfter(inner, seconds) => {
+                let mut res = inner.into_response();
+                res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+                res
             }
             ApiError::GoTrue { status, error_code, msg } => {
                 let body = json!({ "code": status.as_u16(), "error_code": error_code, "msg": msg });

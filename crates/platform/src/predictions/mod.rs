@@ -177,9 +177,13 @@ async fn run(
         // Not created: the hold goes back now.
         settle::fail_unsent(app, &id).await?;
         return match answer {
-            Ok(a) if a.status.is_client_error() && a.status != StatusCode::TOO_MANY_REQUESTS => {
-                Ok(upstream_problem(&a))
+            // Throttled: the app may retry the create (external-apis.md §A), after Retry-After.
+            Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => {
+                let retry = a.retry_after.as_deref().and_then(|r| r.parse::<u64>().ok()).unwrap_or(1);
+                let busy = "Generation is busy; retry shortly.";
+                Err(ApiError::new(a.status, "rate_limited", "Too many requests", busy).retry_after(retry))
             }
+            Ok(a) if a.status.is_client_error() => Ok(upstream_problem(&a)),
             Ok(a) => Err(ApiError::Unavailable(format!("Replicate create answered {}", a.status))),
             Err(why) => Err(ApiError::Unavailable(why)),
         };

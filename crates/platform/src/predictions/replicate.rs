@@ -18,6 +18,8 @@ const TOLERANCE_S: i64 = 300;
 pub struct Answer {
     pub status: reqwest::StatusCode,
     pub body: Value,
+    /// Replicate's `Retry-After`, passed on with a 429.
+    pub retry_after: Option<String>,
 }
 
 fn url(app: &App, path: &str) -> String {
@@ -27,8 +29,9 @@ fn url(app: &App, path: &str) -> String {
 async fn send(req: reqwest::RequestBuilder) -> Result<Answer, String> {
     let res = req.send().await.map_err(|e| format!("Replicate unreachable: {e}"))?;
     let status = res.status();
+    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = res.json::<Value>().await.unwrap_or(Value::Null);
-    Ok(Answer { status, body })
+    Ok(Answer { status, body, retry_after })
 }
 
 pub async fn create(

@@ -253,3 +253,18 @@ async fn stored_outputs_expire_and_are_swept_objects_and_rows() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(p.http.get(short).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_throttled_create_is_passed_on_with_retry_after_and_holds_nothing() {
+    let p = funded(10).await;
+    let ada = p.token("google").await;
+    p.knobs(Knobs { throttle: 1, retry_after_s: Some(3), ..Knobs::default() }).await;
+    let res = p.create(&ada, schnell(), "t", json!({"prompt": "x"}), true).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers()["retry-after"], "3");
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "rate_limited");
+    assert_eq!(p.balance(&ada).await, 10);
+    // The same key then goes through (a throttled create was not kept).
+    assert_eq!(p.create(&ada, schnell(), "t", json!({"prompt": "x"}), true).await.status(), StatusCode::CREATED);
+    assert_eq!(p.balance(&ada).await, 9);
+}
