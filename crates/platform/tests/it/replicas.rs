@@ -187,6 +187,8 @@ async fn outputs_wait_for_storage_to_come_back_instead_of_being_refunded() {
     let p = start_with(|c| c.signup_credits = 10).await;
     let cut_off = p.replica_with(|c| c.s3.endpoint = url::Url::parse("http://127.0.0.1:9").unwrap()).await;
     let ada = p.token("google").await;
+    // Webhooks go to PUBLIC_URL, a replica that reaches storage: none here, to see the outage.
+    p.knobs(Knobs { drop_webhooks: true, ..Knobs::default() }).await;
     let res = p
         .http
         .post(format!("{}/api/v1/models/black-forest-labs/flux-schnell/predictions", cut_off.url))
@@ -209,4 +211,55 @@ async fn outputs_wait_for_storage_to_come_back_instead_of_being_refunded() {
     assert_eq!((done["status"].as_str(), done["output"].as_array().map(Vec::len)), (Some("succeeded"), Some(2)));
     assert_eq!(p.balance(&ada).await, 8);
     p.assert_ledger_matches_balances().await;
+}
+
+/// Replicas booting together on a fresh database all migrate safely (sqlx's advisory lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_booting_at_once_all_migrate_one_schema() {
+    let p = start_with(|_| {}).await;
+    let mut config = p.app.config().clone();
+    let s = crate::common::services();
+    config.database_url = flux_krea_platform::config::Secret::new(crate::common::fresh_database(&s).await);
+    let boots: Vec<_> = (0..3)
+        .map(|_| {
+            let config = config.clone();
+            tokio::spawn(async move { flux_krea_platform::serve::prepare(config).await.map(|_| ()) })
+        })
+        .collect();
+    for boot in boots {
+        boot.await.unwrap().expect("every replica boots");
+    }
+    let pool = sqlx::PgPool::connect(config.database_url.expose()).await.unwrap();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await.unwrap();
+    assert_eq!(applied as usize, flux_krea_platform::serve::MIGRATOR.iter().count());
+}
+
+/// With no test driving it, the background loop of a replica settles what a lost webhook left.
+#[tokio::test]
+async fn the_background_loop_settles_on_its_own() {
+    let p = start_with(|c| {
+        c.signup_credits = 10;
+        c.sweep_interval = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let ada = p.token("google").await;
+    p.knobs(Knobs { drop_webhooks: true, fail_with: Some("boom".into()), run_ms: 100, ..Knobs::default() }).await;
+    let res = p
+        .http
+        .post(format!("{}/api/v1/models/black-forest-labs/flux-schnell/predictions", p.url))
+        .bearer_auth(&ada)
+        .header("idempotency-key", "bg")
+        .json(&json!({"input": {"prompt": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    for _ in 0..50 {
+        if p.balance(&ada).await == 10 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the failed prediction was not refunded by the background loop");
 }
