@@ -1,4 +1,5 @@
-//! `flux-krea-cli privacy report | export --out FILE | erase --prompts|--all | consents [--set NAME=on|off]`.
+//! `flux-krea-cli privacy report | export --out FILE | erase --prompts|--all | delete-platform-images |
+//! delete-account --yes | cancel-account-deletion | consents [--set NAME=on|off]`.
 
 use std::process::ExitCode;
 
@@ -32,6 +33,8 @@ pub enum PrivacyAction {
         #[arg(long)]
         yes: bool,
     },
+    /// Withdraw the pending account deletion request (signed in); the account stays.
+    CancelAccountDeletion,
     /// Show the consents, or change one: `--set product_analytics=off`.
     Consents {
         #[arg(long, value_name = "NAME=on|off")]
@@ -67,6 +70,7 @@ pub async fn run(core: &Core, action: PrivacyAction) -> Result<ExitCode, Error> 
             }
             println!("{}", to_json(&core.request_account_deletion().await?)?);
         }
+        PrivacyAction::CancelAccountDeletion => println!("{}", to_json(&core.cancel_account_deletion().await?)?),
         PrivacyAction::Consents { set, history } => {
             for pair in &set {
                 let (name, value) = pair

@@ -11,9 +11,9 @@
 mod proxy;
 mod stack;
 
-pub use stack::{LogBuffer, Stack, StackOptions};
 /// For assertions on [`Stack::db`] without another copy of the driver.
 pub use sqlx;
+pub use stack::{LogBuffer, Stack, StackOptions};
 
 use std::time::Duration;
 

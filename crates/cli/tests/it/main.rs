@@ -5,6 +5,7 @@ mod account;
 mod doctor;
 mod generation;
 mod key;
+mod platform_journey;
 mod privacy;
 
 /// The keychain is one per OS user: the sign-in test and the erasure test take turns.

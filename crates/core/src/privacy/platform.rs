@@ -21,6 +21,11 @@ pub(crate) struct Deleted {
 }
 
 #[derive(Deserialize)]
+pub(crate) struct CancelAnswer {
+    request_id: String,
+}
+
+#[derive(Deserialize)]
 pub(crate) struct DeletionAnswer {
     request_id: String,
     due_by: String,
@@ -150,6 +155,48 @@ impl Core {
             .await?
             .into_iter()
             .find(|r| i64::from(r.id) == id)
+            .ok_or_else(|| Error::internal("the request was not recorded"))
+    }
+
+    /// Withdraws the pending account deletion request (the platform keeps the account). Its
+    /// record here keeps its id and dates and says it was cancelled.
+    pub async fn cancel_account_deletion(&self) -> Result<super::PrivacyRequest> {
+        if !self.platform_signed_in().await {
+            return Err(Error::AuthRequired);
+        }
+        let call = Call {
+            method: reqwest::Method::DELETE,
+            path: "/privacy/account-deletion",
+            body: None,
+            idempotency_key: None,
+        };
+        let answer: CancelAnswer = self.platform(call).await?;
+        let outcome = "account deletion requested, then cancelled: the account stays".to_string();
+        let updated = sqlx::query!(
+            "UPDATE privacy_requests SET outcome = ? WHERE kind = 'account_deletion' AND platform_request_id = ?",
+            outcome,
+            answer.request_id
+        )
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        // Asked from another computer: recorded here as what happened.
+        if updated == 0 {
+            sqlx::query!(
+                "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id)
+                 VALUES ('account_deletion', ?, ?, ?)",
+                now_ms(),
+                outcome,
+                answer.request_id
+            )
+            .execute(self.pool())
+            .await?;
+        }
+        tracing::info!("account deletion cancelled");
+        self.privacy_requests()
+            .await?
+            .into_iter()
+            .find(|r| r.platform_request_id.as_deref() == Some(&answer.request_id))
             .ok_or_else(|| Error::internal("the request was not recorded"))
     }
 
