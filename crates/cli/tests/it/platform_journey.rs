@@ -29,7 +29,7 @@ async fn the_account_journey_against_the_real_platform() {
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { replicas: 2, signup_credits: 0, ..StackOptions::default() }).await;
     stack.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack };
+    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
     w.ok(&["account", "sign-out"]); // whatever an earlier test left in the keychain
 
     let octo_session = github_user_starts_a_purchase(&w).await;
@@ -232,10 +232,16 @@ async fn sign_out(w: &World) {
     assert!(!denied.status.success() && text(&denied).1.contains("sign-in required"), "{denied:?}");
 }
 
-/// The service logged the journey, but no token (JWTs start `eyJ`), prompt or e-mail address.
+/// The service logged the journey, but no token (JWTs start `eyJ`), OAuth code or state, prompt
+/// or e-mail address.
 fn logs_hold_no_token_prompt_or_email(w: &World) {
     let logs = w.stack.logs();
     assert!(logs.contains("/api/v1/credits"), "the service's requests are logged at all");
+    let credentials = w.credentials.lock().unwrap();
+    assert!(credentials.len() >= 4, "codes and states seen in both sign-ins: {}", credentials.len());
+    for value in credentials.iter() {
+        assert!(!logs.contains(value.as_str()), "an OAuth code or state in the service's logs");
+    }
     let ada = w.stack.google().user().email;
     let octo = w.stack.github().user().email;
     for (what, needle) in [("a JWT", "eyJ"), ("a prompt", SUNSET), ("a prompt", DUNES), ("a prompt", SLOW)] {

@@ -12,6 +12,8 @@ use serde_json::Value;
 pub struct World {
     pub tmp: tempfile::TempDir,
     pub stack: Stack,
+    /// Every OAuth `code` and `state` the browser carried, which no log line may hold.
+    pub credentials: std::sync::Mutex<Vec<String>>,
 }
 
 pub fn text(out: &Output) -> (String, String) {
@@ -96,6 +98,7 @@ impl World {
     /// broker through the provider's fake back to the CLI's loopback listener. Its stdout.
     pub async fn sign_in(&self, provider: &str, provider_url: String) -> String {
         let args = ["account", "sign-in", "--provider", provider, "--no-browser", "--confirm-age"];
+        let credentials = &self.credentials;
         let (out, stderr) = self
             .with_printed_url(&args, |url| async move {
                 let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -112,6 +115,13 @@ impl World {
                 };
                 assert!(landed.status().is_success(), "the sign-in ended on {}: {visited:?}", landed.status());
                 assert!(visited.iter().any(|u| u.starts_with(&provider_url)), "{provider} was not asked: {visited:?}");
+                for visit in &visited {
+                    let url = reqwest::Url::parse(visit).unwrap();
+                    let mut found = credentials.lock().unwrap();
+                    found.extend(
+                        url.query_pairs().filter(|(k, _)| k == "code" || k == "state").map(|(_, v)| v.into_owned()),
+                    );
+                }
             })
             .await;
         assert!(out.status.success(), "sign-in with {provider}: {stderr}");
