@@ -34,6 +34,7 @@ pub async fn apply(
     event_type: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
     let Some(id) = session["id"].as_str() else { return Ok(false) };
+    adopt(tx, id, session).await?;
     let row = sqlx::query!("SELECT user_id, credits, status FROM checkouts WHERE id = $1 FOR UPDATE", id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -68,6 +69,33 @@ pub async fn apply(
         _ => {}
     }
     Ok(true)
+}
+
+/// A session Stripe made for us whose row we never wrote (the replica died between Stripe's answer
+/// and our insert) is recorded from its metadata, so a payment for it is still granted.
+async fn adopt(tx: &mut Transaction<'_, Postgres>, id: &str, session: &Value) -> Result<(), sqlx::Error> {
+    let meta = &session["metadata"];
+    let (Some(user), Some(pack)) =
+        (meta["user_id"].as_str().and_then(|u| u.parse::<uuid::Uuid>().ok()), meta["pack_id"].as_str())
+    else {
+        return Ok(());
+    };
+    let expires_at = chrono::DateTime::<chrono::Utc>::from_timestamp(session["expires_at"].as_i64().unwrap_or(0), 0)
+        .unwrap_or_else(chrono::Utc::now);
+    sqlx::query!(
+        "INSERT INTO checkouts (id, user_id, pack_id, credits, status, checkout_url, expires_at)
+         SELECT $1, u.id, p.id, p.credits, 'open', COALESCE($4, ''), $5
+         FROM users u, credit_packs p WHERE u.id = $2 AND p.id = $3
+         ON CONFLICT (id) DO NOTHING",
+        id,
+        user,
+        pack,
+        session["url"].as_str(),
+        expires_at
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A refund (`charge.refunded`, cumulative `amount_refunded`) or a dispute

@@ -106,7 +106,22 @@ async fn run(
         return Ok(problem(StatusCode::NOT_FOUND, "unknown_model", "Unknown model", &detail, Value::Null));
     };
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    let prefer = header("prefer").filter(|p| p.trim_start().starts_with("wait"));
+    let prefer = header("prefer").map(str::trim).filter(|p| p.starts_with("wait"));
+    // Replicate's range: `wait` or `wait=N`, N in 1..=60 seconds.
+    let wait_ok = prefer.is_none_or(|p| {
+        p == "wait"
+            || p.strip_prefix("wait=").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (1..=60).contains(&n))
+    });
+    if !wait_ok {
+        let detail = "Prefer: wait=N needs N between 1 and 60 seconds";
+        return Ok(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "Invalid Prefer header",
+            detail,
+            Value::Null,
+        ));
+    }
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return Ok(problem(
             StatusCode::BAD_REQUEST,

@@ -219,3 +219,16 @@ async fn a_delayed_payment_stays_open_until_it_succeeds_or_fails() {
         assert_eq!(p.balance(&ada).await, balance);
     }
 }
+
+#[tokio::test]
+async fn a_paid_session_whose_row_was_never_written_is_still_granted() {
+    let p = start().await;
+    let ada = p.token("google").await;
+    let id = p.buy(&ada, "k", "pack_100").await;
+    // As if the replica died between Stripe's answer and its insert.
+    sqlx::query("DELETE FROM checkouts").execute(&p.db).await.unwrap();
+    p.stripe.pay(&id).unwrap();
+    p.stripe.wait_for_delivered(1, Duration::from_secs(10)).await;
+    assert_eq!(p.balance(&ada).await, 100);
+    assert_eq!(checkout_status(&p, &ada, &id).await, ("complete".into(), 100));
+}

@@ -267,4 +267,17 @@ async fn a_throttled_create_is_passed_on_with_retry_after_and_holds_nothing() {
     // The same key then goes through (a throttled create was not kept).
     assert_eq!(p.create(&ada, schnell(), "t", json!({"prompt": "x"}), true).await.status(), StatusCode::CREATED);
     assert_eq!(p.balance(&ada).await, 9);
+
+    let res = p
+        .http
+        .post(format!("{}/api/v1/models/{}/predictions", p.url, schnell()))
+        .bearer_auth(&ada)
+        .header("idempotency-key", "bad-wait")
+        .header("prefer", "wait=61")
+        .json(&json!({"input": {"prompt": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p.balance(&ada).await, 9);
 }
