@@ -12,8 +12,9 @@ use crate::problem::{ApiError, ApiResult};
 
 /// Stripe's limit, which the platform copies.
 const MAX_KEY_LEN: usize = 255;
-/// How long a request may hold its key before another may take it over.
-const LEASE_S: f64 = 120.0;
+/// How long a request may hold its key before another may take it over: beyond the request
+/// timeout (app.rs), so a request still running never loses its key.
+const LEASE_S: f64 = 180.0;
 
 #[derive(Clone, Copy)]
 pub enum Scope {

@@ -89,6 +89,8 @@ pub async fn fresh_database(s: &Services) -> String {
 
 /// A fresh bucket (CreateBucket through a presigned PUT, SigV4 like every other call).
 pub async fn fresh_bucket(s: &Services) -> String {
+    // reqwest's rustls needs a process-wide provider; ring, as the service's main.rs installs.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let bucket = format!("b-{}", suffix());
     let s3 = AmazonS3Builder::new()
         .with_endpoint(&s.s3_endpoint)

@@ -13,8 +13,9 @@ use crate::problem::ApiResult;
 
 /// How long a settler may hold a prediction before another may take over.
 const LEASE_S: f64 = 120.0;
-/// A hold whose create never reached Replicate (a replica died mid-create) is released after this.
-const CREATING_GIVE_UP_S: f64 = 120.0;
+/// A hold whose create never reached Replicate (a replica died mid-create) is released after this:
+/// beyond the request timeout (app.rs), so a create still running is never given up on.
+const CREATING_GIVE_UP_S: f64 = 180.0;
 /// Replicate deletes outputs after an hour: past this, settle with whatever was copied.
 const COPY_DEADLINE_S: f64 = 50.0 * 60.0;
 

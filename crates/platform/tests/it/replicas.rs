@@ -147,7 +147,7 @@ async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
     let mut tx = p.db.begin().await.unwrap();
     for sql in [
         "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until) VALUES ($1, 'prediction', 'cut', $2, now() - interval '1 second')",
-        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at) VALUES ('cutoff', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{}', now() - interval '3 minutes')",
+        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at) VALUES ('cutoff', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{}', now() - interval '4 minutes')",
         "UPDATE users SET balance = balance - 1 WHERE id = $1",
         "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id) VALUES ($1, -1, 'generation', 9, 'cutoff')",
     ] {
