@@ -80,6 +80,19 @@ async fn outputs_are_served_from_storage_and_a_filtered_image_is_refunded_once()
     p.get_json(&format!("/predictions/{id}"), &ada).await;
     jobs::run_once(&p.app).await.unwrap();
     p.replicate.fake.wait_for_webhooks(Duration::from_secs(5), |d| d.iter().filter(|d| d.ok()).count() >= 2).await;
+    // A genuine delivery replayed as is: acknowledged, nothing changes.
+    let deliveries = p.replicate.fake.webhook_deliveries();
+    let rid: String = sqlx::query_scalar("SELECT replicate_id FROM predictions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&p.db)
+        .await
+        .unwrap();
+    let d = deliveries.iter().find(|d| d.ok() && d.body.contains(&rid)).expect("the filtered prediction's webhook");
+    let mut replay = p.http.post(format!("{}/webhooks/replicate", p.url)).body(d.body.clone());
+    for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        replay = replay.header(name, d.header(name).unwrap());
+    }
+    assert_eq!(replay.send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(p.balance(&ada).await, 100 - 2 - 5);
     let mine: Vec<(i64, String)> = p
         .ledger(&ada)
