@@ -148,6 +148,12 @@ async fn cancel_a_running_job(w: &World) {
     let child = w.spawn(&["generate", "--model", "flux-schnell", "--prompt", SLOW, "--n", "3"]);
     let running = "SELECT count(*) FROM predictions WHERE status IN ('starting', 'processing')";
     w.until("the slow job reached the service", running, 1).await;
+    // And the app knows its prediction (running), so the cancel goes to the service too.
+    let start = std::time::Instant::now();
+    while w.jobs()[0]["status"] != "running" {
+        assert!(start.elapsed() < Duration::from_secs(20), "the job is not running here: {:?}", w.jobs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let id = w.jobs()[0]["id"].to_string();
     w.ok(&["cancel", &id]);
     let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
