@@ -52,9 +52,11 @@ impl FakeBrowser {
         &self.http
     }
 
-    /// Signs in with Google from the Account screen: the broker signs the user in and redirects
-    /// to the app's loopback callback. Returns when the app shows the profile. The first sign-in
-    /// on a machine asks for the age confirmation (`first`); the buttons wait for it.
+    /// Signs in with Google from the Account screen: the browser follows the broker's redirects
+    /// (straight to the app with the platform fake; through Google's consent and the broker's
+    /// callback with the real service) to the app's loopback callback. Returns when the app shows
+    /// the profile. The first sign-in on a machine asks for the age confirmation (`first`); the
+    /// buttons wait for it.
     pub async fn sign_in_google(&self, app: &App, platform_url: &str, name: &str, first: bool) -> TestResult {
         let before = self.opened_count();
         app.click("nav button[data-screen='account']").await?;
@@ -67,8 +69,12 @@ impl FakeBrowser {
         if !authorize.starts_with(&format!("{platform_url}/auth/v1/authorize?provider=google")) {
             return Err(format!("sign-in opened {authorize}").into());
         }
-        let redirect = self.http.get(&authorize).send().await?;
-        let callback = redirect.headers()["location"].to_str()?.to_string();
+        // Where the app listens: `redirect_to` without its query.
+        let url = reqwest::Url::parse(&authorize)?;
+        let redirect_to = url.query_pairs().find(|(k, _)| k == "redirect_to").ok_or("no redirect_to")?.1;
+        let mut app_callback = reqwest::Url::parse(&redirect_to)?;
+        app_callback.set_query(None);
+        let callback = self.follow(&authorize, app_callback.as_str()).await?;
         let page = self.http.get(&callback).send().await?.text().await?;
         if !page.contains("You can close this tab") {
             return Err(format!("the callback page: {page}").into());
@@ -77,21 +83,52 @@ impl FakeBrowser {
             .await
     }
 
-    /// Buys a pack of `credits` from the Account screen and pays on the checkout page; returns
-    /// once the app shows `expected_balance`.
+    /// Follows redirects from `url`, as a browser does, until one leaves for `stop_at`; that Location.
+    async fn follow(&self, url: &str, stop_at: &str) -> TestResult<String> {
+        let mut url = reqwest::Url::parse(url)?;
+        for _ in 0..5 {
+            let res = self.http.get(url.clone()).send().await?;
+            if !res.status().is_redirection() {
+                let status = res.status();
+                return Err(format!("{url} answered {status}: {}", res.text().await.unwrap_or_default()).into());
+            }
+            let location = url.join(res.headers()["location"].to_str()?)?;
+            if location.as_str().starts_with(stop_at) {
+                return Ok(location.to_string());
+            }
+            url = location;
+        }
+        Err(format!("too many redirects before {stop_at}").into())
+    }
+
+    /// Buys a pack of `credits` from the Account screen and pays on the checkout page (the
+    /// platform fake's, or the Stripe fake's hosted page, whose payment makes Stripe send its
+    /// signed webhook to the service); returns once the app shows `expected_balance`.
     pub async fn buy(&self, app: &App, pack: &str, credits: i64, expected_balance: i64) -> TestResult {
         let before = self.opened_count();
         app.click("nav button[data-screen='account']").await?;
         app.click(&format!("[data-testid='buy-{pack}']")).await?;
         app.find("[data-testid='checkout-waiting']").await?;
-        let checkout = self.opened(before + 1).await?;
-        let page = self.http.get(&checkout).send().await?.text().await?;
-        if !page.contains(&format!("{credits} credits")) {
+        let checkout = reqwest::Url::parse(&self.opened(before + 1).await?)?;
+        let page = self.http.get(checkout.clone()).send().await?.text().await?;
+        // "100 credits" on the fake's page, "1 × 100 Flux Krea credits" on Stripe's.
+        if ![format!("{credits} credits"), format!("{credits} Flux Krea credits")].iter().any(|t| page.contains(t)) {
             return Err(format!("the checkout page does not name the pack: {page}").into());
         }
-        let paid = self.http.post(format!("{checkout}/pay")).send().await?;
+        // The Pay button: the page's one form, posted where its `action` says.
+        let action = page.split("action=\"").nth(1).and_then(|a| a.split('"').next()).ok_or("no form to pay with")?;
+        let pay = checkout.join(action)?;
+        let paid = self.http.post(pay.clone()).send().await?;
         if !(paid.status().is_success() || paid.status().is_redirection()) {
-            return Err(format!("paying at {checkout}: {}", paid.status()).into());
+            return Err(format!("paying at {pay}: {}", paid.status()).into());
+        }
+        // Stripe sends the browser on to the success page (the service's); it must be there.
+        if let Some(next) = paid.headers().get("location") {
+            let next = pay.join(next.to_str()?)?;
+            let landed = self.http.get(next.clone()).send().await?;
+            if !landed.status().is_success() {
+                return Err(format!("after paying, {next} answered {}", landed.status()).into());
+            }
         }
         wait_until("the purchase to land", 30, || async {
             Ok(credits_shown(app, "[data-testid='account-balance']").await == Some(expected_balance))

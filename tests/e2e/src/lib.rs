@@ -167,15 +167,18 @@ fn has_email(line: &str) -> bool {
     })
 }
 
-/// Output and input picture URLs: the delivery host's paths, image file names, data URLs.
+/// Output and input picture URLs: the delivery host's paths, image file names (query or not),
+/// data URLs, and presigned storage URLs (the platform's outputs: the signature is a credential).
 fn image_url(line: &str) -> bool {
     ["http://", "https://", "data:image/"].iter().any(|scheme| {
         line.match_indices(scheme).any(|(i, _)| {
             let rest = &line[i..];
             let url = rest.split(|c: char| c.is_whitespace() || c == '"').next().unwrap_or("");
+            let path = url.split('?').next().unwrap_or("").to_ascii_lowercase();
             *scheme == "data:image/"
                 || url.contains("/xezq/")
-                || [".png", ".jpg", ".jpeg", ".webp"].iter().any(|ext| url.to_ascii_lowercase().ends_with(ext))
+                || url.contains("X-Amz-Signature=")
+                || [".png", ".jpg", ".jpeg", ".webp"].iter().any(|ext| path.ends_with(ext))
         })
     })
 }
@@ -423,5 +426,7 @@ mod tests {
         assert!(super::image_url("GET http://127.0.0.1:4/xezq/abc/out-0.webp"));
         assert!(super::image_url("got https://cdn.example/x.PNG ok"));
         assert!(!super::image_url("replicate_url=http://127.0.0.1:4567/v1"));
+        assert!(super::image_url("GET http://127.0.0.1:9/b-x/outputs/p1/0.webp?X-Amz-Date=1 failed"));
+        assert!(super::image_url("url=http://127.0.0.1:9/b-x/k?X-Amz-Signature=ab12"));
     }
 }

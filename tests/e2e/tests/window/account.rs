@@ -1,14 +1,19 @@
-//! Account mode in the real window against the platform fake: confirm the age, sign in with
-//! Google (the test plays the system browser: the broker's redirect, then the app's loopback
-//! callback), buy a pack on the checkout page, generate with credits and watch the balance fall;
-//! a consent is synced to the platform and account deletion is requested. Then no token is in any IPC answer, the page, a file of the data folder or a log line.
+//! Account mode in the real window against the real platform service (Postgres, S3, the Google,
+//! Stripe and Replicate fakes): confirm the age, sign in with Google (the test plays the system
+//! browser: the broker, Google's consent, the broker's callback, then the app's loopback
+//! callback), buy a pack on Stripe's checkout page (its signed webhook grants it), generate with
+//! credits and watch the balance fall; a consent is synced to the platform and account deletion
+//! is requested, each checked in the service's database. Then no token is in any IPC answer, the
+//! page, a file of the data folder or a log line.
 //! Run by scripts/test.sh.
 
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
-use flux_krea_fakes::platform::{RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
+use flux_krea_platform::testing::sqlx;
+
+use crate::service;
 
 const PROMPT: &str = "a paper boat on a puddle, e2e credits";
 
@@ -25,22 +30,22 @@ const IPC_ANSWERS: &str = "
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
-    let platform = RunningPlatform::start().await?;
-    platform.fake.replicate().set_knobs(Knobs { image_side: Some(256), run_ms: 1500, ..Knobs::default() });
+    let platform = service::start().await;
+    platform.replicate().set_knobs(Knobs { image_side: Some(256), run_ms: 1500, ..Knobs::default() });
     let sandbox = Sandbox::new()?;
     let browser = FakeBrowser::new(sandbox.path())?;
     let sandbox = sandbox
-        .with_env("FLUX_KREA_PLATFORM_URL", &platform.url())
-        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
+        .with_env("FLUX_KREA_PLATFORM_URL", platform.url())
+        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", platform.anon_key())
         .with_env("FLUX_KREA_BROWSER", &browser.program.display().to_string());
     sandbox.forbid_in_logs(PROMPT);
-    sandbox.forbid_in_logs("ada@example.com");
+    sandbox.forbid_in_logs(service::EMAIL);
     KeychainEntry::new("platform-session").delete()?;
 
     let app = App::launch(&sandbox).await?;
-    browser.sign_in_google(&app, &platform.url(), "Ada Lovelace", true).await?;
+    browser.sign_in_google(&app, platform.url(), service::NAME, true).await?;
     wait_until("the first balance", 10, || async {
-        Ok(credits_shown(&app, "[data-testid='account-balance']").await == Some(20))
+        Ok(credits_shown(&app, "[data-testid='account-balance']").await == Some(service::SIGNUP_CREDITS))
     })
     .await?;
 
@@ -53,6 +58,15 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
         Ok(n.as_u64() == Some(1))
     })
     .await?;
+    // Granted once, by Stripe's signed webhook: the session is complete at the service.
+    let checkouts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, credits FROM checkouts").fetch_all(platform.db()).await?;
+    assert_eq!(checkouts, vec![("complete".to_string(), 100)]);
+    let delivered = platform.stripe().deliveries();
+    assert!(
+        delivered.iter().any(|d| d.kind == "checkout.session.completed" && d.ok()),
+        "Stripe's webhook was not accepted: {delivered:?}"
+    );
 
     // Generate two images with credits: the Create screen shows the balance and the estimate.
     app.click("nav button[data-screen='create']").await?;
@@ -80,7 +94,10 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
         Ok(credits_shown(&app, "[data-testid='create-balance']").await == Some(118))
     })
     .await?;
-    assert_eq!(platform.fake.balance("ada@example.com"), Some(118));
+    service::wait_settled(&platform).await?;
+    let (balance, ledger) = service::ledger(&platform).await?;
+    assert_eq!(balance, 118, "{ledger:?}");
+    assert_eq!(ledger.iter().filter_map(|e| e["delta"].as_i64()).sum::<i64>(), 118, "the ledger sums to it");
 
     // No token anywhere the window can see, in the data folder, or (at the end) in the logs.
     let session: serde_json::Value = serde_json::from_str(
@@ -105,22 +122,28 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
     app.click("nav button[data-screen='privacy']").await?;
     app.click("[data-testid='consent-marketing_emails']").await?;
     wait_until("the consent at the platform", 10, || async {
-        Ok(platform.fake.consents("ada@example.com").is_some_and(|c| c["marketing_emails"]["granted"] == true))
+        let granted: Option<bool> = sqlx::query_scalar("SELECT granted FROM consents WHERE kind = 'marketing_emails'")
+            .fetch_optional(platform.db())
+            .await?;
+        Ok(granted == Some(true))
     })
     .await?;
     app.click("[data-testid='request-deletion']").await?;
     app.click("[data-testid='request-deletion-confirm']").await?;
     app.find("[data-testid='deletion-request']").await?;
     let shown = app.attr("[data-testid='deletion-request']", "data-request-id").await?.unwrap_or_default();
-    let asked = platform.fake.deletion_requests();
-    assert_eq!(asked.len(), 1);
-    assert_eq!(asked[0]["request_id"].as_str(), Some(shown.as_str()), "the request id is shown");
+    let asked: Vec<String> = sqlx::query_scalar("SELECT id FROM deletion_requests WHERE cancelled_at IS NULL")
+        .fetch_all(platform.db())
+        .await?;
+    assert_eq!(asked, vec![shown], "one request, and its id is shown");
 
     // Sign out: the platform ends the session and the keychain forgets it.
     app.click("nav button[data-screen='account']").await?;
     app.click("[data-testid='sign-out']").await?;
     app.find("[data-testid='sign-in-google']").await?;
-    assert_eq!(platform.fake.live_sessions(), 0);
+    let live: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetch_one(platform.db()).await?;
+    assert_eq!(live, 0, "the session ended at the service");
     assert!(KeychainEntry::new("platform-session").get()?.is_none());
     app.quit().await?;
     sandbox.scan_logs()

@@ -1,13 +1,18 @@
-//! One user's whole journey in the real window, against the platform fake: sign in → buy a pack →
+//! One user's whole journey in the real window: sign in → buy a pack →
 //! generate with two models (one from a pasted picture) → cancel a job → find the results by
 //! search → favourite one → export data → erase prompts → shorten retention so older items
 //! purge → restart offline → browse the gallery → sign out.
 //!
-//! It runs once clean and once with faults: a 429 and 5xx answers on the way to Replicate and from
-//! the platform, a connection reset mid-download, a slow delivery host, and a SIGKILL of the app
-//! while a generation runs. Either way the journey completes, the ledger balances to the credit,
-//! no image is lost or duplicated, no partial file remains, and no log line holds a secret or a
-//! prompt (the sandbox scans the logs). Run by scripts/test.sh.
+//! It runs once clean against the real platform service (Postgres, S3, the Google, Stripe and
+//! Replicate fakes: the pack is paid on Stripe's page and granted by its signed webhook; the
+//! books are read from the service's database), and once with faults against the platform fake:
+//! a 429 and 5xx answers on the way to Replicate and from the platform, a connection reset
+//! mid-download, a slow delivery host, and a SIGKILL of the app while a generation runs. The
+//! faults stay on the fake because they are its knobs: the app's downloads come from S3 with the
+//! real service (not from Replicate's delivery host), and the service has no 503 switch. Either
+//! way the journey completes, the ledger balances to the credit, no image is lost or duplicated,
+//! no partial file remains, and no log line holds a secret or a prompt (the sandbox scans the
+//! logs; with the real service, its log lines too). Run by scripts/test.sh.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -17,8 +22,11 @@ use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
-use flux_krea_fakes::replicate::Knobs;
+use flux_krea_fakes::replicate::{Knobs, ReplicateFake};
+use flux_krea_platform::testing::{sqlx, Stack};
 use serde_json::Value;
+
+use crate::service;
 
 const HERON: &str = "a quetzal heron wading at dawn, journey";
 const SKETCH: &str = "a quetzal heron in watercolour from my sketch, journey";
@@ -27,19 +35,83 @@ const LANTERN: &str = "a paper lantern drifting, journey cancel";
 const SCHNELL: i64 = 1;
 const DEV: i64 = 5;
 /// The user's first grant and the pack bought.
-const GRANT: i64 = 20;
+const GRANT: i64 = service::SIGNUP_CREDITS;
 const PACK: i64 = 100;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_whole_journey_clean() -> TestResult {
-    journey(false).await
+    journey(Platform::Real(service::start().await), false).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_whole_journey_survives_faults_and_a_sigkill() -> TestResult {
-    journey(true).await
+    journey(Platform::Fake(RunningPlatform::start().await?), true).await
+}
+
+/// What the journey signs in to.
+enum Platform {
+    /// The real service: its database holds the books.
+    Real(Stack),
+    /// The in-memory fake, for the faults only it can inject.
+    Fake(RunningPlatform),
+}
+
+impl Platform {
+    fn url(&self) -> String {
+        match self {
+            Platform::Real(s) => s.url().to_string(),
+            Platform::Fake(p) => p.url(),
+        }
+    }
+
+    fn anon_key(&self) -> &'static str {
+        match self {
+            Platform::Real(s) => s.anon_key(),
+            Platform::Fake(_) => ANON_KEY,
+        }
+    }
+
+    /// Replicate as the platform reaches it.
+    fn replicate(&self) -> ReplicateFake {
+        match self {
+            Platform::Real(s) => s.replicate().clone(),
+            Platform::Fake(p) => p.fake.replicate(),
+        }
+    }
+
+    /// The user's balance and ledger entries (`delta`, `prediction_id`), every prediction settled.
+    async fn books(&self) -> TestResult<(Option<i64>, Vec<Value>)> {
+        match self {
+            Platform::Real(s) => {
+                service::wait_settled(s).await?;
+                let (balance, ledger) = service::ledger(s).await?;
+                Ok((Some(balance), ledger))
+            }
+            Platform::Fake(p) => Ok((p.fake.balance(service::EMAIL), p.fake.ledger(service::EMAIL))),
+        }
+    }
+
+    /// The platform's predictions (its ids, as the app records them) and Replicate's id for each.
+    async fn predictions(&self) -> TestResult<Vec<(String, String)>> {
+        match self {
+            Platform::Real(s) => {
+                Ok(sqlx::query_as("SELECT id, COALESCE(replicate_id, '') FROM predictions ORDER BY created_at")
+                    .fetch_all(s.db())
+                    .await?)
+            }
+            // The fake hands Replicate's prediction to the app as is.
+            Platform::Fake(p) => Ok(p
+                .fake
+                .replicate()
+                .predictions()
+                .iter()
+                .filter_map(|p| p["id"].as_str())
+                .map(|id| (id.to_string(), id.to_string()))
+                .collect()),
+        }
+    }
 }
 
 fn knobs(run_ms: u64, faults: bool) -> Knobs {
@@ -56,18 +128,17 @@ fn knobs(run_ms: u64, faults: bool) -> Knobs {
     k
 }
 
-async fn journey(faults: bool) -> TestResult {
-    let platform = RunningPlatform::start().await?;
-    let replicate = platform.fake.replicate();
+async fn journey(platform: Platform, faults: bool) -> TestResult {
+    let replicate = platform.replicate();
     replicate.set_knobs(knobs(1500, false));
     let sandbox = Sandbox::new()?;
     let browser = FakeBrowser::new(sandbox.path())?;
     let downloads = sandbox.downloads_folder()?;
     let sandbox = sandbox
         .with_env("FLUX_KREA_PLATFORM_URL", &platform.url())
-        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
+        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", platform.anon_key())
         .with_env("FLUX_KREA_BROWSER", &browser.program.display().to_string());
-    for secret in [HERON, SKETCH, LANTERN, "ada@example.com"] {
+    for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
         sandbox.forbid_in_logs(secret);
     }
     KeychainEntry::new("platform-session").delete()?;
@@ -77,21 +148,27 @@ async fn journey(faults: bool) -> TestResult {
     sandbox.cli(&["seed", "--count", "60"])?;
 
     let app = App::launch(&sandbox).await?;
-    browser.sign_in_google(&app, &platform.url(), "Ada Lovelace", true).await?;
+    browser.sign_in_google(&app, &platform.url(), service::NAME, true).await?;
     browser.buy(&app, "pack_100", PACK, GRANT + PACK).await?;
+    if let Platform::Real(stack) = &platform {
+        // Paid on Stripe's page, granted by Stripe's signed webhook to the service.
+        let delivered = stack.stripe().deliveries();
+        let accepted = delivered.iter().filter(|d| d.kind == "checkout.session.completed" && d.ok()).count();
+        assert_eq!(accepted, 1, "Stripe's webhook: {delivered:?}");
+    }
 
     // Two models: Schnell ×2 from text, Dev from a pasted picture.
-    if faults {
+    if let (true, Platform::Fake(fake)) = (faults, &platform) {
         replicate.set_knobs(knobs(1500, true));
-        platform.fake.set_knobs(PlatformKnobs { api_server_errors: 1, ..PlatformKnobs::default() });
+        fake.fake.set_knobs(PlatformKnobs { api_server_errors: 1, ..PlatformKnobs::default() });
     }
     let heron = generate(&app, "flux-schnell", HERON, 2, false).await?;
     wait_status(&app, heron, &["done"], 90).await?;
-    if faults {
+    if let (true, Platform::Fake(fake)) = (faults, &platform) {
         // Every injected fault fired (a countdown knob is 0 once it has).
         let k = replicate.knobs();
         assert_eq!((k.throttle, k.server_errors, k.reset_downloads), (0, 0, 0), "faults left unfired: {k:?}");
-        assert_eq!(platform.fake.knobs().api_server_errors, 0, "the platform's 5xx never fired");
+        assert_eq!(fake.fake.knobs().api_server_errors, 0, "the platform's 5xx never fired");
     }
     replicate.set_knobs(knobs(if faults { 9000 } else { 2500 }, false));
     let sketch = generate(&app, "flux-dev", SKETCH, 1, true).await?;
@@ -129,7 +206,7 @@ async fn journey(faults: bool) -> TestResult {
     .await;
     if let Err(e) = shown {
         let app_says = credits_shown(&app, "[data-testid='account-balance']").await;
-        let ledger = platform.fake.ledger("ada@example.com");
+        let ledger = platform.books().await?;
         return Err(format!("{e}: the app shows {app_says:?}, expected {balance}; platform ledger {ledger:?}").into());
     }
 
@@ -171,6 +248,12 @@ async fn journey(faults: bool) -> TestResult {
     let exported = history["generations"].as_array().ok_or("no generations in the export")?;
     assert_eq!(exported.len(), 60 + 3, "every generation exported");
     assert!(history.to_string().contains(HERON), "the export has the prompts");
+    // Signed in, the platform's copy of the account is in it too (not an "unavailable" note).
+    let mut account = String::new();
+    zip.by_name("platform_account.json")?.read_to_string(&mut account)?;
+    let account: Value = serde_json::from_str(&account)?;
+    assert!(account.get("unavailable").is_none(), "the platform's export: {account}");
+    assert!(account.to_string().contains(HERON), "the platform's stored prompts are in it: {account}");
     for id in [heron, sketch] {
         for image in show(&sandbox, id)?["images"].as_array().ok_or("no images")? {
             let file = image["file"].as_str().ok_or("no file")?;
@@ -186,6 +269,13 @@ async fn journey(faults: bool) -> TestResult {
     for file in ["history.db", "history.db-wal"] {
         let bytes = std::fs::read(sandbox.data_dir().join(file)).unwrap_or_default();
         assert!(!bytes.windows(HERON.len()).any(|w| w == HERON.as_bytes()), "a prompt is still in {file}");
+    }
+    if let Platform::Real(stack) = &platform {
+        // The service's stored copies went too.
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM predictions WHERE input IS NOT NULL")
+            .fetch_one(stack.db())
+            .await?;
+        assert_eq!(kept, 0, "prompts still stored at the service");
     }
 
     // Retention: 30 days. The seeded months go; today's jobs stay.
@@ -208,12 +298,24 @@ async fn journey(faults: bool) -> TestResult {
     app.quit().await?;
 
     // The books: the platform, the app and the app's history agree to the credit.
-    check_ledger(&platform, &sandbox, &[(heron, SCHNELL, 2), (sketch, DEV, 1), (lantern, SCHNELL, 0)], balance)?;
-    check_images(&platform, &sandbox, &[(heron, 2), (sketch, 1)])?;
+    check_ledger(&platform, &sandbox, &[(heron, SCHNELL, 2), (sketch, DEV, 1), (lantern, SCHNELL, 0)], balance).await?;
+    let predictions = platform.predictions().await?;
+    check_images(&predictions, &replicate, &sandbox, &[(heron, 2), (sketch, 1)])?;
     let sketch_prediction = show(&sandbox, sketch)?["generation"]["prediction_id"].clone();
-    let sent = replicate.predictions().into_iter().find(|p| p["id"] == sketch_prediction).ok_or("no Dev prediction")?;
+    let upstream =
+        predictions.iter().find(|(ours, _)| sketch_prediction == ours.as_str()).ok_or("no Dev prediction")?;
+    let sent =
+        replicate.predictions().into_iter().find(|p| p["id"] == upstream.1.as_str()).ok_or("not at Replicate")?;
     let picture = sent["input"]["image"].as_str().unwrap_or_default();
     assert!(picture.starts_with("data:image/") || picture.starts_with("http"), "the Dev job was sent its picture");
+
+    if let Platform::Real(stack) = &platform {
+        // The service's own log lines hold no prompt and no e-mail address either.
+        let logs = stack.logs();
+        for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
+            assert!(!logs.contains(secret), "the service logged {secret:?}");
+        }
+    }
 
     // Restart offline: the platform is gone; the cached history is still browsable.
     drop(platform);
@@ -366,12 +468,15 @@ fn now_ms() -> f64 {
 
 /// The platform's balance and ledger, and each job's recorded cost, agree: every credit taken is
 /// for an image the user has, and the rest came back.
-fn check_ledger(platform: &RunningPlatform, sandbox: &Sandbox, jobs: &[(i64, i64, i64)], balance: i64) -> TestResult {
-    let email = "ada@example.com";
-    assert_eq!(platform.fake.balance(email), Some(balance), "the platform's balance");
-    let ledger = platform.fake.ledger(email);
+async fn check_ledger(platform: &Platform, sandbox: &Sandbox, jobs: &[(i64, i64, i64)], balance: i64) -> TestResult {
+    let (at_platform, ledger) = platform.books().await?;
+    assert_eq!(at_platform, Some(balance), "the platform's balance: {ledger:?}");
     let sum: i64 = ledger.iter().filter_map(|e| e["delta"].as_i64()).sum();
     assert_eq!(sum, balance, "the ledger sums to the balance: {ledger:?}");
+    let granted = |reason: &str| -> Vec<i64> {
+        ledger.iter().filter(|e| e["reason"] == reason).filter_map(|e| e["delta"].as_i64()).collect()
+    };
+    assert_eq!((granted("grant"), granted("purchase")), (vec![GRANT], vec![PACK]), "one grant, one pack: {ledger:?}");
     for &(id, per_image, images) in jobs {
         let g = show(sandbox, id)?;
         assert_eq!(g["generation"]["images_returned"].as_i64(), Some(images), "job {id}: {g}");
@@ -388,11 +493,18 @@ fn check_ledger(platform: &RunningPlatform, sandbox: &Sandbox, jobs: &[(i64, i64
     Ok(())
 }
 
-/// One prediction per job (no second create after a retry or a crash), each delivered output is
-/// one image row with its file and thumbnail on disk, and no temp file is left.
-fn check_images(platform: &RunningPlatform, sandbox: &Sandbox, jobs: &[(i64, usize)]) -> TestResult {
-    let predictions = platform.fake.replicate().predictions();
+/// One prediction per job at the platform and at Replicate (no second create after a retry or a
+/// crash), each delivered output is one image row with its file and thumbnail on disk, and no
+/// temp file is left.
+fn check_images(
+    predictions: &[(String, String)],
+    replicate: &ReplicateFake,
+    sandbox: &Sandbox,
+    jobs: &[(i64, usize)],
+) -> TestResult {
     assert_eq!(predictions.len(), 3, "one prediction per job: {predictions:?}");
+    let upstream = replicate.predictions();
+    assert_eq!(upstream.len(), 3, "one prediction per job at Replicate: {upstream:?}");
     let data = sandbox.data_dir();
     for &(id, images) in jobs {
         let g = show(sandbox, id)?;

@@ -10,5 +10,6 @@ mod generation;
 mod journey;
 mod privacy;
 mod security;
+mod service;
 mod shell;
 mod updates;
