@@ -115,7 +115,9 @@ async fn generate_with_two_models_one_image_filtered(w: &World) {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert_eq!(stdout.lines().count(), 1, "one image file delivered: {stdout}");
-    assert!(stderr.contains("1 image(s)"), "{stderr}");
+    // Told why, and charged for what came back (the service refunds the other).
+    assert!(stderr.contains("1 of 2 images came back: the provider's safety filter removed 1 image"), "{stderr}");
+    assert!(stderr.contains("1 image(s), 1 credits"), "{stderr}");
 
     w.stack.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
     let out = w.run(&["generate", "--model", "flux-dev", "--prompt", DUNES, "--n", "1"]);
