@@ -44,7 +44,12 @@ pub async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) ->
         "checkout.session.completed"
         | "checkout.session.async_payment_succeeded"
         | "checkout.session.async_payment_failed"
-        | "checkout.session.expired" => fulfil::apply(&mut tx, object, Some(kind)).await?,
+        | "checkout.session.expired" => {
+            // A session of ours is known or adopted from its metadata; one without is another
+            // product's on the same Stripe account: acknowledged, never retried for days.
+            let ours = object["metadata"]["pack_id"].is_string();
+            fulfil::apply(&mut tx, object, Some(kind)).await? || !ours
+        }
         "charge.refunded" => fulfil::reverse(&mut tx, object, false).await?,
         "charge.dispute.created" => fulfil::reverse(&mut tx, object, true).await?,
         // Other events are not ours to act on; acknowledged so Stripe stops sending them.

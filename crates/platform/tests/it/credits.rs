@@ -232,3 +232,24 @@ async fn a_paid_session_whose_row_was_never_written_is_still_granted() {
     assert_eq!(p.balance(&ada).await, 100);
     assert_eq!(checkout_status(&p, &ada, &id).await, ("complete".into(), 100));
 }
+
+#[tokio::test]
+async fn events_about_sessions_that_are_not_ours_are_acknowledged_and_change_nothing() {
+    let p = start().await;
+    let now = chrono::Utc::now().timestamp();
+    let post = |body: String| {
+        let signature = stripe_header(&[STRIPE_WHSEC], now, body.as_bytes());
+        p.http.post(format!("{}/webhooks/stripe", p.url)).header("stripe-signature", signature).body(body).send()
+    };
+    let foreign = json!({"id": "evt_other", "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_other", "status": "complete", "payment_status": "paid", "metadata": {}}}});
+    assert_eq!(post(foreign.to_string()).await.unwrap().status(), StatusCode::OK);
+    // A refund of a charge we have no purchase for (yet) is refused, so Stripe delivers it again.
+    let refund = json!({"id": "evt_refund", "type": "charge.refunded",
+        "data": {"object": {"id": "ch_1", "payment_intent": "pi_unknown", "amount": 500, "amount_refunded": 500}}});
+    assert_eq!(post(refund.to_string()).await.unwrap().status(), StatusCode::CONFLICT);
+    let events: Vec<String> = sqlx::query_scalar("SELECT id FROM stripe_events").fetch_all(&p.db).await.unwrap();
+    assert_eq!(events, ["evt_other"]);
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries").fetch_one(&p.db).await.unwrap();
+    assert_eq!(entries, 0);
+}
