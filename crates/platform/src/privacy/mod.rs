@@ -75,13 +75,22 @@ async fn export(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>
 }
 
 async fn erase_prompts(State(app): State<App>, caller: Caller) -> ApiResult<Json<Value>> {
+    let mut tx = app.db().begin().await?;
     let deleted = sqlx::query!(
         "UPDATE predictions SET input = NULL, input_erased_at = now() WHERE user_id = $1 AND input IS NOT NULL",
         caller.user_id
     )
-    .execute(app.db())
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    // Stored create answers (for Idempotency-Key replays) carry the input too.
+    sqlx::query!(
+        "UPDATE idempotency_keys SET response = jsonb_set(response, '{input}', '{}') WHERE user_id = $1 AND response ? 'input'",
+        caller.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(Json(json!({ "deleted": deleted })))
 }
 

@@ -62,6 +62,19 @@ async fn export_erasure_and_consents_touch_only_the_callers_data() {
     let res = p.send(reqwest::Method::DELETE, "/privacy/prompts", &ada, None).await;
     assert_eq!(res.json::<Value>().await.unwrap()["deleted"], 1);
     assert_eq!(p.get_json(&format!("/predictions/{id}"), &ada).await["input"], json!({}));
+    // Nowhere in the database any more, nor in a replayed answer.
+    let holding: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM predictions p WHERE p::text LIKE '%secret garden%')
+              + (SELECT count(*) FROM idempotency_keys k WHERE k::text LIKE '%secret garden%')",
+    )
+    .fetch_one(&p.db)
+    .await
+    .unwrap();
+    assert_eq!(holding, 0, "the prompt is still stored somewhere");
+    let replay =
+        p.create(&ada, "black-forest-labs/flux-schnell", "x", json!({"prompt": "a secret garden"}), true).await;
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!((replay["id"].as_str(), replay["input"].clone()), (Some(id), json!({})));
     let key: String = sqlx::query_scalar(
         "SELECT o.object_key FROM outputs o JOIN predictions p ON p.id = o.prediction_id WHERE p.id = $1",
     )
