@@ -207,8 +207,8 @@ async fn run(
     let status = p["status"].as_str().unwrap_or("starting");
     let upstream_status = if replicate::terminal(status) { "processing" } else { status };
     sqlx::query!(
-        // The prompt is kept once, in `input`, where erasure finds it.
-        "UPDATE predictions SET replicate_id = $2, status = $3, upstream = $4::jsonb - 'input' WHERE id = $1",
+        // The prompt is kept once, in `input`, where erasure finds it (model logs may echo it too).
+        "UPDATE predictions SET replicate_id = $2, status = $3, upstream = $4::jsonb - '{input,logs}'::text[] WHERE id = $1",
         id,
         replicate_id,
         upstream_status,

@@ -119,7 +119,7 @@ async fn work(app: &App, c: &Claimed, known: Option<&Value>) -> ApiResult<()> {
     let status = p["status"].as_str().unwrap_or("processing").to_string();
     if !replicate::terminal(&status) {
         sqlx::query!(
-            "UPDATE predictions SET status = $2, upstream = $3::jsonb - 'input', started_at = COALESCE(started_at, now()) WHERE id = $1",
+            "UPDATE predictions SET status = $2, upstream = $3::jsonb - '{input,logs}'::text[], started_at = COALESCE(started_at, now()) WHERE id = $1",
             c.id,
             status,
             p
@@ -139,7 +139,7 @@ async fn work(app: &App, c: &Claimed, known: Option<&Value>) -> ApiResult<()> {
             Ok(()) => copied += 1,
             Err(why) if !c.copy_overdue => {
                 tracing::warn!(prediction = %c.id, reason = %why, "output copy failed; retrying later");
-                sqlx::query!("UPDATE predictions SET status = $2, upstream = $3::jsonb - 'input', completed_at = COALESCE(completed_at, now()) WHERE id = $1", c.id, status, p)
+                sqlx::query!("UPDATE predictions SET status = $2, upstream = $3::jsonb - '{input,logs}'::text[], completed_at = COALESCE(completed_at, now()) WHERE id = $1", c.id, status, p)
                     .execute(app.db())
                     .await?;
                 return release(app, &c.id).await;
@@ -222,7 +222,7 @@ async fn finish(
 ) -> ApiResult<()> {
     let mut tx = app.db().begin().await?;
     sqlx::query!(
-        "UPDATE predictions SET status = $2, error = $3, upstream = COALESCE($4::jsonb - 'input', upstream), delivered = $5,
+        "UPDATE predictions SET status = $2, error = $3, upstream = COALESCE($4::jsonb - '{input,logs}'::text[], upstream), delivered = $5,
                 completed_at = COALESCE(completed_at, now()), settled_at = now(), lease_until = NULL
          WHERE id = $1",
         c.id,
