@@ -100,6 +100,20 @@ pub async fn callback(State(app): State<App>, Query(q): Query<CallbackQuery>) ->
     .fetch_optional(app.db())
     .await?;
     let Some(flow) = flow else {
+        // Too slow at the provider: send the browser back to the app, which says so.
+        let expired = sqlx::query_scalar!(
+            "SELECT redirect_to FROM flow_states WHERE id = $1 AND provider_verifier IS NOT NULL",
+            id
+        )
+        .fetch_optional(app.db())
+        .await?;
+        if let Some(mut back) = expired.and_then(|r| Url::parse(&r).ok()) {
+            back.query_pairs_mut()
+                .append_pair("error", "flow_state_expired")
+                .append_pair("error_description", "The sign-in took too long; please start again.")
+                .append_pair("error_code", "flow_state_expired");
+            return Ok(found(back.as_str()));
+        }
         return Err(ApiError::gotrue(
             StatusCode::NOT_FOUND,
             "flow_state_not_found",

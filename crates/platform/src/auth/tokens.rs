@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -86,7 +86,8 @@ pub async fn token(
     };
     let answer = issue(&app, &mut tx, session).await?;
     tx.commit().await?;
-    Ok(Json(answer).into_response())
+    // RFC 6749 §5.1: token answers are never cached.
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
 }
 
 /// Consumes the flow of a PKCE code; the new session.

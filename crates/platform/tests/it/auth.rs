@@ -64,7 +64,8 @@ async fn pkce_codes_are_single_use_checked_and_expire() {
     let code = param(&landing.location, "code").unwrap();
     let (status, code_name) = error_code(p.exchange(&code, &verifier()).await).await;
     assert_eq!((status, code_name.as_str()), (StatusCode::BAD_REQUEST, "bad_code_verifier"));
-    assert_eq!(p.exchange(&code, &landing.verifier).await.status(), StatusCode::OK);
+    let ok = p.exchange(&code, &landing.verifier).await;
+    assert_eq!((ok.status(), ok.headers()["cache-control"].to_str().unwrap()), (StatusCode::OK, "no-store"));
     let (status, code_name) = error_code(p.exchange(&code, &landing.verifier).await).await;
     assert_eq!((status, code_name.as_str()), (StatusCode::NOT_FOUND, "flow_state_not_found"));
 
@@ -73,6 +74,17 @@ async fn pkce_codes_are_single_use_checked_and_expire() {
     let (status, code_name) =
         error_code(p.exchange(&param(&late.location, "code").unwrap(), &late.verifier).await).await;
     assert_eq!((status, code_name.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "flow_state_expired"));
+
+    // Too long at the provider: the browser is sent back to the app with the reason.
+    let v = verifier();
+    let start = p.authorize_url("google", &format!("{REDIRECT}?state=slow"), &challenge(&v));
+    let to_google = p.http.get(&start).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
+    sqlx::query("UPDATE flow_states SET created_at = now() - interval '301 seconds' WHERE auth_code_hash IS NULL")
+        .execute(&p.db)
+        .await
+        .unwrap();
+    let back = p.browse(&to_google, REDIRECT).await;
+    assert_eq!(param(&back, "error").as_deref(), Some("flow_state_expired"), "{back}");
 
     // The token endpoint wants the anon key.
     let res = p
