@@ -4,6 +4,7 @@
 //! (copied there by the script after `tauri build --debug --no-bundle`) or `$FLUX_KREA_APP_BIN`.
 
 pub mod account;
+pub mod faults;
 pub mod memory;
 
 use std::net::TcpListener;

@@ -3,16 +3,17 @@
 //! search → favourite one → export data → erase prompts → shorten retention so older items
 //! purge → restart offline → browse the gallery → sign out.
 //!
-//! It runs once clean against the real platform service (Postgres, S3, the Google, Stripe and
-//! Replicate fakes: the pack is paid on Stripe's page and granted by its signed webhook; the
-//! books are read from the service's database), and once with faults against the platform fake:
-//! a 429 and 5xx answers on the way to Replicate and from the platform, a connection reset
-//! mid-download, a slow delivery host, and a SIGKILL of the app while a generation runs. The
-//! faults stay on the fake because they are its knobs: the app's downloads come from S3 with the
-//! real service (not from Replicate's delivery host), and the service has no 503 switch. Either
-//! way the journey completes, the ledger balances to the credit, no image is lost or duplicated,
-//! no partial file remains, and no log line holds a secret or a prompt (the sandbox scans the
-//! logs; with the real service, its log lines too). Run by scripts/test.sh.
+//! Against the real platform service (Postgres, S3, the service in-process; Google, Stripe and
+//! Replicate as fakes): the browser signs in through Google's consent and the broker, pays on
+//! Stripe's page (its signed webhook grants the pack), and the books are read from the service's
+//! database. It runs once clean and once with faults: a 429 and a 503 from Replicate on the
+//! create (the service refunds and passes them on; the app tries again), a connection reset and
+//! a slow delivery host on the service's copy of the outputs, and through proxies in front of
+//! the service and its storage a 503 from the platform, an output download cut mid-body and
+//! slow downloads; and a SIGKILL of the app while a generation runs. Either way the journey
+//! completes, the ledger balances to the credit, no image is lost or duplicated, no partial file
+//! remains, and no log line of the app or the service holds a secret or a prompt. Run by
+//! scripts/test.sh.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -20,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
+use flux_krea_e2e::faults::{FaultProxy, Faults};
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
-use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::{Knobs, ReplicateFake};
 use flux_krea_platform::testing::{sqlx, Stack};
 use serde_json::Value;
@@ -41,76 +42,66 @@ const PACK: i64 = 100;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_whole_journey_clean() -> TestResult {
-    journey(Platform::Real(service::start().await), false).await
+    journey(Platform { stack: service::start().await, api: None, storage: None }, false).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_whole_journey_survives_faults_and_a_sigkill() -> TestResult {
-    journey(Platform::Fake(RunningPlatform::start().await?), true).await
+    // Proxies in front of the S3 server and of the service inject what the service has no
+    // switch for: a 503 from the platform, an output's download cut mid-body, slow downloads.
+    let storage = FaultProxy::start(&service::s3_endpoint()).await?;
+    let stack = service::start_with_storage_at(&storage.url()).await;
+    let api = FaultProxy::start(stack.url()).await?;
+    journey(Platform { stack, api: Some(api), storage: Some(storage) }, true).await
 }
 
-/// What the journey signs in to.
-enum Platform {
-    /// The real service: its database holds the books.
-    Real(Stack),
-    /// The in-memory fake, for the faults only it can inject.
-    Fake(RunningPlatform),
+/// The real service, and the proxies the app reaches it and its storage through (fault run).
+struct Platform {
+    stack: Stack,
+    api: Option<FaultProxy>,
+    storage: Option<FaultProxy>,
 }
 
 impl Platform {
+    /// Where the app reaches the service.
     fn url(&self) -> String {
-        match self {
-            Platform::Real(s) => s.url().to_string(),
-            Platform::Fake(p) => p.url(),
+        self.api.as_ref().map(FaultProxy::url).unwrap_or_else(|| self.stack.url().to_string())
+    }
+
+    /// Arms the faults in front of the service (Replicate's are its fake's knobs): a 503 on the
+    /// next API call, the next download of an output cut mid-body, every download slow to start.
+    fn inject_faults(&self) {
+        if let (Some(api), Some(storage)) = (&self.api, &self.storage) {
+            api.set(Faults { unavailable: 1, unavailable_prefix: "/api/v1/".into(), ..Faults::default() });
+            storage.set(Faults { reset_downloads: 1, download_latency_ms: 1200, ..Faults::default() });
         }
     }
 
-    fn anon_key(&self) -> &'static str {
-        match self {
-            Platform::Real(s) => s.anon_key(),
-            Platform::Fake(_) => ANON_KEY,
+    /// Checks every fault armed by [`Platform::inject_faults`] fired, then clears them.
+    fn check_faults_fired(&self) {
+        for proxy in [&self.api, &self.storage].into_iter().flatten() {
+            let f = proxy.faults();
+            assert_eq!((f.unavailable, f.reset_downloads), (0, 0), "faults left unfired: {f:?}");
+            proxy.set(Faults::default());
         }
     }
 
-    /// Replicate as the platform reaches it.
-    fn replicate(&self) -> ReplicateFake {
-        match self {
-            Platform::Real(s) => s.replicate().clone(),
-            Platform::Fake(p) => p.fake.replicate(),
-        }
+    /// The user's balance and ledger entries (`delta`, `reason`, `prediction_id`), once every
+    /// prediction is settled.
+    async fn books(&self) -> TestResult<(i64, Vec<Value>)> {
+        service::wait_settled(&self.stack).await?;
+        service::ledger(&self.stack).await
     }
 
-    /// The user's balance and ledger entries (`delta`, `prediction_id`), every prediction settled.
-    async fn books(&self) -> TestResult<(Option<i64>, Vec<Value>)> {
-        match self {
-            Platform::Real(s) => {
-                service::wait_settled(s).await?;
-                let (balance, ledger) = service::ledger(s).await?;
-                Ok((Some(balance), ledger))
-            }
-            Platform::Fake(p) => Ok((p.fake.balance(service::EMAIL), p.fake.ledger(service::EMAIL))),
-        }
-    }
-
-    /// The platform's predictions (its ids, as the app records them) and Replicate's id for each.
+    /// The service's predictions that reached Replicate: its ids (as the app records them) and
+    /// Replicate's. (A create Replicate refused leaves a row, refunded in full, and no prediction.)
     async fn predictions(&self) -> TestResult<Vec<(String, String)>> {
-        match self {
-            Platform::Real(s) => {
-                Ok(sqlx::query_as("SELECT id, COALESCE(replicate_id, '') FROM predictions ORDER BY created_at")
-                    .fetch_all(s.db())
-                    .await?)
-            }
-            // The fake hands Replicate's prediction to the app as is.
-            Platform::Fake(p) => Ok(p
-                .fake
-                .replicate()
-                .predictions()
-                .iter()
-                .filter_map(|p| p["id"].as_str())
-                .map(|id| (id.to_string(), id.to_string()))
-                .collect()),
-        }
+        Ok(sqlx::query_as(
+            "SELECT id, replicate_id FROM predictions WHERE replicate_id IS NOT NULL ORDER BY created_at",
+        )
+        .fetch_all(self.stack.db())
+        .await?)
     }
 }
 
@@ -129,14 +120,14 @@ fn knobs(run_ms: u64, faults: bool) -> Knobs {
 }
 
 async fn journey(platform: Platform, faults: bool) -> TestResult {
-    let replicate = platform.replicate();
+    let replicate = platform.stack.replicate().clone();
     replicate.set_knobs(knobs(1500, false));
     let sandbox = Sandbox::new()?;
     let browser = FakeBrowser::new(sandbox.path())?;
     let downloads = sandbox.downloads_folder()?;
     let sandbox = sandbox
         .with_env("FLUX_KREA_PLATFORM_URL", &platform.url())
-        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", platform.anon_key())
+        .with_env("FLUX_KREA_PLATFORM_ANON_KEY", platform.stack.anon_key())
         .with_env("FLUX_KREA_BROWSER", &browser.program.display().to_string());
     for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
         sandbox.forbid_in_logs(secret);
@@ -150,25 +141,23 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     let app = App::launch(&sandbox).await?;
     browser.sign_in_google(&app, &platform.url(), service::NAME, true).await?;
     browser.buy(&app, "pack_100", PACK, GRANT + PACK).await?;
-    if let Platform::Real(stack) = &platform {
-        // Paid on Stripe's page, granted by Stripe's signed webhook to the service.
-        let delivered = stack.stripe().deliveries();
-        let accepted = delivered.iter().filter(|d| d.kind == "checkout.session.completed" && d.ok()).count();
-        assert_eq!(accepted, 1, "Stripe's webhook: {delivered:?}");
-    }
+    // Paid on Stripe's page, granted by Stripe's signed webhook to the service.
+    let delivered = platform.stack.stripe().deliveries();
+    let accepted = delivered.iter().filter(|d| d.kind == "checkout.session.completed" && d.ok()).count();
+    assert_eq!(accepted, 1, "Stripe's webhook: {delivered:?}");
 
     // Two models: Schnell ×2 from text, Dev from a pasted picture.
-    if let (true, Platform::Fake(fake)) = (faults, &platform) {
+    if faults {
         replicate.set_knobs(knobs(1500, true));
-        fake.fake.set_knobs(PlatformKnobs { api_server_errors: 1, ..PlatformKnobs::default() });
+        platform.inject_faults();
     }
     let heron = generate(&app, "flux-schnell", HERON, 2, false).await?;
     wait_status(&app, heron, &["done"], 90).await?;
-    if let (true, Platform::Fake(fake)) = (faults, &platform) {
+    if faults {
         // Every injected fault fired (a countdown knob is 0 once it has).
         let k = replicate.knobs();
         assert_eq!((k.throttle, k.server_errors, k.reset_downloads), (0, 0, 0), "faults left unfired: {k:?}");
-        assert_eq!(fake.fake.knobs().api_server_errors, 0, "the platform's 5xx never fired");
+        platform.check_faults_fired();
     }
     replicate.set_knobs(knobs(if faults { 9000 } else { 2500 }, false));
     let sketch = generate(&app, "flux-dev", SKETCH, 1, true).await?;
@@ -270,13 +259,11 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
         let bytes = std::fs::read(sandbox.data_dir().join(file)).unwrap_or_default();
         assert!(!bytes.windows(HERON.len()).any(|w| w == HERON.as_bytes()), "a prompt is still in {file}");
     }
-    if let Platform::Real(stack) = &platform {
-        // The service's stored copies went too.
-        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM predictions WHERE input IS NOT NULL")
-            .fetch_one(stack.db())
-            .await?;
-        assert_eq!(kept, 0, "prompts still stored at the service");
-    }
+    // The service's stored copies went too.
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM predictions WHERE input IS NOT NULL")
+        .fetch_one(platform.stack.db())
+        .await?;
+    assert_eq!(kept, 0, "prompts still stored at the service");
 
     // Retention: 30 days. The seeded months go; today's jobs stay.
     select(&app, "[data-testid='retention-window']", "30").await?;
@@ -309,12 +296,10 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     let picture = sent["input"]["image"].as_str().unwrap_or_default();
     assert!(picture.starts_with("data:image/") || picture.starts_with("http"), "the Dev job was sent its picture");
 
-    if let Platform::Real(stack) = &platform {
-        // The service's own log lines hold no prompt and no e-mail address either.
-        let logs = stack.logs();
-        for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
-            assert!(!logs.contains(secret), "the service logged {secret:?}");
-        }
+    // The service's own log lines hold no prompt and no e-mail address either.
+    let logs = platform.stack.logs();
+    for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
+        assert!(!logs.contains(secret), "the service logged {secret:?}");
     }
 
     // Restart offline: the platform is gone; the cached history is still browsable.
@@ -470,15 +455,17 @@ fn now_ms() -> f64 {
 /// for an image the user has, and the rest came back.
 async fn check_ledger(platform: &Platform, sandbox: &Sandbox, jobs: &[(i64, i64, i64)], balance: i64) -> TestResult {
     let (at_platform, ledger) = platform.books().await?;
-    assert_eq!(at_platform, Some(balance), "the platform's balance: {ledger:?}");
+    assert_eq!(at_platform, balance, "the platform's balance: {ledger:?}");
     let sum: i64 = ledger.iter().filter_map(|e| e["delta"].as_i64()).sum();
     assert_eq!(sum, balance, "the ledger sums to the balance: {ledger:?}");
     let granted = |reason: &str| -> Vec<i64> {
         ledger.iter().filter(|e| e["reason"] == reason).filter_map(|e| e["delta"].as_i64()).collect()
     };
     assert_eq!((granted("grant"), granted("purchase")), (vec![GRANT], vec![PACK]), "one grant, one pack: {ledger:?}");
+    let mut jobs_predictions = Vec::new();
     for &(id, per_image, images) in jobs {
         let g = show(sandbox, id)?;
+        jobs_predictions.push(g["generation"]["prediction_id"].as_str().unwrap_or_default().to_string());
         assert_eq!(g["generation"]["images_returned"].as_i64(), Some(images), "job {id}: {g}");
         let cost = g["generation"]["cost_credits"].as_i64().unwrap_or(0);
         assert_eq!(cost, per_image * images, "job {id} records what it cost");
@@ -490,6 +477,14 @@ async fn check_ledger(platform: &Platform, sandbox: &Sandbox, jobs: &[(i64, i64,
             .sum();
         assert_eq!(-net, cost, "job {id}: the ledger's charges less refunds for {prediction}");
     }
+    // Creates the platform could not place (Replicate throttled or failed; the app tried again)
+    // were refunded in full.
+    let others: i64 = ledger
+        .iter()
+        .filter(|e| e["prediction_id"].as_str().is_some_and(|p| !jobs_predictions.iter().any(|j| j == p)))
+        .filter_map(|e| e["delta"].as_i64())
+        .sum();
+    assert_eq!(others, 0, "attempts that never reached Replicate cost nothing: {ledger:?}");
     Ok(())
 }
 

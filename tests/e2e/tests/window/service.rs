@@ -34,6 +34,25 @@ pub async fn start() -> Stack {
     stack
 }
 
+/// The S3 server's address, as `scripts/platform-services.sh` exported it.
+pub fn s3_endpoint() -> String {
+    std::env::var(S3_ENDPOINT).unwrap_or_else(|_| panic!("{S3_ENDPOINT} is not set: run scripts/platform-services.sh"))
+}
+
+const S3_ENDPOINT: &str = "PLATFORM_TEST_S3_ENDPOINT";
+
+/// As [`start`], with the service reaching its storage at `endpoint` (a proxy in front of the S3
+/// server), so the presigned URLs the app downloads from point there too.
+pub async fn start_with_storage_at(endpoint: &str) -> Stack {
+    // The Stack reads the endpoint from the environment as it starts and has no option for it;
+    // the tests run one at a time (--test-threads=1), so nothing else reads it meanwhile.
+    let real = s3_endpoint();
+    std::env::set_var(S3_ENDPOINT, endpoint);
+    let stack = start().await;
+    std::env::set_var(S3_ENDPOINT, real);
+    stack
+}
+
 /// The user's balance and ledger (oldest first, each `{delta, reason, prediction_id}`), read from
 /// the service's database.
 pub async fn ledger(stack: &Stack) -> TestResult<(i64, Vec<Value>)> {
