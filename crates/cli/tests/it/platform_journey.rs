@@ -240,8 +240,8 @@ async fn sign_out(w: &World) {
     assert!(!denied.status.success() && text(&denied).1.contains("sign-in required"), "{denied:?}");
 }
 
-/// The service logged the journey, but no token (JWTs start `eyJ`), OAuth code or state, prompt
-/// or e-mail address.
+/// The service logged the journey, but no token (JWTs start `eyJ`), OAuth code or state,
+/// presigned URL, prompt or e-mail address.
 fn logs_hold_no_token_prompt_or_email(w: &World) {
     let logs = w.stack.logs();
     assert!(logs.contains("/api/v1/credits"), "the service's requests are logged at all");
@@ -252,7 +252,14 @@ fn logs_hold_no_token_prompt_or_email(w: &World) {
     }
     let ada = w.stack.google().user().email;
     let octo = w.stack.github().user().email;
-    for (what, needle) in [("a JWT", "eyJ"), ("a prompt", SUNSET), ("a prompt", DUNES), ("a prompt", SLOW)] {
+    let needles = [
+        ("a JWT", "eyJ"),
+        ("a presigned URL", "X-Amz-Signature"),
+        ("a prompt", SUNSET),
+        ("a prompt", DUNES),
+        ("a prompt", SLOW),
+    ];
+    for (what, needle) in needles {
         assert!(!logs.contains(needle), "{what} in the service's logs");
     }
     for email in [ada, octo] {
