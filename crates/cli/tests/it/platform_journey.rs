@@ -224,6 +224,9 @@ async fn request_and_cancel_account_deletion(w: &World) {
     let cancelled = w.json(&["privacy", "cancel-account-deletion"]);
     assert_eq!(cancelled["platform_request_id"], id, "{cancelled}");
     assert_eq!(w.scalar(&pending).await, 0, "the request is cancelled on the service");
+    let again = w.run(&["privacy", "cancel-account-deletion"]);
+    assert!(!again.status.success(), "nothing left to cancel: {again:?}");
+    assert!(text(&again).1.contains("There is no pending deletion request."), "{again:?}");
     // Nothing is carried out once cancelled, even when background work runs.
     w.stack.run_jobs().await;
     assert_eq!(w.scalar("SELECT count(*) FROM users WHERE deleted_at IS NOT NULL").await, 0);
