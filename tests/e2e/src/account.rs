@@ -58,15 +58,20 @@ impl FakeBrowser {
     /// the profile. The first sign-in on a machine asks for the age confirmation (`first`); the
     /// buttons wait for it.
     pub async fn sign_in_google(&self, app: &App, platform_url: &str, name: &str, first: bool) -> TestResult {
+        self.sign_in(app, platform_url, "google", name, first).await
+    }
+
+    /// As [`FakeBrowser::sign_in_google`], with `provider` (`google` or `github`).
+    pub async fn sign_in(&self, app: &App, platform_url: &str, provider: &str, name: &str, first: bool) -> TestResult {
         let before = self.opened_count();
         app.click("nav button[data-screen='account']").await?;
         if first {
             app.click("[data-testid='age-confirm']").await?;
         }
-        app.click("[data-testid='sign-in-google']").await?;
+        app.click(&format!("[data-testid='sign-in-{provider}']")).await?;
         app.find("[data-testid='sign-in-waiting']").await?;
         let authorize = self.opened(before + 1).await?;
-        if !authorize.starts_with(&format!("{platform_url}/auth/v1/authorize?provider=google")) {
+        if !authorize.starts_with(&format!("{platform_url}/auth/v1/authorize?provider={provider}")) {
             return Err(format!("sign-in opened {authorize}").into());
         }
         // Where the app listens: `redirect_to` without its query.

@@ -3,13 +3,15 @@
 //! browser: the broker, Google's consent, the broker's callback, then the app's loopback
 //! callback), buy a pack on Stripe's checkout page (its signed webhook grants it), generate with
 //! credits and watch the balance fall; a consent is synced to the platform and account deletion
-//! is requested, each checked in the service's database. Then no token is in any IPC answer, the
+//! is requested, each checked in the service's database; signed out, back in with GitHub (the
+//! same verified address: the same account). Then no token is in any IPC answer, the
 //! page, a file of the data folder or a log line.
 //! Run by scripts/test.sh.
 
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::{credits_shown, files_under, FakeBrowser};
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_fakes::github::GithubUser;
 use flux_krea_fakes::replicate::Knobs;
 use flux_krea_platform::testing::sqlx;
 
@@ -145,6 +147,28 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
         sqlx::query_scalar("SELECT count(*) FROM sessions WHERE ended_at IS NULL").fetch_one(platform.db()).await?;
     assert_eq!(live, 0, "the session ended at the service");
     assert!(KeychainEntry::new("platform-session").get()?.is_none());
+
+    // Back with GitHub, whose verified address is the same: the same account, credits and all.
+    platform.github().set_user(GithubUser {
+        id: 5_830_101,
+        login: "ada-l".into(),
+        name: Some(service::NAME.into()),
+        email: service::EMAIL.into(),
+        email_verified: true,
+        public_email: false,
+    });
+    browser.sign_in(&app, platform.url(), "github", service::NAME, false).await?;
+    wait_until("the linked account's balance", 10, || async {
+        Ok(credits_shown(&app, "[data-testid='account-balance']").await == Some(118))
+    })
+    .await?;
+    let (users, identities): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM identities)")
+            .fetch_one(platform.db())
+            .await?;
+    assert_eq!((users, identities), (1, 2), "one user with a Google and a GitHub identity");
+    app.click("[data-testid='sign-out']").await?;
+    app.find("[data-testid='sign-in-google']").await?;
     app.quit().await?;
     sandbox.scan_logs()
 }
