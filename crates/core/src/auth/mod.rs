@@ -214,6 +214,15 @@ impl Core {
 
     async fn refresh_locked(&self, slot: &mut session::Slot, current: &Session) -> Result<Sensitive<String>> {
         let broker = self.broker()?;
+        // Another process on this keychain entry (the window, a CLI) may have rotated the pair:
+        // this refresh token is then spent, and presenting it after the platform's reuse
+        // interval would end the session everywhere. Take up the stored pair instead.
+        session::reload(slot).await?;
+        let Some(stored) = slot.current().cloned() else { return Err(Error::AuthRequired) };
+        if stored.refresh_token != current.refresh_token && !stored.needs_refresh(now_s()) {
+            return Ok(stored.access());
+        }
+        let current = &stored;
         match broker.refresh(&current.refresh()).await {
             Ok(answer) => {
                 let fresh = Session::from_answer(answer, now_s());

@@ -76,22 +76,29 @@ impl AccountState {
     pub async fn slot(&self) -> Result<MutexGuard<'_, Slot>> {
         let mut slot = self.slot.lock().await;
         if !slot.loaded {
-            let raw = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
-            slot.session = match raw {
-                None => None,
-                Some(raw) => match serde_json::from_str::<Session>(raw.expose()) {
-                    Ok(s) => Some(Sensitive::new(s)),
-                    Err(_) => {
-                        tracing::warn!("the stored session was unreadable; signing out");
-                        blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
-                        None
-                    }
-                },
-            };
-            slot.loaded = true;
+            reload(&mut slot).await?;
         }
         Ok(slot)
     }
+}
+
+/// Reads the pair from the keychain again. The window and the CLI share the entry: either may
+/// have stored a rotated pair since this process read it.
+pub async fn reload(slot: &mut Slot) -> Result<()> {
+    let raw = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
+    slot.session = match raw {
+        None => None,
+        Some(raw) => match serde_json::from_str::<Session>(raw.expose()) {
+            Ok(s) => Some(Sensitive::new(s)),
+            Err(_) => {
+                tracing::warn!("the stored session was unreadable; signing out");
+                blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
+                None
+            }
+        },
+    };
+    slot.loaded = true;
+    Ok(())
 }
 
 /// Stores the pair in the keychain first, then in memory: if the keychain refuses, nothing changes.

@@ -29,6 +29,8 @@ pub struct StackOptions {
     pub sweep_interval: Duration,
     /// What the service logs into [`Stack::logs`] (`EnvFilter` syntax).
     pub log_filter: String,
+    /// How long access tokens last; None keeps the service's default (an hour).
+    pub access_ttl: Option<Duration>,
 }
 
 impl Default for StackOptions {
@@ -38,6 +40,7 @@ impl Default for StackOptions {
             signup_credits: 0,
             sweep_interval: Duration::ZERO,
             log_filter: "debug,hyper=info,h2=info,rustls=info,sqlx=info".into(),
+            access_ttl: None,
         }
     }
 }
@@ -254,6 +257,9 @@ async fn run(s: super::Services, options: StackOptions) -> (Started, Servers) {
     let mut config = config(&s, &database_url, &bucket, &fakes, &url);
     config.signup_credits = options.signup_credits;
     config.sweep_interval = options.sweep_interval;
+    if let Some(ttl) = options.access_ttl {
+        config.access_ttl = ttl;
+    }
     let mut apps = Vec::new();
     for listener in listeners {
         let app = serve::prepare(config.clone()).await.expect("the platform starts");

@@ -1,0 +1,66 @@
+//! The window and the CLI share one keychain entry for the session. When one of them rotates the
+//! pair, the other still holds the spent refresh token in memory; presenting it after the
+//! service's reuse interval (10 s) is refresh-token reuse, which ends the session everywhere.
+//! The app must take the rotated pair from the keychain instead.
+
+use std::time::{Duration, Instant};
+
+use flux_krea_core::{Config, Core};
+use flux_krea_platform::testing::{Stack, StackOptions};
+
+use super::world::World;
+
+/// Tokens last 63 s: with the app's 60 s refresh margin, a pair needs refreshing 3 s after issue.
+const TTL: Duration = Duration::from_secs(63);
+const NEEDS_REFRESH_AFTER: Duration = Duration::from_secs(3);
+/// Past the service's reuse interval for a spent refresh token.
+const PAST_REUSE_INTERVAL: Duration = Duration::from_millis(10_500);
+
+/// "The window": a core on the same data folder and keychain as the CLI.
+async fn window(w: &World) -> Core {
+    let tmp = w.tmp.path().to_path_buf();
+    let (url, key) = (w.stack.url().to_string(), w.stack.anon_key());
+    let env = move |name: &str| -> Option<String> {
+        Some(match name {
+            "FLUX_KREA_DATA_DIR" => tmp.join("data").display().to_string(),
+            "FLUX_KREA_LOG_DIR" => tmp.join("logs").display().to_string(),
+            "FLUX_KREA_PLATFORM_URL" => url.clone(),
+            "FLUX_KREA_PLATFORM_ANON_KEY" => key.into(),
+            "FLUX_KREA_REPLICATE_URL" => "http://127.0.0.1:9/v1".into(),
+            _ => return None,
+        })
+    };
+    let config = Config::resolve(&w.path("config.toml"), env).unwrap();
+    Core::open(&w.path("data"), config).await.unwrap()
+}
+
+// Multi-threaded: the blocking CLI calls must not starve the test's own tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_rotated_by_the_cli_is_taken_up_by_the_window_not_reused() {
+    let _turn = crate::KEYCHAIN.lock().await;
+    let stack = Stack::start(StackOptions { access_ttl: Some(TTL), ..StackOptions::default() }).await;
+    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    w.ok(&["account", "sign-out"]); // whatever an earlier test left in the keychain
+    w.sign_in("google", w.stack.google_url().to_string()).await;
+    let issued = Instant::now();
+
+    let window = window(&w).await;
+    assert!(window.refresh_balance().await.unwrap().live, "the window reads the pair while it is fresh");
+    // The pair's time to refresh comes (a wall-clock TTL, nothing to wait on); the CLI rotates it.
+    tokio::time::sleep(NEEDS_REFRESH_AFTER.saturating_sub(issued.elapsed())).await;
+    w.ok(&["credits"]);
+    assert_eq!(
+        w.scalar("SELECT count(*) FROM refresh_tokens WHERE spent_at IS NOT NULL").await,
+        1,
+        "the CLI refreshed"
+    );
+
+    tokio::time::sleep(PAST_REUSE_INTERVAL).await;
+    let balance = window.refresh_balance().await;
+    let ended = "SELECT count(*) FROM sessions WHERE ended_at IS NOT NULL";
+    assert_eq!(w.scalar(ended).await, 0, "the session was ended (refresh token reused)");
+    assert!(balance.is_ok_and(|b| b.live), "the window is still signed in");
+    let status = w.json(&["account", "status", "--json"]);
+    assert_eq!(status["signed_in"], true, "the CLI is still signed in: {status}");
+    window.close().await;
+}
