@@ -36,8 +36,10 @@ const UNAVAILABLE: &str = "{\"type\":\"urn:flux-krea:problem:unavailable\",\"sta
 
 pub struct FaultProxy {
     addr: SocketAddr,
+    upstream: SocketAddr,
     faults: Arc<Mutex<Faults>>,
-    task: JoinHandle<()>,
+    /// The accept loop; None while offline.
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl FaultProxy {
@@ -48,7 +50,25 @@ impl FaultProxy {
         let addr = listener.local_addr()?;
         let faults = Arc::new(Mutex::new(Faults::default()));
         let task = tokio::spawn(serve(listener, upstream, faults.clone()));
-        Ok(FaultProxy { addr, faults, task })
+        Ok(FaultProxy { addr, upstream, faults, task: Mutex::new(Some(task)) })
+    }
+
+    /// The server becomes unreachable: connections are refused, open ones cut.
+    pub async fn go_offline(&self) {
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task {
+            task.abort();
+            // Once it has ended, the listener and every connection are closed.
+            let _ = task.await;
+        }
+    }
+
+    /// Reachable again, at the same address.
+    pub async fn come_back(&self) -> TestResult {
+        let listener = TcpListener::bind(self.addr).await?;
+        let task = tokio::spawn(serve(listener, self.upstream, self.faults.clone()));
+        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        Ok(())
     }
 
     pub fn url(&self) -> String {
@@ -68,7 +88,9 @@ impl FaultProxy {
 impl Drop for FaultProxy {
     /// Stops listening and ends every connection (they live in the accept task's set).
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            task.abort();
+        }
     }
 }
 

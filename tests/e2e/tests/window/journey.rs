@@ -1,7 +1,7 @@
 //! One user's whole journey in the real window: sign in → buy a pack →
 //! generate with two models (one from a pasted picture) → cancel a job → find the results by
 //! search → favourite one → export data → erase prompts → shorten retention so older items
-//! purge → restart offline → browse the gallery → sign out.
+//! purge → restart offline → browse the gallery → sign out (offline; ended at the service once back).
 //!
 //! Against the real platform service (Postgres, S3, the service in-process; Google, Stripe and
 //! Replicate as fakes): the browser signs in through Google's consent and the broker, pays on
@@ -43,7 +43,9 @@ const PACK: i64 = 100;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_whole_journey_clean() -> TestResult {
-    journey(Platform { stack: service::start().await, api: None, storage: None }, false).await
+    let stack = service::start().await;
+    let api = FaultProxy::start(stack.url()).await?;
+    journey(Platform { stack, api, storage: None }, false).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,34 +56,35 @@ async fn the_whole_journey_survives_faults_and_a_sigkill() -> TestResult {
     let storage = FaultProxy::start(&service::s3_endpoint()).await?;
     let stack = service::start_with_storage_at(&storage.url()).await;
     let api = FaultProxy::start(stack.url()).await?;
-    journey(Platform { stack, api: Some(api), storage: Some(storage) }, true).await
+    journey(Platform { stack, api, storage: Some(storage) }, true).await
 }
 
-/// The real service, and the proxies the app reaches it and its storage through (fault run).
+/// The real service, the proxy the app reaches it through (which takes it offline, and injects
+/// faults), and in the fault run the one in front of its storage.
 struct Platform {
     stack: Stack,
-    api: Option<FaultProxy>,
+    api: FaultProxy,
     storage: Option<FaultProxy>,
 }
 
 impl Platform {
     /// Where the app reaches the service.
     fn url(&self) -> String {
-        self.api.as_ref().map(FaultProxy::url).unwrap_or_else(|| self.stack.url().to_string())
+        self.api.url()
     }
 
     /// Arms the faults in front of the service (Replicate's are its fake's knobs): a 503 on the
     /// next API call, the next download of an output cut mid-body, every download slow to start.
     fn inject_faults(&self) {
-        if let (Some(api), Some(storage)) = (&self.api, &self.storage) {
-            api.set(Faults { unavailable: 1, unavailable_prefix: "/api/v1/".into(), ..Faults::default() });
+        self.api.set(Faults { unavailable: 1, unavailable_prefix: "/api/v1/".into(), ..Faults::default() });
+        if let Some(storage) = &self.storage {
             storage.set(Faults { reset_downloads: 1, download_latency_ms: 1200, ..Faults::default() });
         }
     }
 
     /// Checks every fault armed by [`Platform::inject_faults`] fired, then clears them.
     fn check_faults_fired(&self) {
-        for proxy in [&self.api, &self.storage].into_iter().flatten() {
+        for proxy in [Some(&self.api), self.storage.as_ref()].into_iter().flatten() {
             let f = proxy.faults();
             assert_eq!((f.unavailable, f.reset_downloads), (0, 0), "faults left unfired: {f:?}");
             proxy.set(Faults::default());
@@ -312,8 +315,8 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
         assert!(!logs.contains(secret), "the service logged {secret:?}");
     }
 
-    // Restart offline: the platform is gone; the cached history is still browsable.
-    drop(platform);
+    // Restart offline: the platform is unreachable; the cached history is still browsable.
+    platform.api.go_offline().await;
     let app = App::launch(&sandbox).await?;
     app.click("nav button[data-screen='gallery']").await?;
     wait_until("today's thumbnails, offline", 30, || async {
@@ -325,8 +328,7 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     app.find("[data-testid='details-panel']").await?;
 
     // Sign out, offline: the platform cannot be told, but this machine forgets the session. It
-    // is parked in the keychain, to be ended on the platform at the next start or sign-in
-    // (`crates/core/tests/it/account.rs` follows it through).
+    // is parked in the keychain, to be ended on the platform at the next start or sign-in.
     app.click("nav button[data-screen='account']").await?;
     app.click("[data-testid='sign-out']").await?;
     app.find("[data-testid='sign-in-google']").await?;
@@ -334,12 +336,28 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     assert!(said.contains("Signed out on this computer"), "{said}");
     assert!(KeychainEntry::new("platform-session").get()?.is_none(), "the session left the keychain");
     assert!(KeychainEntry::new("platform-session-ending").get()?.is_some(), "kept to end it on the platform later");
-    KeychainEntry::new("platform-session-ending").delete()?;
+    assert_eq!(live_sessions(&platform).await?, 1, "the service could not be told");
+    app.quit().await?;
+
+    // Online again: the next start ends the parked session at the service.
+    platform.api.come_back().await?;
+    let app = App::launch(&sandbox).await?;
+    wait_until("the parked session ended at the service", 20, || async {
+        Ok(live_sessions(&platform).await? == 0 && KeychainEntry::new("platform-session-ending").get()?.is_none())
+    })
+    .await?;
     app.quit().await?;
     sandbox.scan_logs()
 }
 
 const TILES: &str = GALLERY_TILES;
+
+/// Sessions the service still honours.
+async fn live_sessions(platform: &Platform) -> TestResult<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM sessions WHERE ended_at IS NULL")
+        .fetch_one(platform.stack.db())
+        .await?)
+}
 
 /// Fills the Create form and presses Generate; returns the new job's id.
 async fn generate(app: &App, model: &str, prompt: &str, outputs: u32, picture: bool) -> TestResult<i64> {
