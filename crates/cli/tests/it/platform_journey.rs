@@ -8,6 +8,7 @@
 //! Needs `scripts/platform-services.sh` (PLATFORM_TEST_*) and the keychain (the test script's
 //! throwaway gnome-keyring).
 
+mod deletion;
 mod shared_session;
 mod world;
 
