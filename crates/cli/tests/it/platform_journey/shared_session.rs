@@ -64,3 +64,31 @@ async fn a_pair_rotated_by_the_cli_is_taken_up_by_the_window_not_reused() {
     assert_eq!(status["signed_in"], true, "the CLI is still signed in: {status}");
     window.close().await;
 }
+
+/// Signed out while the service cannot be reached: the session is parked, and once the service
+/// answers again (its access token expired meanwhile) it is refreshed and ended there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_signed_out_offline_is_ended_at_the_service_later() {
+    let _turn = crate::KEYCHAIN.lock().await;
+    let stack = Stack::start(StackOptions { access_ttl: Some(TTL), ..StackOptions::default() }).await;
+    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    w.ok(&["account", "sign-out"]);
+    w.sign_in("github", w.stack.github_url().to_string()).await;
+    let issued = Instant::now();
+
+    let offline = w.cli().env("FLUX_KREA_PLATFORM_URL", "http://127.0.0.1:9").args(["account", "sign-out"]).output();
+    let (stdout, stderr) = super::world::text(&offline.unwrap());
+    assert!(stdout.contains("could not be reached to end the session there too"), "{stdout}{stderr}");
+    let live = "SELECT count(*) FROM sessions WHERE ended_at IS NULL";
+    assert_eq!(w.scalar(live).await, 1, "still live at the service");
+
+    // The parked pair needs refreshing by now (a wall-clock TTL, nothing to wait on).
+    tokio::time::sleep(NEEDS_REFRESH_AFTER.saturating_sub(issued.elapsed())).await;
+    let status = w.json(&["account", "status", "--json"]);
+    assert_eq!((status["signed_in"].as_bool(), status["session_ending"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(w.scalar(live).await, 0, "ended at the service");
+    let spent = "SELECT count(*) FROM refresh_tokens WHERE spent_at IS NOT NULL";
+    assert_eq!(w.scalar(spent).await, 1, "the parked pair was refreshed first");
+    let ended = "SELECT count(*) FROM sessions WHERE end_reason IS DISTINCT FROM 'refresh_token_reused'";
+    assert_eq!(w.scalar(ended).await, 1, "by a logout, not by reuse detection");
+}
