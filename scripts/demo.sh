@@ -31,7 +31,7 @@ else
   ./scripts/platform.sh --replicas 2 >"$work/platform.out" 2>"$work/platform.err" &
 fi
 platform_pid=$!
-trap 'kill "$fake_pid" 2>/dev/null || true; kill -INT "$platform_pid" 2>/dev/null || true; wait "$platform_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$fake_pid" 2>/dev/null || true; kill -TERM "$platform_pid" 2>/dev/null || true; wait "$platform_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 # Prints the value a fake announces on stdout as NAME=value.
 announced() {
   for _ in $(seq 1 1200); do

@@ -21,7 +21,7 @@ cargo build -q --release -p flux-krea-platform --bin flux-krea-platform -p flux-
 work="$(mktemp -d)"
 platform_pid=""
 stop_platform() {
-  [ -z "$platform_pid" ] || { kill -INT "$platform_pid" 2>/dev/null || true; wait "$platform_pid" 2>/dev/null || true; }
+  [ -z "$platform_pid" ] || { kill -TERM "$platform_pid" 2>/dev/null || true; wait "$platform_pid" 2>/dev/null || true; }
   platform_pid=""
 }
 trap 'stop_platform; rm -rf "$work"' EXIT
