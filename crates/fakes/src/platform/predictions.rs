@@ -25,6 +25,8 @@ pub(super) struct Charge {
     pub id: String,
     pub user_id: String,
     pub key: String,
+    /// SHA-256 of the model and body the key was first used with (§4.1: another body → 422).
+    pub fingerprint: [u8; 32],
     pub credits_per_image: i64,
     pub requested: i64,
     pub reserved: i64,
@@ -53,6 +55,15 @@ pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, Response> {
             "Send an Idempotency-Key header (1 to 255 characters) so a retried request is not charged twice.",
         )),
     }
+}
+
+/// What an Idempotency-Key is bound to: the model and the exact body.
+fn fingerprint(owner: &str, name: &str, body: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(format!("{owner}/{name}\n").as_bytes());
+    hash.update(body);
+    hash.finalize().into()
 }
 
 async fn create(
@@ -87,11 +98,29 @@ async fn create(
     let user = caller.user_id;
     let base = base_url(&headers);
 
+    let fingerprint = fingerprint(&owner, &name, &body);
     let serial = fake.inner.creates.lock().await;
-    let replayed = fake.state().charges.iter().find(|c| c.user_id == user && c.key == key).map(|c| c.id.clone());
-    if let Some(id) = replayed {
-        drop(serial);
-        return fake.answer(&user, &id, &base, wait).await;
+    let replayed = fake
+        .state()
+        .charges
+        .iter()
+        .find(|c| c.user_id == user && c.key == key)
+        .map(|c| (c.id.clone(), c.fingerprint == fingerprint));
+    match replayed {
+        Some((id, true)) => {
+            drop(serial);
+            return fake.answer(&user, &id, &base, wait).await;
+        }
+        Some((_, false)) => {
+            let detail = "This Idempotency-Key was used with another request; use a new key for a new request.";
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency-Key reused",
+                detail,
+            );
+        }
+        None => {}
     }
     fake.settle(&user);
     {
@@ -108,7 +137,7 @@ async fn create(
     let path = format!("/models/{owner}/{name}/predictions");
     let answer = fake.upstream(Method::POST, &path, headers.get("cancel-after"), body).await;
     let id = answer.json().filter(|_| answer.status.is_success()).and_then(|p| p["id"].as_str().map(str::to_string));
-    let id = fake.record(&user, &key, model, requested as i64, &request["input"], id);
+    let id = fake.record(&user, (&key, fingerprint), model, requested as i64, &request["input"], id);
     drop(serial);
     let Some(id) = id else { return upstream_error(&answer) };
     fake.watch(&user, &id);
@@ -121,7 +150,7 @@ impl PlatformFake {
     fn record(
         &self,
         user: &str,
-        key: &str,
+        (key, fingerprint): (&str, [u8; 32]),
         model: &catalog::ModelPrice,
         requested: i64,
         input: &Value,
@@ -138,6 +167,7 @@ impl PlatformFake {
             id: id.clone(),
             user_id: user.to_string(),
             key: key.to_string(),
+            fingerprint,
             credits_per_image: model.credits_per_image,
             requested,
             reserved: needed,

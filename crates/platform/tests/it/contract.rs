@@ -252,11 +252,6 @@ async fn observe(t: &Target) -> Vec<(String, Value)> {
     seen
 }
 
-/// Differences where the fake, not the service, departs from platform-api.md; the service is
-/// checked against the contract there instead (predictions.rs). Remove once the fake follows it.
-const FAKE_DEPARTS: &[(&str, &str)] =
-    &[("key reused", "§4.1: the fake replays a create whose body differs under a used key instead of 422")];
-
 #[tokio::test]
 async fn the_real_service_answers_the_app_as_the_platform_fake_does() {
     let real = observe(&Target::real().await).await;
@@ -264,11 +259,11 @@ async fn the_real_service_answers_the_app_as_the_platform_fake_does() {
     let diffs: Vec<String> = real
         .iter()
         .zip(&fake)
-        .filter(|(r, f)| r != f && !FAKE_DEPARTS.iter().any(|(what, _)| *what == r.0))
+        .filter(|(r, f)| r != f)
         .map(|(r, f)| format!("{}: real {} / fake {}", r.0, r.1, f.1))
         .collect();
     assert!(diffs.is_empty(), "the real service and the fake differ:\n{}", diffs.join("\n"));
     assert_eq!(real.len(), fake.len());
     let reused = real.iter().find(|(what, _)| what == "key reused").map(|(_, v)| v.clone());
-    assert_eq!(reused, Some(json!(422)), "the service itself follows §4.1");
+    assert_eq!(reused, Some(json!(422)), "both follow §4.1");
 }
