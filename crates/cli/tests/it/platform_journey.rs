@@ -9,6 +9,7 @@
 //! throwaway gnome-keyring).
 
 mod deletion;
+mod resume;
 mod shared_session;
 mod world;
 

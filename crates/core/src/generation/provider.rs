@@ -31,6 +31,16 @@ const API_TIMEOUT: Duration = Duration::from_secs(WAIT_SECONDS + 30);
 /// One output (at most `MAX_DOWNLOAD`) is downloaded within this, or the attempt fails.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a create waits out a `409` for its Idempotency-Key (about a minute): the platform's
+/// answer to the same key, still in progress, is at most a `Prefer: wait` and a copy away.
+fn in_flight_retry() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(5))
+        .with_max_times(15)
+        .with_jitter()
+}
+
 /// The Replicate account a token belongs to (`GET /account`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct ProviderAccount {
@@ -139,8 +149,13 @@ impl Provider {
         };
         let retry_create =
             |e: &Error| matches!(e, Error::RateLimited { .. }) || (self.idempotent_creates && retry_read(e));
-        let value =
-            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_create).adjust(honour_retry_after).await?;
+        let create = || async {
+            call.retry(self.retry).sleep(tokio::time::sleep).when(retry_create).adjust(honour_retry_after).await
+        };
+        // 409 under our key: the platform is still answering the same create (sent before a
+        // crash, or by a process resuming the job); its stored answer is replayed once written.
+        let in_flight = |e: &Error| self.idempotent_creates && matches!(e, Error::Upstream { status: 409, .. });
+        let value = create.retry(in_flight_retry()).sleep(tokio::time::sleep).when(in_flight).await?;
         parse_prediction(value)
     }
 
