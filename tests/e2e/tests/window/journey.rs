@@ -144,13 +144,20 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
 
     let app = App::launch(&sandbox).await?;
     browser.sign_in_google(&app, &platform.url(), service::NAME, true).await?;
-    // Paid on Stripe's page, granted by Stripe's signed webhook to the service, which Stripe
-    // delivers three times, out of order (at least once, as Stripe promises): granted once.
+    // Paid on Stripe's page while another user pays for theirs. Stripe's webhooks are held back:
+    // the app's polling lands the purchase (the service asks Stripe about an open checkout);
+    // then every event arrives three times, shuffled with the other user's. One grant each.
     let stripe = platform.stack.stripe();
-    stripe.set_knobs(StripeKnobs { times: 3, shuffle: true, ..StripeKnobs::default() });
+    stripe.set_knobs(StripeKnobs { times: 3, shuffle: true, hold: true, ..StripeKnobs::default() });
+    service::another_user_buys(&platform.stack, "pack_500").await?;
     browser.buy(&app, "pack_100", PACK, GRANT + PACK).await?;
-    wait_until("Stripe's three deliveries", 20, || async {
-        Ok(stripe.deliveries().iter().filter(|d| d.kind == "checkout.session.completed" && d.ok()).count() == 3)
+    assert!(stripe.release() >= 2, "both payments' events were held");
+    wait_until("Stripe's deliveries, three of each", 20, || async {
+        Ok(stripe.deliveries().iter().filter(|d| d.kind == "checkout.session.completed" && d.ok()).count() == 6)
+    })
+    .await?;
+    wait_until("the other user's pack, by webhook", 10, || async {
+        Ok(service::balance(&platform.stack, service::OTHER_EMAIL).await? == GRANT + 500)
     })
     .await?;
 
@@ -311,9 +318,10 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
 
     // The service's own log lines hold no prompt and no e-mail address either.
     let logs = platform.stack.logs();
-    for secret in [HERON, SKETCH, LANTERN, service::EMAIL] {
+    for secret in [HERON, SKETCH, LANTERN, service::EMAIL, service::OTHER_EMAIL] {
         assert!(!logs.contains(secret), "the service logged {secret:?}");
     }
+    assert_eq!(platform.stack.ledger_mismatches().await, 0, "every user's ledger sums to their balance");
 
     // Restart offline: the platform is unreachable; the cached history is still browsable.
     platform.api.go_offline().await;
@@ -352,11 +360,14 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
 
 const TILES: &str = GALLERY_TILES;
 
-/// Sessions the service still honours.
+/// The user's sessions the service still honours.
 async fn live_sessions(platform: &Platform) -> TestResult<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM sessions WHERE ended_at IS NULL")
-        .fetch_one(platform.stack.db())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.ended_at IS NULL",
+    )
+    .bind(service::EMAIL)
+    .fetch_one(platform.stack.db())
+    .await?)
 }
 
 /// Fills the Create form and presses Generate; returns the new job's id.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use flux_krea_e2e::{wait_until, TestResult};
 use flux_krea_fakes::google::GoogleUser;
+use flux_krea_fakes::oauth::s256;
 use flux_krea_platform::testing::{sqlx, Stack, StackOptions};
 use serde_json::{json, Value};
 
@@ -14,6 +15,8 @@ pub const EMAIL: &str = "ada@example.com";
 pub const NAME: &str = "Ada Lovelace";
 /// Credits granted at the first sign-in (as the platform fake's default).
 pub const SIGNUP_CREDITS: i64 = 20;
+/// Another user, the GitHub fake's own account.
+pub const OTHER_EMAIL: &str = "octo.fake@example.com";
 
 /// Starts the service with its background work on, as deployed: the poller settles whatever a
 /// webhook left open.
@@ -53,11 +56,65 @@ pub async fn start_with_storage_at(endpoint: &str) -> Stack {
     stack
 }
 
+/// Another user signs in with GitHub (through the broker, with PKCE, as the app does), opens a
+/// checkout for `pack` and pays on Stripe's page.
+pub async fn another_user_buys(stack: &Stack, pack: &str) -> TestResult {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let verifier = "octo-verifier-".repeat(4);
+    let callback = "http://127.0.0.1:9/callback";
+    let mut next = reqwest::Url::parse(&format!("{}/auth/v1/authorize", stack.url()))?;
+    next.query_pairs_mut()
+        .append_pair("provider", "github")
+        .append_pair("redirect_to", callback)
+        .append_pair("code_challenge", &s256(&verifier))
+        .append_pair("code_challenge_method", "s256");
+    let mut code = None;
+    for _ in 0..5 {
+        let res = http.get(next.clone()).send().await?;
+        let location = res.headers().get("location").ok_or(format!("{next} answered {}", res.status()))?;
+        next = next.join(location.to_str()?)?;
+        if next.as_str().starts_with(callback) {
+            code = next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned());
+            break;
+        }
+    }
+    let code = code.ok_or("the broker did not send the browser back with a code")?;
+    let token: Value = http
+        .post(format!("{}/auth/v1/token?grant_type=pkce", stack.url()))
+        .header("apikey", stack.anon_key())
+        .json(&json!({ "auth_code": code, "code_verifier": verifier }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let access = token["access_token"].as_str().ok_or(format!("no token: {token}"))?;
+    let checkout: Value = http
+        .post(format!("{}/api/v1/credits/checkout", stack.url()))
+        .bearer_auth(access)
+        .header("idempotency-key", "octo-buys-a-pack")
+        .json(&json!({ "pack_id": pack }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    // Stripe's page pays on a POST to itself.
+    let page = checkout["checkout_url"].as_str().ok_or(format!("no checkout: {checkout}"))?;
+    let paid = http.post(page).send().await?;
+    if !paid.status().is_redirection() {
+        return Err(format!("paying at {page}: {}", paid.status()).into());
+    }
+    Ok(())
+}
+
+/// A user's balance at the service.
+pub async fn balance(stack: &Stack, email: &str) -> TestResult<i64> {
+    Ok(sqlx::query_scalar("SELECT balance FROM users WHERE email = $1").bind(email).fetch_one(stack.db()).await?)
+}
+
 /// The user's balance and ledger (oldest first, each `{delta, reason, prediction_id}`), read from
 /// the service's database.
 pub async fn ledger(stack: &Stack) -> TestResult<(i64, Vec<Value>)> {
-    let balance: i64 =
-        sqlx::query_scalar("SELECT balance FROM users WHERE email = $1").bind(EMAIL).fetch_one(stack.db()).await?;
+    let balance = balance(stack, EMAIL).await?;
     let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT l.delta, l.reason, l.prediction_id FROM ledger_entries l JOIN users u ON u.id = l.user_id
          WHERE u.email = $1 ORDER BY l.id",
