@@ -169,7 +169,15 @@ async fn cancel_a_running_job(w: &World) {
     assert_eq!(w.scalar("SELECT count(*) FROM predictions WHERE status = 'canceled'").await, 1);
     assert_eq!(w.scalar(WRONG_REFUNDS).await, 0, "the canceled job refunded price × undelivered");
     assert_eq!(w.stack.replicate().predictions().last().unwrap()["status"], "canceled");
-    assert_eq!(w.json(&["credits", "--json"])["balance"]["credits"], 94);
+    // What the user reads: every charge and refund, newest first, summing to the balance.
+    let credits = w.json(&["credits", "--ledger", "--json"]);
+    assert_eq!(credits["balance"]["credits"], 94, "{credits}");
+    let ledger = credits["ledger"].as_array().unwrap();
+    let entries: Vec<(&str, i64)> =
+        ledger.iter().map(|e| (e["reason"].as_str().unwrap_or("?"), e["delta"].as_i64().unwrap_or(0))).collect();
+    let expected =
+        [("refund", 3), ("generation", -3), ("generation", -5), ("refund", 1), ("generation", -2), ("purchase", 100)];
+    assert_eq!(entries, expected, "{credits}");
     assert_eq!(w.stack.ledger_mismatches().await, 0);
 }
 
