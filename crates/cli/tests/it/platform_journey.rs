@@ -2,8 +2,9 @@
 //! service (two replicas behind a round-robin proxy, Postgres, S3, the upstream fakes): sign in
 //! with GitHub and with Google, buy a pack (each Stripe event delivered 3 times, shuffled with
 //! another user's), generate with two models, a filtered image refunded, cancel a job, export,
-//! erase prompts, request and cancel account deletion, sign out. Each step checks what the user
-//! sees and what the service holds; at the end, the service's logs hold no token, prompt or e-mail.
+//! delete the service's image copies, erase prompts, request and cancel account deletion, sign
+//! out. Each step checks what the user sees and what the service holds; at the end, the
+//! service's logs hold no token, prompt or e-mail.
 //!
 //! Needs `scripts/platform-services.sh` (PLATFORM_TEST_*) and the keychain (the test script's
 //! throwaway gnome-keyring).
@@ -40,6 +41,7 @@ async fn the_account_journey_against_the_real_platform() {
     generate_with_two_models_one_image_filtered(&w).await;
     cancel_a_running_job(&w).await;
     export_holds_the_account(&w);
+    delete_platform_images(&w).await;
     let prompts_left = erase_prompts_here_and_there(&w).await;
     request_and_cancel_account_deletion(&w).await;
     sign_out(&w).await;
@@ -202,6 +204,14 @@ fn export_holds_the_account(w: &World) {
         account["ledger"].as_array().unwrap().iter().filter_map(|e| e["reason"].as_str()).collect();
     assert_eq!(reasons.iter().filter(|r| **r == "purchase").count(), 1, "{reasons:?}");
     assert!(!account.to_string().contains(&w.stack.github().user().email), "another user's data in the export");
+    assert_eq!(account["images"].as_array().map(Vec::len), Some(2), "the two delivered images: {account}");
+}
+
+/// The service's copies of the images go now rather than within 48 h.
+async fn delete_platform_images(w: &World) {
+    let request = w.json(&["privacy", "delete-platform-images"]);
+    assert_eq!(request["outcome"], "Flux Krea removed 2 images from its temporary storage", "{request}");
+    assert_eq!(w.scalar("SELECT count(*) FROM outputs").await, 0);
 }
 
 /// Erasure reaches the service (its prompts column is emptied) and nothing is searchable here;
