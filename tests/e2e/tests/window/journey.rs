@@ -217,6 +217,15 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
         let ledger = platform.books().await?;
         return Err(format!("{e}: the app shows {app_says:?}, expected {balance}; platform ledger {ledger:?}").into());
     }
+    // The credit activity the app lists is the service's ledger, entry for entry.
+    let (_, ledger) = platform.books().await?;
+    let mut kept: Vec<String> = ledger.iter().filter_map(|e| e["reason"].as_str().map(String::from)).collect();
+    kept.sort();
+    let same = wait_until("the ledger the app lists", 15, || async { Ok(listed_reasons(&app).await? == kept) }).await;
+    if let Err(e) = same {
+        let listed = listed_reasons(&app).await?;
+        return Err(format!("{e}: the app lists {listed:?}, the service keeps {kept:?}").into());
+    }
 
     // Find them by search, favourite one.
     app.click("nav button[data-screen='gallery']").await?;
@@ -268,6 +277,20 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
             assert!(zip.by_name(file).is_ok(), "{file} is not in the export");
         }
     }
+
+    // Delete the images the service keeps for 48 h: its storage lets them go; the app's copies stay
+    // (check_images below).
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs").fetch_one(platform.stack.db()).await?;
+    assert_eq!(stored, heron_images + 1, "the service stored each delivered image");
+    app.click("[data-testid='delete-platform-images']").await?;
+    app.click("[data-testid='delete-platform-images-confirm']").await?;
+    let removed = format!("removed {stored} images");
+    wait_until("the service's copies deleted", 30, || async {
+        Ok(app.text_of("[data-testid='delete-platform-images-result']").await.contains(&removed))
+    })
+    .await?;
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs").fetch_one(platform.stack.db()).await?;
+    assert_eq!(stored, 0, "images left in the service's storage");
 
     // Erase prompts: no prompt is left in the database files.
     app.click("[data-testid='erase-prompts']").await?;
@@ -359,6 +382,16 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
 }
 
 const TILES: &str = GALLERY_TILES;
+
+/// The reasons of the credit activity the Account screen lists, sorted.
+async fn listed_reasons(app: &App) -> TestResult<Vec<String>> {
+    let v = app
+        .js("return [...document.querySelectorAll(\"[data-testid='ledger-entry']\")].map(e => e.dataset.reason);")
+        .await?;
+    let mut reasons: Vec<String> = serde_json::from_value(v)?;
+    reasons.sort();
+    Ok(reasons)
+}
 
 /// The user's sessions the service still honours.
 async fn live_sessions(platform: &Platform) -> TestResult<i64> {
