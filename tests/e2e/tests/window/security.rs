@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_e2e::account::FakeBrowser;
 use flux_krea_e2e::{App, Sandbox, TestResult};
 use serde_json::{json, Value};
@@ -80,6 +81,9 @@ async fn the_page_cannot_name_files_or_plugins_it_was_not_given() -> TestResult 
 #[tokio::test]
 #[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
 async fn the_window_only_shows_the_app_and_opens_allowed_links_in_the_browser() -> TestResult {
+    // The Account screen links to Replicate's tokens page only while no key is set; the keychain
+    // is shared by the tests (the own-key generation test leaves its key there).
+    KeychainEntry::new("replicate-token").delete()?;
     let sandbox = Sandbox::new()?;
     let browser = FakeBrowser::new(sandbox.path())?;
     let sandbox = sandbox.with_env("FLUX_KREA_BROWSER", &browser.program.display().to_string());
