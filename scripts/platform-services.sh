@@ -6,6 +6,8 @@
 #   env="$(scripts/platform-services.sh start [DIR])" && eval "$env"   # prints `export …` lines
 #   scripts/platform-services.sh stop DIR                  # or "$PLATFORM_SERVICES_DIR"
 #   scripts/platform-services.sh restart-postgres DIR      # fault tests: the database goes away
+#   scripts/platform-services.sh stop-s3 DIR               # fault tests: storage goes away…
+#   scripts/platform-services.sh start-s3 DIR              # …and comes back (same port and keys)
 #
 # Exports PLATFORM_SERVICES_DIR, PLATFORM_TEST_DATABASE_URL (a superuser on an empty cluster: each
 # test makes its own database) and PLATFORM_TEST_S3_{ENDPOINT,REGION,ACCESS_KEY_ID,SECRET_ACCESS_KEY}
@@ -46,6 +48,27 @@ start_postgres() {
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >&2
 }
 
+# s3s-fs on the port and keys start() stored in DIR.
+start_s3() {
+  local dir=$1 port key secret
+  port=$(cat "$dir/s3.port")
+  { read -r key; read -r secret; } <"$dir/s3.keys"
+  s3s-fs --host 127.0.0.1 --port "$port" --access-key "$key" --secret-key "$secret" "$dir/s3" \
+    >>"$dir/s3.log" 2>&1 &
+  echo $! >"$dir/s3.pid"
+  wait_for_port "$port" s3s-fs "$dir/s3.log"
+}
+
+stop_s3() {
+  local dir=$1 pid
+  [ -f "$dir/s3.pid" ] || return 0
+  pid=$(cat "$dir/s3.pid")
+  kill "$pid" 2>/dev/null || true
+  # Gone for real before returning: a fault test counts on the port refusing at once.
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  rm -f "$dir/s3.pid"
+}
+
 start() {
   local dir=${1:-}
   [ -n "$dir" ] || dir=$(mktemp -d -t flux-krea-platform.XXXXXX)
@@ -71,10 +94,10 @@ start() {
   key=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
   mkdir -p "$dir/s3"
-  s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key "$key" --secret-key "$secret" "$dir/s3" \
-    >"$dir/s3.log" 2>&1 &
-  echo $! >"$dir/s3.pid"
-  wait_for_port "$s3_port" s3s-fs "$dir/s3.log"
+  echo "$s3_port" >"$dir/s3.port"
+  # Kept for start-s3; readable by this user only.
+  (umask 077 && printf '%s\n%s\n' "$key" "$secret" >"$dir/s3.keys")
+  start_s3 "$dir"
 
   cat <<EOF
 export PLATFORM_SERVICES_DIR='$dir'
@@ -89,7 +112,7 @@ EOF
 stop() {
   local dir=${1:?usage: platform-services.sh stop DIR}
   [ -d "$dir" ] || return 0
-  if [ -f "$dir/s3.pid" ]; then kill "$(cat "$dir/s3.pid")" 2>/dev/null || true; fi
+  stop_s3 "$dir"
   if [ -f "$dir/pg/postmaster.pid" ]; then
     as_pg "$(pg_bin)/pg_ctl" -D "$dir/pg" -m fast -w -s stop >&2 || true
   fi
@@ -106,5 +129,7 @@ case "${1:-}" in
   start) start "${2:-}" ;;
   stop) stop "${2:-${PLATFORM_SERVICES_DIR:-}}" ;;
   restart-postgres) restart_postgres "${2:-${PLATFORM_SERVICES_DIR:-}}" ;;
-  *) echo "usage: $0 start [DIR] | stop DIR | restart-postgres DIR" >&2; exit 2 ;;
+  stop-s3) stop_s3 "${2:?usage: platform-services.sh stop-s3 DIR}" ;;
+  start-s3) start_s3 "${2:?usage: platform-services.sh start-s3 DIR}" ;;
+  *) echo "usage: $0 start [DIR] | stop DIR | restart-postgres DIR | stop-s3 DIR | start-s3 DIR" >&2; exit 2 ;;
 esac

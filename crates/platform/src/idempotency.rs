@@ -1,7 +1,8 @@
 //! `Idempotency-Key` (platform-api.md §4.1), across replicas: a row per (user, scope, key) holds
 //! the request's hash and, once answered, the answer. Same key and body → the answer replayed;
 //! another body → 422; still running → 409. A request that died mid-way leaves a lease that
-//! expires, after which the key may be used again. Keys live 24 h (the sweeper removes them).
+//! expires, after which the key may be used again — or, if it recorded progress (the prediction it
+//! created), picked up where it stopped. Keys live 24 h (the sweeper removes them).
 
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
@@ -12,9 +13,9 @@ use crate::problem::{ApiError, ApiResult};
 
 /// Stripe's limit, which the platform copies.
 const MAX_KEY_LEN: usize = 255;
-/// How long a request may hold its key before another may take it over: beyond the request
-/// timeout (app.rs), so a request still running never loses its key.
-const LEASE_S: f64 = 180.0;
+/// How long a request that does not renew its lease (checkout) may hold its key before another
+/// may take it over: beyond the request timeout (app.rs), so a request still running keeps it.
+pub const LEASE_S: f64 = 180.0;
 
 #[derive(Clone, Copy)]
 pub enum Scope {
@@ -31,6 +32,7 @@ impl Scope {
     }
 }
 
+#[derive(Clone)]
 pub struct Key {
     pub user: Uuid,
     pub scope: Scope,
@@ -42,6 +44,8 @@ pub enum Begun {
     Fresh(Key),
     /// The stored answer.
     Replay(StatusCode, Value),
+    /// Ours now: a request that died after recording this progress ([`progress`]); carry on.
+    Resume(Key, Value),
 }
 
 /// The required header (creates of predictions and checkout sessions).
@@ -57,18 +61,26 @@ pub fn header(headers: &HeaderMap) -> ApiResult<String> {
     }
 }
 
-pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u8]) -> ApiResult<Begun> {
+/// `lease_s`: how long the key is ours unless [`renew`]ed.
+pub async fn begin(db: &PgPool, user: Uuid, scope: Scope, key: String, body: &[u8], lease_s: f64) -> ApiResult<Begun> {
     let hash = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(body)).to_vec();
     // The row that conflicted may be abandoned (deleted) before we read it: then try again.
     for _ in 0..5 {
-        if let Some(begun) = try_begin(db, user, scope, &key, &hash).await? {
+        if let Some(begun) = try_begin(db, user, scope, &key, &hash, lease_s).await? {
             return Ok(begun);
         }
     }
     Err(ApiError::internal("idempotency key kept vanishing"))
 }
 
-async fn try_begin(db: &PgPool, user: Uuid, scope: Scope, key: &str, hash: &[u8]) -> ApiResult<Option<Begun>> {
+async fn try_begin(
+    db: &PgPool,
+    user: Uuid,
+    scope: Scope,
+    key: &str,
+    hash: &[u8],
+    lease_s: f64,
+) -> ApiResult<Option<Begun>> {
     let mut tx = db.begin().await?;
     let inserted = sqlx::query_scalar!(
         "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until)
@@ -78,7 +90,7 @@ async fn try_begin(db: &PgPool, user: Uuid, scope: Scope, key: &str, hash: &[u8]
         scope.as_str(),
         key,
         hash,
-        LEASE_S
+        lease_s
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -112,6 +124,12 @@ async fn try_begin(db: &PgPool, user: Uuid, scope: Scope, key: &str, hash: &[u8]
             (Some(status), Some(body)) => {
                 Ok(Some(Begun::Replay(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK), body)))
             }
+            (None, Some(progress)) if !row.locked => {
+                let k = Key { user, scope, key: key.to_string() };
+                lock(&mut tx, &k, lease_s).await?;
+                tx.commit().await?;
+                Ok(Some(Begun::Resume(k, progress)))
+            }
             _ => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_key_in_flight",
@@ -129,7 +147,7 @@ async fn try_begin(db: &PgPool, user: Uuid, scope: Scope, key: &str, hash: &[u8]
         scope.as_str(),
         key,
         hash,
-        LEASE_S
+        lease_s
     )
     .execute(&mut *tx)
     .await?;
@@ -150,6 +168,74 @@ pub async fn finish(db: &PgPool, k: &Key, status: StatusCode, body: &Value) -> R
     )
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Renews the key's lease while the request runs, until dropped.
+pub fn keep(app: &crate::app::App, k: &Key) -> crate::lease::Heartbeat {
+    let (db, k, secs) = (app.db().clone(), k.clone(), crate::lease::secs(app));
+    crate::lease::keep(app, "idempotency key", move || {
+        let (db, k) = (db.clone(), k.clone());
+        async move { renew(&db, &k, secs).await }
+    })
+}
+
+/// Extends the key's lease (a request still running renews it; see lease.rs).
+pub async fn renew(db: &PgPool, k: &Key, lease_s: f64) -> Result<(), sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    lock(&mut conn, k, lease_s).await
+}
+
+async fn lock(conn: &mut sqlx::PgConnection, k: &Key, lease_s: f64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $4)
+         WHERE user_id = $1 AND scope = $2 AND key = $3 AND status_code IS NULL",
+        k.user,
+        k.scope.as_str(),
+        k.key,
+        lease_s
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records what the request has done so far (in the transaction that did it), for a retry to
+/// resume from if this request dies; `None` when it was undone.
+pub async fn progress(conn: &mut sqlx::PgConnection, k: &Key, progress: Option<&Value>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE idempotency_keys SET response = $4 WHERE user_id = $1 AND scope = $2 AND key = $3 AND status_code IS NULL",
+        k.user,
+        k.scope.as_str(),
+        k.key,
+        progress
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// After a failure: a key with nothing done is freed ([`abandon`]); one with progress is unlocked,
+/// so a retry resumes at once instead of doing it again.
+pub async fn release(db: &PgPool, k: &Key) -> Result<(), sqlx::Error> {
+    let freed = sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3 AND response IS NULL",
+        k.user,
+        k.scope.as_str(),
+        k.key
+    )
+    .execute(db)
+    .await?;
+    if freed.rows_affected() == 0 {
+        sqlx::query!(
+            "UPDATE idempotency_keys SET locked_until = NULL WHERE user_id = $1 AND scope = $2 AND key = $3 AND status_code IS NULL",
+            k.user,
+            k.scope.as_str(),
+            k.key
+        )
+        .execute(db)
+        .await?;
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod credits;
 mod idempotency;
 mod ids;
 pub mod jobs;
+mod lease;
 mod predictions;
 mod privacy;
 mod problem;

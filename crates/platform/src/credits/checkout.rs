@@ -40,10 +40,13 @@ struct CreateBody {
 
 async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let key = idempotency::header(&headers)?;
-    let k = match idempotency::begin(app.db(), caller.user_id, Scope::Checkout, key, &body).await? {
-        Begun::Replay(status, body) => return Ok((status, Json(body)).into_response()),
-        Begun::Fresh(k) => k,
-    };
+    let k =
+        match idempotency::begin(app.db(), caller.user_id, Scope::Checkout, key, &body, idempotency::LEASE_S).await? {
+            Begun::Replay(status, body) => return Ok((status, Json(body)).into_response()),
+            Begun::Fresh(k) => k,
+            // A checkout records no progress.
+            Begun::Resume(..) => return Err(ApiError::internal("a checkout key holds progress")),
+        };
     let (status, answer) = match open(&app, caller, &k.key, &body).await {
         Ok(answer) => (StatusCode::OK, answer),
         Err(ApiError::Problem { status, code, title, detail, extra }) => {

@@ -4,12 +4,16 @@
 
 mod sweep;
 
+use futures_util::StreamExt;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::predictions::settle;
 
 pub use sweep::Swept;
+
+/// Predictions one replica's poller settles at once.
+const SETTLE_AT_ONCE: usize = 8;
 
 /// Runs [`run_once`] every sweep interval until the task is dropped.
 pub fn spawn(app: App) -> JoinHandle<()> {
@@ -55,12 +59,22 @@ async fn settle_due(app: &App) -> Result<usize, sqlx::Error> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let mut done = 0;
-    for id in &ids {
-        match settle::settle(app, id, None).await {
-            Ok(()) => done += 1,
-            Err(e) => tracing::warn!(prediction = %id, error = ?e, "poller could not settle"),
-        }
-    }
+    // Several at a time: a backlog (storage back after an outage) clears within a round, and one
+    // slow copy does not hold up the rest.
+    let done = futures_util::stream::iter(ids)
+        .map(|id| {
+            let app = app.clone();
+            async move {
+                let outcome = settle::settle(&app, &id, None).await;
+                if let Err(e) = &outcome {
+                    tracing::warn!(prediction = %id, error = ?e, "poller could not settle");
+                }
+                outcome.is_ok()
+            }
+        })
+        .buffer_unordered(SETTLE_AT_ONCE)
+        .filter(|ok| std::future::ready(*ok))
+        .count()
+        .await;
     Ok(done)
 }

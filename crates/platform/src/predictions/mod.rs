@@ -1,6 +1,7 @@
 //! Generation through the platform: `POST /models/{owner}/{name}/predictions` holds the credits,
 //! then creates the prediction on Replicate (split in phases around that call, each recoverable:
-//! the row exists before Replicate is asked, so a hold is always found and released);
+//! the row exists before Replicate is asked, so a hold is always found and released; the key and
+//! the row are leased while the create runs, so a retry after its replica died resumes it);
 //! `GET /predictions/{id}` and `POST /predictions/{id}/cancel` show only the caller's own.
 
 mod present;
@@ -66,11 +67,22 @@ async fn create(
     let key = idempotency::header(&headers)?;
     // The model is part of what was asked: the same key on another model is another request.
     let fingerprint = [format!("{owner}/{name}\n").as_bytes(), &body].concat();
-    let k = match idempotency::begin(app.db(), caller.user_id, Scope::Prediction, key, &fingerprint).await? {
-        Begun::Replay(status, body) => return Ok(respond((status, body))),
-        Begun::Fresh(k) => k,
-    };
-    match run(&app, caller, &owner, &name, &headers, &body).await {
+    let lease = crate::lease::secs(&app);
+    let (k, outcome) =
+        match idempotency::begin(app.db(), caller.user_id, Scope::Prediction, key, &fingerprint, lease).await? {
+            Begun::Replay(status, body) => return Ok(respond((status, body))),
+            Begun::Fresh(k) => {
+                let _beat = idempotency::keep(&app, &k);
+                let outcome = run(&app, &k, caller, &owner, &name, &headers, &body).await;
+                (k, outcome)
+            }
+            Begun::Resume(k, progress) => {
+                let _beat = idempotency::keep(&app, &k);
+                let outcome = resume(&app, caller, progress["id"].as_str().unwrap_or_default()).await;
+                (k, outcome)
+            }
+        };
+    match outcome {
         // The balance may change: a 402 is not kept, so the same key may succeed after a purchase.
         Ok(answer) if answer.0 == StatusCode::PAYMENT_REQUIRED => {
             idempotency::abandon(app.db(), &k).await?;
@@ -81,15 +93,31 @@ async fn create(
             Ok(respond(answer))
         }
         Err(e) => {
-            // Nothing was charged or it was refunded: the key may be retried.
-            idempotency::abandon(app.db(), &k).await?;
+            // Nothing was charged or it was refunded: the key may be retried. A prediction it
+            // recorded is not done again: the retry resumes it.
+            idempotency::release(app.db(), &k).await?;
             Err(e)
         }
     }
 }
 
+/// A create cut off after it recorded its prediction (its replica died): the prediction as it
+/// stands, settled first if it can be (a hold whose create never reached Replicate is released).
+async fn resume(app: &App, caller: Caller, id: &str) -> ApiResult<Stored> {
+    settle::settle_and_wait(app, id, None, SETTLE_WAIT).await?;
+    reply(app, id, caller).await
+}
+
+/// 201 once terminal, 202 before.
+async fn reply(app: &App, id: &str, caller: Caller) -> ApiResult<Stored> {
+    let answer = current(app, id, caller).await?;
+    let terminal = answer["status"].as_str().is_some_and(replicate::terminal);
+    Ok((if terminal { StatusCode::CREATED } else { StatusCode::ACCEPTED }, answer))
+}
+
 async fn run(
     app: &App,
+    k: &idempotency::Key,
     caller: Caller,
     owner: &str,
     name: &str,
@@ -150,17 +178,18 @@ async fn run(
     let needed = model.credits_per_image * requested as i64;
     let id = crate::ids::alnum(26);
 
-    // Phase 1: the row and the hold, together.
+    // Phase 1: the row (leased to this create), the hold and the key's progress, together.
     let mut tx = app.db().begin().await?;
     sqlx::query!(
-        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input)
-         VALUES ($1, $2, $3, 'creating', $4, $5, $6)",
+        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, lease_until)
+         VALUES ($1, $2, $3, 'creating', $4, $5, $6, now() + make_interval(secs => $7))",
         id,
         caller.user_id,
         model_id,
         model.credits_per_image,
         requested as i32,
-        input
+        input,
+        crate::lease::secs(app)
     )
     .execute(&mut *tx)
     .await?;
@@ -179,18 +208,22 @@ async fn run(
             extra,
         ));
     }
+    idempotency::progress(&mut tx, k, Some(&json!({ "id": id }))).await?;
     tx.commit().await?;
 
     // Phase 2: Replicate.
+    let beat = settle::keep(app, &id);
     let answer = replicate::create(app, &model_id, &input, prefer, header("cancel-after")).await;
+    drop(beat);
     let created = match &answer {
         Ok(a) if a.status.is_success() => a.body["id"].as_str().map(str::to_string),
         _ => None,
     };
     // Phase 3: record what Replicate said.
     let Some(replicate_id) = created else {
-        // Not created: the hold goes back now.
+        // Not created: the hold goes back now, and the key is as if nothing was done.
         settle::fail_unsent(app, &id).await?;
+        idempotency::progress(&mut *app.db().acquire().await?, k, None).await?;
         return match answer {
             // Throttled: the app may retry the create (external-apis.md §A), after Retry-After.
             Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => {
@@ -198,7 +231,7 @@ async fn run(
                 let busy = "Generation is busy; retry shortly.";
                 Err(ApiError::new(a.status, "rate_limited", "Too many requests", busy).retry_after(retry))
             }
-            Ok(a) if a.status.is_client_error() => Ok(upstream_problem(&a)),
+            Ok(a) if a.status.is_client_error() => Ok(present::upstream_problem(&a)),
             Ok(a) => Err(ApiError::Unavailable(format!("Replicate create answered {}", a.status))),
             Err(why) => Err(ApiError::Unavailable(why)),
         };
@@ -206,9 +239,10 @@ async fn run(
     let p = answer.map(|a| a.body).unwrap_or_default();
     let status = p["status"].as_str().unwrap_or("starting");
     let upstream_status = if replicate::terminal(status) { "processing" } else { status };
-    sqlx::query!(
+    let recorded = sqlx::query!(
         // The prompt is kept once, in `input`, where erasure finds it (model logs may echo it too).
-        "UPDATE predictions SET replicate_id = $2, status = $3, upstream = $4::jsonb - '{input,logs}'::text[] WHERE id = $1",
+        "UPDATE predictions SET replicate_id = $2, status = $3, upstream = $4::jsonb - '{input,logs}'::text[], lease_until = NULL
+         WHERE id = $1 AND settled_at IS NULL",
         id,
         replicate_id,
         upstream_status,
@@ -216,37 +250,14 @@ async fn run(
     )
     .execute(app.db())
     .await?;
-    if replicate::terminal(status) {
+    if recorded.rows_affected() == 0 {
+        // Given up on while Replicate answered slowly (this create's lease lapsed): the hold went
+        // back, so the prediction must not run on at the platform's cost.
+        let _ = replicate::cancel(app, &replicate_id).await;
+    } else if replicate::terminal(status) {
         settle::settle_and_wait(app, &id, Some(&p), SETTLE_WAIT).await?;
     }
-    let answer = current(app, &id, caller).await?;
-    let code = if answer["status"].as_str().is_some_and(replicate::terminal) {
-        StatusCode::CREATED
-    } else {
-        StatusCode::ACCEPTED
-    };
-    Ok((code, answer))
-}
-
-/// Replicate's refusal (a validation error, say) as the platform's problem, its fields kept.
-fn upstream_problem(a: &replicate::Answer) -> Stored {
-    let (code, title) = match a.status {
-        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_input", "Input validation failed"),
-        StatusCode::NOT_FOUND => ("not_found", "Not found"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Payload too large"),
-        _ => ("bad_request", "Bad request"),
-    };
-    let mut body = if a.body.is_object() { a.body.clone() } else { json!({}) };
-    body["type"] = json!(format!("urn:flux-krea:problem:{code}"));
-    body["code"] = json!(code);
-    body["status"] = json!(a.status.as_u16());
-    if body["title"].is_null() {
-        body["title"] = json!(title);
-    }
-    if body["detail"].is_null() {
-        body["detail"] = json!(title);
-    }
-    (a.status, body)
+    reply(app, &id, caller).await
 }
 
 async fn current(app: &App, id: &str, caller: Caller) -> ApiResult<Value> {

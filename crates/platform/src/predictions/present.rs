@@ -1,6 +1,7 @@
 //! A prediction as the app sees it: Replicate's format, our URLs, outputs as presigned URLs of
 //! our storage, and the net `credits_charged`.
 
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::PgConnection;
@@ -80,4 +81,25 @@ pub async fn present(app: &App, conn: &mut PgConnection, row: &Row) -> ApiResult
         "source": "api",
         "credits_charged": row.charged,
     }))
+}
+
+/// Replicate's refusal (a validation error, say) as the platform's problem, its fields kept.
+pub fn upstream_problem(a: &super::replicate::Answer) -> (StatusCode, Value) {
+    let (code, title) = match a.status {
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_input", "Input validation failed"),
+        StatusCode::NOT_FOUND => ("not_found", "Not found"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Payload too large"),
+        _ => ("bad_request", "Bad request"),
+    };
+    let mut body = if a.body.is_object() { a.body.clone() } else { json!({}) };
+    body["type"] = json!(format!("urn:flux-krea:problem:{code}"));
+    body["code"] = json!(code);
+    body["status"] = json!(a.status.as_u16());
+    if body["title"].is_null() {
+        body["title"] = json!(title);
+    }
+    if body["detail"].is_null() {
+        body["detail"] = json!(title);
+    }
+    (a.status, body)
 }

@@ -1,7 +1,8 @@
 //! Settlement: once Replicate says a prediction is terminal, its outputs are copied to our storage
 //! and every image not delivered is refunded, exactly once (the ledger's unique index and
 //! `settled_at`). Whoever learns first settles — the create, a read, the webhook or the poller on
-//! any replica — under a short lease on the row, so only one of them works at a time.
+//! any replica — under a short lease on the row (lease.rs, renewed while it works), so only one
+//! of them works at a time and a settler that dies is replaced within one lease.
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -11,11 +12,6 @@ use crate::app::App;
 use crate::credits::ledger::{self, Reason, Refs};
 use crate::problem::ApiResult;
 
-/// How long a settler may hold a prediction before another may take over.
-const LEASE_S: f64 = 120.0;
-/// A hold whose create never reached Replicate (a replica died mid-create) is released after this:
-/// beyond the request timeout (app.rs), so a create still running is never given up on.
-const CREATING_GIVE_UP_S: f64 = 180.0;
 /// Replicate deletes outputs after an hour: past this, settle with whatever was copied.
 const COPY_DEADLINE_S: f64 = 50.0 * 60.0;
 
@@ -38,9 +34,10 @@ pub async fn settle(app: &App, id: &str, known: Option<&Value>) -> ApiResult<()>
 /// Settles, and if another settler holds the prediction, waits (up to `limit`) for it to finish,
 /// so an answer that knows the end shows it settled.
 pub async fn settle_and_wait(app: &App, id: &str, known: Option<&Value>, limit: std::time::Duration) -> ApiResult<()> {
-    settle(app, id, known).await?;
     let until = tokio::time::Instant::now() + limit;
     while tokio::time::Instant::now() < until {
+        // Again each time: a holder that died leaves the row to us once its lease lapses.
+        settle(app, id, known).await?;
         let busy = sqlx::query_scalar!(
             "SELECT settled_at IS NULL AND COALESCE(lease_until > now(), false) AS \"busy!\" FROM predictions WHERE id = $1",
             id
@@ -60,28 +57,51 @@ pub async fn fail_unsent(app: &App, id: &str) -> ApiResult<()> {
     claim_and_settle(app, id, None, true).await
 }
 
+/// `give_up`: the create itself, which holds the row while it runs, failing it.
 async fn claim_and_settle(app: &App, id: &str, known: Option<&Value>, give_up: bool) -> ApiResult<()> {
+    // A `creating` row claimed by anyone but its create: that create's lease lapsed, so the
+    // replica running it is gone (or cut off from the database longer than a lease).
     let claimed = sqlx::query_as!(
         Claimed,
         "UPDATE predictions SET lease_until = now() + make_interval(secs => $2)
-         WHERE id = $1 AND settled_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+         WHERE id = $1 AND settled_at IS NULL AND (lease_until IS NULL OR lease_until < now() OR $4)
          RETURNING id, user_id, replicate_id, requested, credits_per_image,
-                   (status = 'creating' AND ($5 OR created_at < now() - make_interval(secs => $3))) AS \"stuck_creating!\",
-                   COALESCE(completed_at < now() - make_interval(secs => $4), false) AS \"copy_overdue!\"",
+                   status = 'creating' AS \"stuck_creating!\",
+                   COALESCE(completed_at < now() - make_interval(secs => $3), false) AS \"copy_overdue!\"",
         id,
-        LEASE_S,
-        CREATING_GIVE_UP_S,
+        crate::lease::secs(app),
         COPY_DEADLINE_S,
         give_up
     )
     .fetch_optional(app.db())
     .await?;
     let Some(c) = claimed else { return Ok(()) };
+    let beat = keep(app, &c.id);
     let outcome = work(app, &c, known).await;
+    drop(beat);
     if outcome.is_err() {
         release(app, &c.id).await?;
     }
     outcome
+}
+
+/// Renews the lease on a prediction being created or settled, until dropped.
+pub fn keep(app: &App, id: &str) -> crate::lease::Heartbeat {
+    let (db, id, secs) = (app.db().clone(), id.to_string(), crate::lease::secs(app));
+    crate::lease::keep(app, "prediction", move || {
+        let (db, id) = (db.clone(), id.clone());
+        async move {
+            sqlx::query!(
+                "UPDATE predictions SET lease_until = now() + make_interval(secs => $2)
+                 WHERE id = $1 AND settled_at IS NULL AND lease_until IS NOT NULL",
+                id,
+                secs
+            )
+            .execute(&db)
+            .await
+            .map(drop)
+        }
+    })
 }
 
 /// Frees the lease and looks again after a sweep interval.
@@ -221,10 +241,10 @@ async fn finish(
     delivered: i32,
 ) -> ApiResult<()> {
     let mut tx = app.db().begin().await?;
-    sqlx::query!(
+    let first = sqlx::query!(
         "UPDATE predictions SET status = $2, error = $3, upstream = COALESCE($4::jsonb - '{input,logs}'::text[], upstream), delivered = $5,
                 completed_at = COALESCE(completed_at, now()), settled_at = now(), lease_until = NULL
-         WHERE id = $1",
+         WHERE id = $1 AND settled_at IS NULL",
         c.id,
         status,
         error,
@@ -233,6 +253,10 @@ async fn finish(
     )
     .execute(&mut *tx)
     .await?;
+    if first.rows_affected() == 0 {
+        // Another settler finished it while our lease had lapsed (a database outage): theirs stands.
+        return Ok(());
+    }
     let missing = (c.requested - delivered).max(0) as i64;
     if missing > 0 {
         let refs = Refs { prediction_id: Some(&c.id), ..Refs::default() };

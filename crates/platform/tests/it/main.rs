@@ -8,6 +8,7 @@ mod basics;
 mod binary;
 mod contract;
 mod credits;
+mod faults;
 mod logs;
 mod predictions;
 mod privacy;
