@@ -301,11 +301,24 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
         let bytes = std::fs::read(sandbox.data_dir().join(file)).unwrap_or_default();
         assert!(!bytes.windows(HERON.len()).any(|w| w == HERON.as_bytes()), "a prompt is still in {file}");
     }
-    // The service's stored copies went too.
+    // The service's stored copies went too: no row of any of its tables holds a prompt (it was
+    // kept in Replicate's stored answer and in create replays once).
     let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM predictions WHERE input IS NOT NULL")
         .fetch_one(platform.stack.db())
         .await?;
     assert_eq!(kept, 0, "prompts still stored at the service");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+            .fetch_all(platform.stack.db())
+            .await?;
+    for table in tables {
+        for prompt in [HERON, SKETCH, LANTERN] {
+            let sql = format!("SELECT count(*) FROM \"{table}\" t WHERE t::text LIKE '%' || $1 || '%'");
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(prompt).fetch_one(platform.stack.db()).await?;
+            assert_eq!(n, 0, "{table} still holds the prompt {prompt:?}");
+        }
+    }
 
     // Retention: 30 days. The seeded months go; today's jobs stay.
     select(&app, "[data-testid='retention-window']", "30").await?;
