@@ -343,6 +343,12 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     let jobs = [(heron, SCHNELL, heron_images), (sketch, DEV, 1), (lantern, SCHNELL, 0)];
     check_ledger(&platform, &sandbox, &jobs, balance).await?;
     let predictions = platform.predictions().await?;
+    // Replicate's 429 and 503 each cost the service one refused create (refunded: check_ledger),
+    // and the app tried again after each.
+    let refused: i64 = sqlx::query_scalar("SELECT count(*) FROM predictions WHERE replicate_id IS NULL")
+        .fetch_one(platform.stack.db())
+        .await?;
+    assert_eq!(refused, if faults { 2 } else { 0 }, "creates Replicate refused");
     check_images(&predictions, &replicate, &sandbox, &[(heron, heron_images as usize), (sketch, 1)])?;
     let sketch_prediction = show(&sandbox, sketch)?["generation"]["prediction_id"].clone();
     let upstream =
