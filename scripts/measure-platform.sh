@@ -17,7 +17,7 @@ command -v wrk >/dev/null || {
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
 }
-cargo build -q --release -p flux-krea-platform --bin flux-krea-platform -p flux-krea-fakes --bin flux-krea-fakes
+cargo build -q --profile server -p flux-krea-platform --bin flux-krea-platform -p flux-krea-fakes --bin flux-krea-fakes
 work="$(mktemp -d)"
 platform_pid=""
 stop_platform() {

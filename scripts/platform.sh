@@ -9,10 +9,11 @@
 #   FLUX_KREA_PLATFORM_REPLICAS=http://127.0.0.1:P1,…     (each replica, for measurements)
 #   FLUX_KREA_PLATFORM_RUN=DIR                             (logs, and upstreams.env: the fakes' URLs)
 #
-#   scripts/platform.sh [--replicas N] [--port P] [--release]   (N = 3, P = a free port)
+#   scripts/platform.sh [--replicas N] [--port P] [--release]   (N = 3, P = a free port;
+#                                       --release: the `server` profile, optimised for speed)
 #
 # Each replica migrates at boot (sqlx's migrator takes an advisory lock) and runs background work;
-# logs go to the run folder printed on stderr. scripts/demo.sh --platform points the app at it.
+# logs go to the run folder printed on stderr. scripts/demo.sh points the app at it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --replicas) replicas=${2:?--replicas needs a number}; shift 2 ;;
     --port) port=${2:?--port needs a port}; shift 2 ;;
-    --release) profile=release; shift ;;
+    --release) profile=server; shift ;;
     *) echo "usage: $0 [--replicas N] [--port P] [--release]" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +43,7 @@ wait_http() {
   exit 1
 }
 
-flags=(-q); [ "$profile" = debug ] || flags+=(--release)
+flags=(-q); [ "$profile" = debug ] || flags+=(--profile server)
 cargo build "${flags[@]}" -p flux-krea-fakes --bin flux-krea-fakes -p flux-krea-platform --bin flux-krea-platform
 bin="${CARGO_TARGET_DIR:-target}/$profile"
 run="$(mktemp -d -t flux-krea-platform-run.XXXXXX)"
