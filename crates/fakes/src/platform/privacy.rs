@@ -1,5 +1,6 @@
 //! The privacy endpoints (privacy-promises.md): export everything held server side, erase stored
-//! prompts and generated images, and request account deletion (answered within 30 days).
+//! prompts and generated images, and request account deletion (answered within 30 days) or
+//! withdraw that request while it is pending (platform-api.md §4.4).
 
 use std::collections::HashSet;
 
@@ -29,6 +30,7 @@ pub(super) struct Deletion {
     email: String,
     requested_at: DateTime<Utc>,
     due_by: DateTime<Utc>,
+    cancelled: bool,
 }
 
 impl Deletion {
@@ -42,7 +44,7 @@ pub(super) fn routes() -> Router<PlatformFake> {
         .route("/privacy/export", get(export))
         .route("/privacy/prompts", delete(erase_prompts))
         .route("/privacy/images", delete(erase_images))
-        .route("/privacy/account-deletion", post(request_deletion))
+        .route("/privacy/account-deletion", post(request_deletion).delete(cancel_deletion))
 }
 
 async fn export(
@@ -99,7 +101,7 @@ async fn erase_images(State(fake): State<PlatformFake>, Extension(caller): Exten
 
 async fn request_deletion(State(fake): State<PlatformFake>, Extension(caller): Extension<Caller>) -> Response {
     let mut state = fake.state();
-    if let Some(pending) = state.deletions.iter().find(|d| d.user_id == caller.user_id) {
+    if let Some(pending) = state.deletions.iter().find(|d| d.user_id == caller.user_id && !d.cancelled) {
         return (StatusCode::ACCEPTED, Json(pending.answer())).into_response();
     }
     let Some(email) = state.user(&caller.user_id).map(|u| u.email.clone()) else { return super::missing() };
@@ -110,14 +112,25 @@ async fn request_deletion(State(fake): State<PlatformFake>, Extension(caller): E
         email,
         requested_at: at,
         due_by: at + Duration::days(30),
+        cancelled: false,
     };
     let answer = deletion.answer();
     state.deletions.push(deletion);
     (StatusCode::ACCEPTED, Json(answer)).into_response()
 }
 
+async fn cancel_deletion(State(fake): State<PlatformFake>, Extension(caller): Extension<Caller>) -> Response {
+    let mut state = fake.state();
+    let Some(pending) = state.deletions.iter_mut().find(|d| d.user_id == caller.user_id && !d.cancelled) else {
+        let detail = "There is no pending deletion request.";
+        return super::problem(StatusCode::NOT_FOUND, "not_found", "Not found", detail);
+    };
+    pending.cancelled = true;
+    Json(json!({ "request_id": pending.id, "status": "cancelled" })).into_response()
+}
+
 impl PlatformFake {
-    /// `{request_id, user_id, email, status:"pending", requested_at, due_by}`, oldest first.
+    /// `{request_id, user_id, email, status:"pending"|"cancelled", requested_at, due_by}`, oldest first.
     pub fn deletion_requests(&self) -> Vec<Value> {
         let state = self.state();
         state
@@ -128,7 +141,7 @@ impl PlatformFake {
                     "request_id": d.id,
                     "user_id": d.user_id,
                     "email": d.email,
-                    "status": "pending",
+                    "status": if d.cancelled { "cancelled" } else { "pending" },
                     "requested_at": ids::rfc3339(d.requested_at),
                     "due_by": ids::rfc3339(d.due_by),
                 })

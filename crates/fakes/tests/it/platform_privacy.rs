@@ -101,6 +101,22 @@ async fn account_deletion_is_one_pending_request_due_within_30_days() {
         (requests[0]["email"].as_str(), requests[0]["request_id"].clone()),
         (Some("grace@example.com"), first["request_id"].clone())
     );
+
+    // Withdrawn while pending; a second withdrawal finds nothing; asking again is a new request.
+    let cancel = || async { h.api(Method::DELETE, "/privacy/account-deletion", &access).send().await.unwrap() };
+    let cancelled = cancel().await;
+    assert_eq!(cancelled.status(), 200);
+    let cancelled: Value = cancelled.json().await.unwrap();
+    assert_eq!(
+        (cancelled["request_id"].clone(), cancelled["status"].as_str()),
+        (first["request_id"].clone(), Some("cancelled"))
+    );
+    assert_eq!(h.p.fake.deletion_requests()[0]["status"], "cancelled");
+    let again = cancel().await;
+    assert_eq!(again.status(), 404);
+    assert_eq!(again.json::<Value>().await.unwrap()["code"], "not_found");
+    let renewed: Value = ask().await.json().await.unwrap();
+    assert_ne!(renewed["request_id"], first["request_id"]);
 }
 
 #[tokio::test]

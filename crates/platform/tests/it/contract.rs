@@ -235,6 +235,11 @@ async fn observe(t: &Target) -> Vec<(String, Value)> {
     note("prompts erased", erased);
     let (status, deletion) = t.call(Method::POST, "/privacy/account-deletion", &access, None, None).await;
     note("deletion", json!([status.as_u16(), deletion.get("request_id").is_some(), deletion.get("due_by").is_some()]));
+    let (status, cancelled) = t.call(Method::DELETE, "/privacy/account-deletion", &access, None, None).await;
+    let same = cancelled.get("request_id") == deletion.get("request_id");
+    note("deletion cancelled", json!([status.as_u16(), same, cancelled["status"]]));
+    let (status, none) = t.call(Method::DELETE, "/privacy/account-deletion", &access, None, None).await;
+    note("nothing to cancel", json!([status.as_u16(), none["code"]]));
 
     let (status, bad) = t.token("refresh_token", json!({"refresh_token": "not-a-token"})).await;
     note("bad refresh", json!([status.as_u16(), bad["error"].as_str().or(bad["error_code"].as_str()).is_some()]));
