@@ -55,6 +55,17 @@ DATABASE_URL="sqlite://$sqlx_scratch/schema.db" PLATFORM_DATABASE_URL="$platform
 step "sqlx offline query data (crates/core/.sqlx, crates/platform/.sqlx) is fresh"
 ./scripts/check-sqlx.sh compare "$sqlx_scratch"
 
+step "The CLI without a keychain: scripts/demo.sh --cli with no D-Bus session and no display (#24)"
+# As over SSH: the own-key run must work from REPLICATE_API_TOKEN and say so once.
+demo_dir="$(mktemp -d)"
+demo_err="$demo_dir.err"
+env -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY -u WAYLAND_DISPLAY XDG_RUNTIME_DIR="$demo_dir" \
+  FLUX_KREA_DEMO_DIR="$demo_dir/data" ./scripts/demo.sh --cli 2>"$demo_err" \
+  || { cat "$demo_err" >&2; exit 1; }
+grep -q "^Mode: own key (your Replicate account, the token from REPLICATE_API_TOKEN)\.$" "$demo_err" \
+  || { echo "demo.sh --cli did not say which mode and token it used:" >&2; cat "$demo_err" >&2; exit 1; }
+rm -rf "$demo_dir" "$demo_err"
+
 step "Fuzz: a short run of each target (the corpus itself was replayed by the Rust tests)"
 ./scripts/fuzz.sh 20
 

@@ -161,6 +161,9 @@ fn print_status(s: &AccountStatus) {
         if let Some(b) = &s.balance {
             println!("Balance: {}", balance_text(b));
         }
+    } else if let Some(reason) = &s.keychain_unavailable {
+        println!("Not signed in: the keychain cannot be reached ({reason}), and a session is kept nowhere else.");
+        println!("To fix: {}.", flux_krea_core::secrets::HOW_TO_GET_ONE);
     } else {
         println!("Not signed in.");
     }

@@ -74,7 +74,7 @@ pub struct SpendArgs {
     no_budget: bool,
 }
 
-/// `REPLICATE_API_TOKEN`, like Replicate's own clients.
+/// `REPLICATE_API_TOKEN`, like Replicate's own clients: read once at start for every verb.
 pub fn token_from_environment(core: &Core) -> Result<(), Error> {
     match std::env::var("REPLICATE_API_TOKEN") {
         Ok(t) if !t.trim().is_empty() => core.use_replicate_token_from_environment(&t),
@@ -112,8 +112,8 @@ fn request(args: &GenerateArgs, core: &Core) -> Result<GenerationRequest, Error>
 }
 
 pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, Error> {
-    token_from_environment(&core)?;
     let request = request(&args, &core)?;
+    say_mode(&core).await?;
     let job = core.generate(&request).await?;
     if args.detach {
         spawn_runner()?;
@@ -126,6 +126,25 @@ pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, E
     eprintln!("job {} queued: {} × {} (about {})", job.id, job.images_requested, job.model, cost(&job));
     let job = wait_for(&core, job.id).await?;
     report(&core, &job, args.json).await
+}
+
+/// Once, on stderr: which mode pays for the run and where the token comes from (#24).
+async fn say_mode(core: &Core) -> Result<(), Error> {
+    use flux_krea_core::auth::GenerationMode;
+    use flux_krea_core::generation::KeySource;
+    match core.account_status().await?.active_mode {
+        Some(GenerationMode::Account) => eprintln!("Mode: account (Flux Krea credits, the session in the keychain)."),
+        Some(GenerationMode::OwnKey) => {
+            let source = match core.replicate_key().await?.source {
+                Some(KeySource::Environment) => "REPLICATE_API_TOKEN",
+                _ => "the keychain",
+            };
+            eprintln!("Mode: own key (your Replicate account, the token from {source}).");
+        }
+        // `generate` says what is missing.
+        None => {}
+    }
+    Ok(())
 }
 
 /// Follows a job until it ends, printing each status change; Ctrl-C cancels it.
@@ -215,7 +234,6 @@ pub async fn jobs(core: Arc<Core>, action: Option<JobsAction>) -> Result<ExitCod
             Ok(ExitCode::SUCCESS)
         }
         JobsAction::Run => {
-            token_from_environment(&core)?;
             if !core.start_jobs()? {
                 eprintln!("another process already runs this data folder's jobs");
                 return Ok(ExitCode::SUCCESS);
@@ -239,7 +257,6 @@ pub async fn cancel(core: &Core, id: i32) -> Result<ExitCode, Error> {
 }
 
 pub async fn retry(core: Arc<Core>, id: i32) -> Result<ExitCode, Error> {
-    token_from_environment(&core)?;
     let job = core.retry_job(id).await?;
     core.start_jobs()?;
     let job = wait_for(&core, job.id).await?;
@@ -248,17 +265,19 @@ pub async fn retry(core: Arc<Core>, id: i32) -> Result<ExitCode, Error> {
 
 pub async fn key(core: &Core, action: Option<KeyAction>) -> Result<ExitCode, Error> {
     let status = match action.unwrap_or(KeyAction::Status) {
-        KeyAction::Status => {
-            token_from_environment(core)?;
-            core.replicate_key().await?
-        }
+        KeyAction::Status => core.replicate_key().await?,
         KeyAction::Set => {
+            // Before asking for the token: there is nowhere to keep it without a keychain.
+            flux_krea_core::secrets::ready().await?;
             let token =
                 read_token().map_err(|e| Error::invalid("replicate_token", format!("could not be read: {e}")))?;
             core.set_replicate_token(&token).await?
         }
         KeyAction::Remove => core.remove_replicate_token().await?,
     };
+    if let Some(reason) = &status.keychain_unavailable {
+        eprintln!("The keychain cannot be reached ({reason}), so a stored key cannot be read.");
+    }
     println!("{}", to_json(&status)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -155,6 +155,9 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
+            if matches!(e, Error::KeychainUnavailable { .. }) {
+                eprintln!("hint: {}", flux_krea_core::secrets::HOW_TO_GET_ONE);
+            }
             ExitCode::FAILURE
         }
     }
@@ -165,6 +168,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let _guard = flux_krea_core::logging::init(&config.log_dir.value, &config.log_filter.value, false)?;
     let data_dir = config.data_dir.value.clone();
     let core = Arc::new(Core::open(&data_dir, config).await?);
+    generation::token_from_environment(&core)?;
     let code = match cli.command {
         Command::Generate(args) => generation::generate(core.clone(), args).await?,
         Command::Jobs { action } => generation::jobs(core.clone(), action).await?,
@@ -303,7 +307,10 @@ fn print_doctor(r: &DoctorReport) {
     println!("  update url     {}  ({})", opt(&c.update_url.value), source(&c.update_url.source));
     match &r.keychain {
         Check::Ok => println!("  keychain       ok"),
-        Check::Failed(why) => println!("  keychain       FAILED: {why}"),
+        Check::Failed(why) => {
+            println!("  keychain       FAILED: {why}");
+            println!("                 {}", flux_krea_core::secrets::HOW_TO_GET_ONE);
+        }
     }
     match &r.database {
         Ok(db) => println!(

@@ -2,9 +2,37 @@
 //! [`Sensitive`] so a `Debug` print or a log line cannot show them.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::paths::IDENTIFIER;
+
+/// What to do when the keychain cannot be reached, in words a user can act on.
+pub const HOW_TO_GET_ONE: &str = if cfg!(target_os = "linux") {
+    "the keychain is a Secret Service on the session's D-Bus: install one (gnome-keyring or KWallet) and \
+     run inside a desktop session, or over SSH start one with `dbus-run-session` and \
+     `gnome-keyring-daemon --unlock`; for own-key runs, REPLICATE_API_TOKEN works without a keychain"
+} else {
+    "unlock the system keychain and try again; for own-key runs, REPLICATE_API_TOKEN works without a keychain"
+};
+
+/// Why the last read found the keychain unreachable (cleared by a read that reached it). The
+/// keychain is one per session, so this is process-wide, like the keychain itself.
+static UNREACHABLE: Mutex<Option<String>> = Mutex::new(None);
+
+/// `Some(reason)` while the keychain cannot be reached: read paths then see "nothing stored".
+pub fn unreachable_reason() -> Option<String> {
+    UNREACHABLE.lock().map(|r| r.clone()).unwrap_or(None)
+}
+
+fn note_reachable(reason: Option<String>) {
+    if let Ok(mut slot) = UNREACHABLE.lock() {
+        if reason.is_some() && slot.is_none() {
+            tracing::warn!("the keychain cannot be reached; reading it as empty");
+        }
+        *slot = reason;
+    }
+}
 
 /// A value that must never be printed. `Debug` and `Display` show `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -59,6 +87,22 @@ impl KeychainEntry {
         }
     }
 
+    /// For read paths: an unreachable keychain is a state, not an error. It reads as "nothing
+    /// stored" and is remembered for [`unreachable_reason`]; writes still fail.
+    pub fn read(&self) -> Option<Sensitive<String>> {
+        match self.get() {
+            Ok(found) => {
+                note_reachable(None);
+                found
+            }
+            Err(Error::KeychainUnavailable { reason }) => {
+                note_reachable(Some(reason));
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
     pub fn set(&self, value: &Sensitive<String>) -> Result<()> {
         self.entry()?.set_password(value.expose()).map_err(unavailable)
     }
@@ -76,10 +120,17 @@ fn unavailable(err: keyring::Error) -> Error {
     Error::KeychainUnavailable { reason: err.to_string() }
 }
 
+/// Before a flow whose end is storing a secret (sign-in, a new key): fail at once, not after the
+/// user has finished in the browser.
+pub async fn ready() -> Result<()> {
+    blocking(probe).await
+}
+
 /// Writes, reads back and deletes a throwaway entry: proves the keychain really stores things.
 /// Blocking (D-Bus on Linux): call it from a blocking thread.
 pub fn probe() -> Result<()> {
-    let entry = KeychainEntry::new("doctor-probe");
+    // One entry per process: two probes at once (the window and a CLI) must not read each other's.
+    let entry = KeychainEntry::new(&format!("doctor-probe-{}", std::process::id()));
     let value = Sensitive::new(format!("probe-{}", std::process::id()));
     entry.set(&value)?;
     let read = entry.get()?;

@@ -133,6 +133,11 @@ export type AccountStatus_Deserialize = {
 	preferred_mode?: GenerationMode | null,
 	/**  What a generation started now would use. */
 	active_mode?: GenerationMode | null,
+	/**
+	 *  Why the OS keychain cannot be reached, when it cannot: nothing stored in it can be read
+	 *  (so signed out, no stored key), and signing in would fail.
+	 */
+	keychain_unavailable?: string | null,
 };
 
 export type AccountStatus_Serialize = {
@@ -156,6 +161,11 @@ export type AccountStatus_Serialize = {
 	preferred_mode: GenerationMode | null,
 	/**  What a generation started now would use. */
 	active_mode: GenerationMode | null,
+	/**
+	 *  Why the OS keychain cannot be reached, when it cannot: nothing stored in it can be read
+	 *  (so signed out, no stored key), and signing in would fail.
+	 */
+	keychain_unavailable: string | null,
 };
 
 /**  What the UI shows in its "About" area. */
@@ -718,12 +728,16 @@ export type KeyStatus_Deserialize = {
 	configured: boolean,
 	source?: KeySource | null,
 	account?: ProviderAccount_Deserialize | null,
+	/**  Why the OS keychain cannot be reached, when it cannot (a stored key cannot be read then). */
+	keychain_unavailable?: string | null,
 };
 
 export type KeyStatus_Serialize = {
 	configured: boolean,
 	source: KeySource | null,
 	account: ProviderAccount_Serialize | null,
+	/**  Why the OS keychain cannot be reached, when it cannot (a stored key cannot be read then). */
+	keychain_unavailable: string | null,
 };
 
 export type KnownBalance = {

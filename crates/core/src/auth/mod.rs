@@ -61,6 +61,7 @@ impl Core {
                 format!("confirm that you are {} or older before signing in", crate::privacy::platform::MINIMUM_AGE),
             ));
         }
+        crate::secrets::ready().await?;
         let listener = loopback::Loopback::bind().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let state = CsrfToken::new_random();

@@ -56,6 +56,9 @@ pub struct AccountStatus {
     pub preferred_mode: Option<GenerationMode>,
     /// What a generation started now would use.
     pub active_mode: Option<GenerationMode>,
+    /// Why the OS keychain cannot be reached, when it cannot: nothing stored in it can be read
+    /// (so signed out, no stored key), and signing in would fail.
+    pub keychain_unavailable: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +150,7 @@ pub async fn status(core: &Core) -> Result<AccountStatus> {
         age_confirmed: core.age_confirmed().await?,
         preferred_mode: preferred(core).await?,
         active_mode: active_mode(core).await?,
+        keychain_unavailable: crate::secrets::unreachable_reason(),
     })
 }
 

@@ -84,8 +84,13 @@ impl AccountState {
 
 /// Reads the pair from the keychain again. The window and the CLI share the entry: either may
 /// have stored a rotated pair since this process read it.
+/// A keychain that cannot be reached (#24) changes nothing already in memory; before the first
+/// read it means signed out, and the keychain is asked again next time.
 pub async fn reload(slot: &mut Slot) -> Result<()> {
-    let raw = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
+    let raw = blocking(|| Ok(KeychainEntry::new(KEYCHAIN_NAME).read())).await?;
+    if crate::secrets::unreachable_reason().is_some() {
+        return Ok(());
+    }
     slot.session = match raw {
         None => None,
         Some(raw) => match serde_json::from_str::<Session>(raw.expose()) {
@@ -139,7 +144,7 @@ pub async fn park(session: &Session) -> Result<()> {
 
 /// The parked session, if any (an unreadable one is dropped: it could not be used to end anything).
 pub async fn parked() -> Result<Option<Session>> {
-    let raw = blocking(|| KeychainEntry::new(PARKED_NAME).get()).await?;
+    let raw = blocking(|| Ok(KeychainEntry::new(PARKED_NAME).read())).await?;
     match raw.map(|raw| serde_json::from_str::<Session>(raw.expose())) {
         None => Ok(None),
         Some(Ok(session)) => Ok(Some(session)),

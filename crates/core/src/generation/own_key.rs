@@ -28,6 +28,8 @@ pub struct KeyStatus {
     pub configured: bool,
     pub source: Option<KeySource>,
     pub account: Option<ProviderAccount>,
+    /// Why the OS keychain cannot be reached, when it cannot (a stored key cannot be read then).
+    pub keychain_unavailable: Option<String>,
 }
 
 /// Tokens in memory. `from_environment` wins over the keychain.
@@ -59,6 +61,7 @@ impl Core {
     /// Checks the token with Replicate, then stores it in the keychain.
     pub async fn set_replicate_token(&self, token: &str) -> Result<KeyStatus> {
         let token = clean(token)?;
+        crate::secrets::ready().await?;
         let provider = Provider::replicate(&self.config().replicate_url.value, token.clone())?;
         let account = match provider.account().await {
             Ok(a) => a,
@@ -93,7 +96,8 @@ impl Core {
             Some(KeySource::Keychain) => self.load_account().await?,
             _ => None,
         };
-        Ok(KeyStatus { configured: source.is_some(), source, account })
+        let keychain_unavailable = crate::secrets::unreachable_reason();
+        Ok(KeyStatus { configured: source.is_some(), source, account, keychain_unavailable })
     }
 
     /// The token in force and where it came from.
@@ -105,7 +109,8 @@ impl Core {
         if let Some(t) = self.credentials.cached.lock().map_err(|_| poisoned())?.clone() {
             return Ok(Some((t, KeySource::Keychain)));
         }
-        let found = blocking(|| KeychainEntry::new(KEYCHAIN_NAME).get()).await?;
+        // Unreachable reads as "no stored key" (#24): REPLICATE_API_TOKEN still works.
+        let found = blocking(|| Ok(KeychainEntry::new(KEYCHAIN_NAME).read())).await?;
         if let Some(t) = &found {
             *self.credentials.cached.lock().map_err(|_| poisoned())? = Some(t.clone());
         }
@@ -138,8 +143,16 @@ impl Core {
 }
 
 pub fn no_token() -> Error {
-    Error::invalid(
-        "replicate_token",
-        "no Replicate API token is set: add one on the Account screen, with `flux-krea-cli key set`, or in REPLICATE_API_TOKEN",
-    )
+    match crate::secrets::unreachable_reason() {
+        Some(reason) => Error::invalid(
+            "replicate_token",
+            format!(
+                "no Replicate API token can be read: the keychain cannot be reached ({reason}); set REPLICATE_API_TOKEN"
+            ),
+        ),
+        None => Error::invalid(
+            "replicate_token",
+            "no Replicate API token is set: add one on the Account screen, with `flux-krea-cli key set`, or in REPLICATE_API_TOKEN",
+        ),
+    }
 }
