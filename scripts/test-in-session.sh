@@ -25,6 +25,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step "rustfmt"
 cargo fmt --all --check
 
+step "clippy, warnings as errors (every crate, every target, every feature)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
 step "The core stays free of Tauri and WebKit"
 if cargo tree -p flux-krea-core -e normal --prefix none | grep -qE '^(tauri|wry|webkit2gtk)[ -]'; then
   echo "crates/core depends on tauri/wry/webkit: keep the core window-free" >&2
