@@ -26,6 +26,7 @@ const status = (patch: Partial<AccountStatus_Serialize> = {}): AccountStatus_Ser
   age_confirmed: true,
   preferred_mode: null,
   active_mode: null,
+  keychain_unavailable: null,
   ...patch,
 });
 const signedIn = (patch: Partial<AccountStatus_Serialize> = {}) =>
