@@ -18,8 +18,21 @@ let appInfoResult: unknown = {
 let queueJobs: unknown[] = [];
 let updateNow: unknown = { state: 'disabled' };
 const doneJob = {
-  id: 11, model: 'flux-schnell', prompt: 'fox', status: 'done', progress: null, error: null, images_requested: 1, images_returned: 1,
-  cost_usd: 0.003, created_at: 1, completed_at: 2, thumbs: ['thumbs/11-0.webp'], note: null, cancel_requested: false, revision: 3,
+  id: 11,
+  model: 'flux-schnell',
+  prompt: 'fox',
+  status: 'done',
+  progress: null,
+  error: null,
+  images_requested: 1,
+  images_returned: 1,
+  cost_usd: 0.003,
+  created_at: 1,
+  completed_at: 2,
+  thumbs: ['thumbs/11-0.webp'],
+  note: null,
+  cancel_requested: false,
+  revision: 3,
 };
 
 vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
@@ -37,7 +50,25 @@ vi.mock('./lib/bindings', () => ({
     generationDetails: async (id: number) => ({
       status: 'ok',
       data: {
-        generation: { id, provider: 'replicate', model: 'flux-schnell', inputs: '{}', prompt: 'fox', seed: 1, status: 'done', error: null, prediction_id: null, cost_usd: 0.003, cost_credits: null, images_requested: 1, images_returned: 1, parent_id: null, favourite: false, created_at: 1, completed_at: 2 },
+        generation: {
+          id,
+          provider: 'replicate',
+          model: 'flux-schnell',
+          inputs: '{}',
+          prompt: 'fox',
+          seed: 1,
+          status: 'done',
+          error: null,
+          prediction_id: null,
+          cost_usd: 0.003,
+          cost_credits: null,
+          images_requested: 1,
+          images_returned: 1,
+          parent_id: null,
+          favourite: false,
+          created_at: 1,
+          completed_at: 2,
+        },
         images: [],
         collections: [],
       },

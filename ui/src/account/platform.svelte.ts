@@ -332,13 +332,15 @@ export class PlatformStore {
 
   /** Listens (once, for the app's life) for account-mode jobs ending, to show the new balance. */
   watchJobs(): void {
-    this.#jobsWatched ??= events.jobUpdated.listen(({ payload }) => this.noteJob(payload.job)).then(
-      () => undefined,
-      () => {
-        // No events (tests, a broken bridge): the balance still refreshes when a screen loads.
-        this.#jobsWatched = null;
-      },
-    );
+    this.#jobsWatched ??= events.jobUpdated
+      .listen(({ payload }) => this.noteJob(payload.job))
+      .then(
+        () => undefined,
+        () => {
+          // No events (tests, a broken bridge): the balance still refreshes when a screen loads.
+          this.#jobsWatched = null;
+        },
+      );
   }
 
   /** One job changed. When an account-mode job ends, its credits were spent (or refunded). */

@@ -67,9 +67,7 @@ export class KeyStore {
     try {
       const status = await unwrap(commands.setReplicateKey(token));
       this.#set(status);
-      this.message = status.account
-        ? `Saved. The key belongs to ${status.account.username}; you can generate now.`
-        : 'Saved. You can generate now.';
+      this.message = status.account ? `Saved. The key belongs to ${status.account.username}; you can generate now.` : 'Saved. You can generate now.';
       return true;
     } catch (e) {
       const problem = keyProblem(e);
@@ -129,8 +127,7 @@ export class SpendStore {
       this.#set(await unwrap(commands.setMonthlyBudget(monthlyUsd)));
       return true;
     } catch (e) {
-      this.budgetError =
-        e instanceof CommandError && e.error.kind === 'invalid_input' ? `The budget ${e.error.reason}.` : message(e);
+      this.budgetError = e instanceof CommandError && e.error.kind === 'invalid_input' ? `The budget ${e.error.reason}.` : message(e);
       return false;
     } finally {
       this.saving = false;

@@ -27,8 +27,7 @@ const generate = vi.fn(async (_request: GenerationRequest) => generateAnswer());
 vi.mock('../lib/bindings', () => ({
   commands: {
     modelCatalogue: async () => ok(catalogue),
-    replicateKeyStatus: async () =>
-      ok({ configured: keyConfigured, source: keyConfigured ? 'keychain' : null, account: null }),
+    replicateKeyStatus: async () => ok({ configured: keyConfigured, source: keyConfigured ? 'keychain' : null, account: null }),
     spendSummary: async () => ok({ month_usd: 0.5, all_time_usd: 2, monthly_budget_usd: 5, recent: [] }),
     queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
     accountStatus: async () => ok(accountStatus),
@@ -134,7 +133,11 @@ describe('Create screen', () => {
     await fireEvent.keyDown(byTestId(`model-${ids[ids.length - 1]}`), { key: 'Home' });
     expect(createForm.modelId).toBe(ids[0]);
     const group = screen.getByRole('radiogroup', { name: 'Model' });
-    expect(within(group).getAllByRole('radio').filter((r) => r.getAttribute('aria-checked') === 'true')).toHaveLength(1);
+    expect(
+      within(group)
+        .getAllByRole('radio')
+        .filter((r) => r.getAttribute('aria-checked') === 'true'),
+    ).toHaveLength(1);
   });
 
   it('shows an out-of-range value under its field and disables Generate until it is fixed', async () => {
@@ -328,7 +331,9 @@ describe('Re-run and Remix fill the form', () => {
   it('shows go_fast locked off for an exact re-run, and says why', async () => {
     await createForm.load(request, true);
     render(CreateScreen, { props: { info } });
-    await waitFor(() => expect(byTestId('origin-banner').textContent?.replace(/\s+/g, ' ')).toMatch(/Exact re-runs send go_fast: off because the fast path isn't deterministic/));
+    await waitFor(() =>
+      expect(byTestId('origin-banner').textContent?.replace(/\s+/g, ' ')).toMatch(/Exact re-runs send go_fast: off because the fast path isn't deterministic/),
+    );
     await fireEvent.click(byTestId('more-options'));
     const toggle = byTestId('field-go_fast') as HTMLButtonElement;
     expect(toggle.getAttribute('aria-checked')).toBe('false');

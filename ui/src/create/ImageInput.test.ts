@@ -40,7 +40,7 @@ describe('picture inputs', () => {
     createForm.reset(false);
   });
 
-  it('picks a file with the shell\'s dialog, previews it, shows the fields that need a picture, and removes it', async () => {
+  it("picks a file with the shell's dialog, previews it, shows the fields that need a picture, and removes it", async () => {
     render(CreateScreen, { props: { info: null } });
     await waitFor(() => expect(byTestId('field-image-choose')).toBeTruthy());
     expect(screen.queryByTestId('field-prompt_strength')).toBeNull();

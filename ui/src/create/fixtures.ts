@@ -49,9 +49,14 @@ export const dev: Model = {
     field('image', 'Input image', { type: 'image', max_bytes: 20971520 }),
     field('aspect_ratio', 'Aspect ratio', { type: 'choice', options: ratios, default: '1:1' }),
     outputs,
-    field('prompt_strength', 'Prompt strength', { type: 'number', min: 0, max: 1, step: 0.01, default: 0.8 }, {
-      visible_when: { field: 'image', equals: null, is_set: true },
-    }),
+    field(
+      'prompt_strength',
+      'Prompt strength',
+      { type: 'number', min: 0, max: 1, step: 0.01, default: 0.8 },
+      {
+        visible_when: { field: 'image', equals: null, is_set: true },
+      },
+    ),
     field('num_inference_steps', 'Steps', { type: 'integer', min: 1, max: 50, step: 1, default: 28 }),
     field('guidance', 'Guidance', { type: 'number', min: 0, max: 10, step: 0.1, default: 3 }),
     seed,
@@ -72,12 +77,22 @@ export const pro: Model = {
   fields: [
     prompt,
     field('aspect_ratio', 'Aspect ratio', { type: 'choice', options: ['custom', '1:1', '16:9'], default: '1:1' }),
-    field('width', 'Width', { type: 'integer', min: 256, max: 1440, step: 32, default: 1024 }, {
-      visible_when: { field: 'aspect_ratio', equals: 'custom', is_set: null },
-    }),
-    field('height', 'Height', { type: 'integer', min: 256, max: 1440, step: 32, default: 1024 }, {
-      visible_when: { field: 'aspect_ratio', equals: 'custom', is_set: null },
-    }),
+    field(
+      'width',
+      'Width',
+      { type: 'integer', min: 256, max: 1440, step: 32, default: 1024 },
+      {
+        visible_when: { field: 'aspect_ratio', equals: 'custom', is_set: null },
+      },
+    ),
+    field(
+      'height',
+      'Height',
+      { type: 'integer', min: 256, max: 1440, step: 32, default: 1024 },
+      {
+        visible_when: { field: 'aspect_ratio', equals: 'custom', is_set: null },
+      },
+    ),
     field('safety_tolerance', 'Safety tolerance', { type: 'integer', min: 1, max: 6, step: 1, default: 2 }, { advanced: true }),
     seed,
     format,

@@ -122,7 +122,7 @@ describe('Queue', () => {
     expect(q.jobs.find((j) => j.id === 2)?.status).toBe('done');
   });
 
-  it('shows a cancel as done when its event overtakes the command\'s answer', async () => {
+  it("shows a cancel as done when its event overtakes the command's answer", async () => {
     const q = new Queue();
     await q.start();
     cancelJob.mockImplementationOnce(async (id: number) => {

@@ -1,13 +1,4 @@
-import {
-  commands,
-  type Catalogue,
-  type GenerationRequest,
-  type InputPreview,
-  type Job,
-  type KeyStatus,
-  type Model,
-  type SpendSummary,
-} from '../lib/bindings';
+import { commands, type Catalogue, type GenerationRequest, type InputPreview, type Job, type KeyStatus, type Model, type SpendSummary } from '../lib/bindings';
 import { CommandError, describeError, unwrap } from '../lib/errors';
 import { formatBytes } from '../lib/format';
 import { platform } from '../account/platform.svelte';
@@ -206,7 +197,10 @@ export class CreateForm {
       }
       this.setImage(name, preview);
     } catch (e) {
-      this.setFieldError(name, e instanceof CommandError && e.error.kind === 'invalid_input' ? sentence(e.error.reason) : String(e instanceof Error ? e.message : e));
+      this.setFieldError(
+        name,
+        e instanceof CommandError && e.error.kind === 'invalid_input' ? sentence(e.error.reason) : String(e instanceof Error ? e.message : e),
+      );
     } finally {
       this.loadingImage = null;
     }

@@ -3,9 +3,7 @@ import { CommandError, describeError, unwrap } from './errors';
 
 describe('describeError', () => {
   it('names the field for invalid input', () => {
-    expect(describeError({ kind: 'invalid_input', field: 'FLUX_KREA_PLATFORM_URL', reason: 'use https' })).toBe(
-      'FLUX_KREA_PLATFORM_URL: use https',
-    );
+    expect(describeError({ kind: 'invalid_input', field: 'FLUX_KREA_PLATFORM_URL', reason: 'use https' })).toBe('FLUX_KREA_PLATFORM_URL: use https');
   });
 
   it('gives numbers for credits and rate limits', () => {

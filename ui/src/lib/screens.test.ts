@@ -12,13 +12,7 @@ const press = (key: string, mods: Partial<KeyboardEvent> = {}) => ({
 
 describe('screen shortcuts', () => {
   it('maps Ctrl+1..5 to the five screens in sidebar order', () => {
-    expect(SCREENS.map((s) => screenForShortcut(press(s.key, { ctrlKey: true }), false))).toEqual([
-      'create',
-      'gallery',
-      'account',
-      'privacy',
-      'settings',
-    ]);
+    expect(SCREENS.map((s) => screenForShortcut(press(s.key, { ctrlKey: true }), false))).toEqual(['create', 'gallery', 'account', 'privacy', 'settings']);
   });
 
   it('uses Cmd on macOS and ignores Ctrl there', () => {

@@ -21,10 +21,7 @@ export const SCREENS: readonly ScreenInfo[] = [
 export const isMac = (platform: string = navigator.platform): boolean => /mac/i.test(platform);
 
 /** Which screen a key press asks for: Ctrl+1…5 (Cmd+1…5 on macOS), nothing else. */
-export function screenForShortcut(
-  event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>,
-  mac: boolean = isMac(),
-): AppScreen | null {
+export function screenForShortcut(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>, mac: boolean = isMac()): AppScreen | null {
   const modifier = mac ? event.metaKey && !event.ctrlKey : event.ctrlKey && !event.metaKey;
   if (!modifier || event.altKey || event.shiftKey) return null;
   return SCREENS.find((s) => s.key === event.key)?.id ?? null;

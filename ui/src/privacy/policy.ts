@@ -1,10 +1,7 @@
 import policyText from './policy.txt?raw';
 
 /** A piece of the policy as it is shown: a heading, a paragraph or a list. */
-export type PolicyBlock =
-  | { kind: 'heading'; text: string; numbered: boolean }
-  | { kind: 'paragraph'; text: string }
-  | { kind: 'list'; items: PolicyItem[] };
+export type PolicyBlock = { kind: 'heading'; text: string; numbered: boolean } | { kind: 'paragraph'; text: string } | { kind: 'list'; items: PolicyItem[] };
 
 /** "Account Information: Your name, …" keeps its label apart, to be shown in bold. */
 export interface PolicyItem {

@@ -73,7 +73,14 @@ const deletionRequest = {
   due_at: DUE_AT,
 };
 const deletePlatformImages = vi.fn(async (): Promise<Result> =>
-  ok({ id: 6, kind: 'delete_images', requested_at: REQUESTED_AT, outcome: 'Flux Krea removed 3 images from its temporary storage', platform_request_id: null, due_at: null }),
+  ok({
+    id: 6,
+    kind: 'delete_images',
+    requested_at: REQUESTED_AT,
+    outcome: 'Flux Krea removed 3 images from its temporary storage',
+    platform_request_id: null,
+    due_at: null,
+  }),
 );
 const requestAccountDeletion = vi.fn(async (): Promise<Result> => {
   requests = [deletionRequest, ...requests];
@@ -113,7 +120,15 @@ import { exportFileName, requestKindWords } from './text';
 import { POLICY, parsePolicy } from './policy';
 
 const byTestId = (id: string) => screen.getByTestId(id);
-const info = { version: '0.1.0', data_dir: DIR, log_dir: '/logs', config_file: '/cfg/config.toml', replicate_url: '', account_mode_available: false, recovered_database: null };
+const info = {
+  version: '0.1.0',
+  data_dir: DIR,
+  log_dir: '/logs',
+  config_file: '/cfg/config.toml',
+  replicate_url: '',
+  account_mode_available: false,
+  recovered_database: null,
+};
 
 describe('Privacy screen', () => {
   beforeEach(() => {
@@ -219,7 +234,16 @@ describe('Privacy screen', () => {
   });
 
   it('exports through the save dialog, follows progress and shows the result', async () => {
-    requests = [{ id: 1, kind: 'export', requested_at: Date.UTC(2025, 7, 4), outcome: '42 generations and 120 images written to /home/me/flux.zip', platform_request_id: null, due_at: null }];
+    requests = [
+      {
+        id: 1,
+        kind: 'export',
+        requested_at: Date.UTC(2025, 7, 4),
+        outcome: '42 generations and 120 images written to /home/me/flux.zip',
+        platform_request_id: null,
+        due_at: null,
+      },
+    ];
     let finish = () => {};
     exportGate = new Promise((resolve) => (finish = resolve));
     render(PrivacyScreen, { props: { info } });
@@ -278,7 +302,9 @@ describe('Privacy screen', () => {
     expect(byTestId('platform-account').textContent).toContain('Ada Lovelace');
     await fireEvent.click(byTestId('delete-platform-images'));
     expect(deletePlatformImages).not.toHaveBeenCalled();
-    expect(screen.getByText(/remove the images of your account from its temporary storage now, instead of within 48 hours\. Your copies on this computer stay\./)).toBeTruthy();
+    expect(
+      screen.getByText(/remove the images of your account from its temporary storage now, instead of within 48 hours\. Your copies on this computer stay\./),
+    ).toBeTruthy();
     await fireEvent.click(byTestId('delete-platform-images-confirm'));
     await waitFor(() => expect(byTestId('delete-platform-images-result').textContent).toBe('Flux Krea removed 3 images from its temporary storage.'));
     expect(deletePlatformImages).toHaveBeenCalledTimes(1);
@@ -419,7 +445,13 @@ describe('Privacy screen', () => {
       { kind: 'heading', text: 'Intro', numbered: false },
       { kind: 'paragraph', text: 'We keep little.' },
       { kind: 'heading', text: '1. What', numbered: true },
-      { kind: 'list', items: [{ label: 'One', text: 'first' }, { label: null, text: 'Two' }] },
+      {
+        kind: 'list',
+        items: [
+          { label: 'One', text: 'first' },
+          { label: null, text: 'Two' },
+        ],
+      },
       { kind: 'list', items: [{ label: null, text: 'Three' }] },
       { kind: 'paragraph', text: 'The end:' },
     ]);

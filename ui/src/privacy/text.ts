@@ -58,8 +58,7 @@ export function formatDuration(seconds: number | null | undefined): string {
   return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
 }
 
-export const formatPercent = (share: number | null | undefined): string =>
-  share == null ? '—' : `${Math.round(share * 1000) / 10}%`;
+export const formatPercent = (share: number | null | undefined): string => (share == null ? '—' : `${Math.round(share * 1000) / 10}%`);
 
 /** The app's keychain entries, by what they are for (their values are never read here). */
 export function keychainWords(entries: string[]): string {

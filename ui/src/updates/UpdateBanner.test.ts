@@ -104,9 +104,7 @@ describe('UpdateBanner', () => {
 
   it('says it waits for running generations, then installs', () => {
     show({ state: 'waiting_for_idle', version: '1.2.0', generations: 2 });
-    expect(screen.getByTestId('update-message').textContent?.trim()).toBe(
-      'Downloaded and verified. Installing once your 2 running generations finish.',
-    );
+    expect(screen.getByTestId('update-message').textContent?.trim()).toBe('Downloaded and verified. Installing once your 2 running generations finish.');
   });
 
   it('says it is installing', () => {
