@@ -332,7 +332,8 @@ export class PlatformStore {
 
   /** Listens (once, for the app's life) for account-mode jobs ending, to show the new balance. */
   watchJobs(): void {
-    this.#jobsWatched ??= events.jobUpdated
+    if (this.#jobsWatched) return;
+    this.#jobsWatched = events.jobUpdated
       .listen(({ payload }) => this.noteJob(payload.job))
       .then(
         () => undefined,
