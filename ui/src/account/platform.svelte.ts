@@ -10,26 +10,18 @@ import {
   type LedgerEntry,
   type ModelPrice,
 } from '../lib/bindings';
-import { CommandError, describeError, unwrap } from '../lib/errors';
-import { formatCredits } from '../lib/format';
+import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
+import { formatCredits, sentence } from '../lib/format';
 import { isFinished } from '../create/queue.svelte';
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** True for the answer of a sign-in or checkout the user stopped: not an error to show. */
 export function isCanceled(e: unknown): boolean {
   return e instanceof CommandError && e.error.kind === 'canceled';
 }
 
-/** "the sign-in was refused: access_denied" → "The sign-in was refused: access_denied." */
-function sentence(reason: string): string {
-  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-
 /** What a failed sign-in means, in words (a canceled one is never shown). */
 export function signInProblem(e: unknown): string {
-  if (!(e instanceof CommandError)) return message(e);
+  if (!(e instanceof CommandError)) return messageOf(e);
   const error = e.error;
   switch (error.kind) {
     case 'invalid_input':
@@ -50,7 +42,7 @@ export function signInProblem(e: unknown): string {
 /** A problem of a platform call, in words; invalid input reads as a sentence, not "field: reason". */
 function problem(e: unknown): string {
   if (e instanceof CommandError && e.error.kind === 'invalid_input') return sentence(e.error.reason);
-  return message(e);
+  return messageOf(e);
 }
 
 export type CheckoutOutcome = { state: 'complete' | 'expired' | 'open' | 'canceled' | 'error'; text: string };
@@ -138,7 +130,7 @@ export class PlatformStore {
       if (!this.status.signed_in) this.#forgetAccountData();
       this.#pollPendingSignIn();
     } catch (e) {
-      this.statusError = message(e);
+      this.statusError = messageOf(e);
     } finally {
       this.statusLoading = false;
     }
@@ -265,7 +257,7 @@ export class PlatformStore {
       // Nothing was waiting here (a sign-in from before a reload that ended): show the truth.
       if (!stopped || this.signingIn === null) await this.loadStatus();
     } catch (e) {
-      this.signInError = message(e);
+      this.signInError = messageOf(e);
     }
   }
 
@@ -276,7 +268,7 @@ export class PlatformStore {
       this.status = await unwrap(commands.signOut());
       this.#forgetAccountData();
     } catch (e) {
-      this.signInError = message(e);
+      this.signInError = messageOf(e);
     } finally {
       this.signingOut = false;
     }
@@ -322,7 +314,7 @@ export class PlatformStore {
     try {
       await unwrap(commands.cancelCheckout());
     } catch (e) {
-      this.checkout = { state: 'error', text: message(e) };
+      this.checkout = { state: 'error', text: messageOf(e) };
     }
   }
 

@@ -1,19 +1,15 @@
 import { commands, type KeyStatus, type SpendSummary } from '../lib/bindings';
-import { CommandError, describeError, unwrap } from '../lib/errors';
+import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
+import { sentence } from '../lib/format';
 import { createForm } from '../create/store.svelte';
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Says what a failed key save means, and where: under the field, or for the whole card. */
 export function keyProblem(e: unknown): { field: string | null; card: string | null } {
-  if (!(e instanceof CommandError)) return { field: null, card: message(e) };
+  if (!(e instanceof CommandError)) return { field: null, card: messageOf(e) };
   const error = e.error;
   switch (error.kind) {
     case 'invalid_input':
-      if (error.field === 'replicate_token') {
-        const reason = error.reason.charAt(0).toUpperCase() + error.reason.slice(1);
-        return { field: /[.!?]$/.test(reason) ? reason : `${reason}.`, card: null };
-      }
+      if (error.field === 'replicate_token') return { field: sentence(error.reason), card: null };
       return { field: null, card: describeError(error) };
     case 'auth_required':
       return { field: 'Replicate did not accept this token.', card: null };
@@ -48,7 +44,7 @@ export class KeyStore {
       this.#set(await unwrap(commands.replicateKeyStatus()));
       this.statusError = null;
     } catch (e) {
-      this.statusError = e instanceof CommandError && e.error.kind === 'keychain_unavailable' ? keyProblem(e).card : message(e);
+      this.statusError = e instanceof CommandError && e.error.kind === 'keychain_unavailable' ? keyProblem(e).card : messageOf(e);
     } finally {
       this.loading = false;
     }
@@ -111,7 +107,7 @@ export class SpendStore {
       this.#set(await unwrap(commands.spendSummary()));
       this.error = null;
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     }
   }
 
@@ -127,7 +123,7 @@ export class SpendStore {
       this.#set(await unwrap(commands.setMonthlyBudget(monthlyUsd)));
       return true;
     } catch (e) {
-      this.budgetError = e instanceof CommandError && e.error.kind === 'invalid_input' ? `The budget ${e.error.reason}.` : message(e);
+      this.budgetError = e instanceof CommandError && e.error.kind === 'invalid_input' ? `The budget ${e.error.reason}.` : messageOf(e);
       return false;
     } finally {
       this.saving = false;

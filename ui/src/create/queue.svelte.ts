@@ -1,5 +1,5 @@
 import { commands, events, type Job, type Status } from '../lib/bindings';
-import { unwrap } from '../lib/errors';
+import { messageOf, unwrap } from '../lib/errors';
 
 const FINISHED: readonly Status[] = ['done', 'failed', 'canceled'];
 /** As many finished jobs as the core lists (src-tauri QUEUE_LIMIT). */
@@ -102,7 +102,7 @@ export class Queue {
       this.loaded = true;
       this.error = null;
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = messageOf(e);
     } finally {
       this.#loading -= 1;
       this.#buffered = [];
@@ -131,7 +131,7 @@ export class Queue {
       this.runsHere = state.runs_here;
       for (const job of state.jobs) this.apply(job);
     } catch (e) {
-      this.actionError = { id: 0, message: e instanceof Error ? e.message : String(e) };
+      this.actionError = { id: 0, message: messageOf(e) };
     }
   }
 
@@ -141,7 +141,7 @@ export class Queue {
     try {
       this.apply(await run());
     } catch (e) {
-      this.actionError = { id, message: e instanceof Error ? e.message : String(e) };
+      this.actionError = { id, message: messageOf(e) };
     } finally {
       const next = new Set(this.busy);
       next.delete(id);

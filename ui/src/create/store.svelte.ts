@@ -1,6 +1,6 @@
 import { commands, type Catalogue, type GenerationRequest, type InputPreview, type Job, type KeyStatus, type Model, type SpendSummary } from '../lib/bindings';
-import { CommandError, describeError, unwrap } from '../lib/errors';
-import { formatBytes } from '../lib/format';
+import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
+import { formatBytes, sentence } from '../lib/format';
 import { platform } from '../account/platform.svelte';
 import {
   carryOver,
@@ -104,7 +104,7 @@ export class CreateForm {
       },
       (e: unknown) => {
         this.#catalogueLoad = null;
-        this.catalogueError = e instanceof Error ? e.message : String(e);
+        this.catalogueError = messageOf(e);
       },
     );
     return this.#catalogueLoad;
@@ -197,10 +197,7 @@ export class CreateForm {
       }
       this.setImage(name, preview);
     } catch (e) {
-      this.setFieldError(
-        name,
-        e instanceof CommandError && e.error.kind === 'invalid_input' ? sentence(e.error.reason) : String(e instanceof Error ? e.message : e),
-      );
+      this.setFieldError(name, e instanceof CommandError && e.error.kind === 'invalid_input' ? sentence(e.error.reason) : messageOf(e));
     } finally {
       this.loadingImage = null;
     }
@@ -259,7 +256,7 @@ export class CreateForm {
           } catch (e) {
             this.serverErrors = {
               ...this.serverErrors,
-              [f.name]: `The original picture can't be used any more (${e instanceof Error ? e.message : String(e)}). Choose it again or remove it.`,
+              [f.name]: `The original picture can't be used any more (${messageOf(e)}). Choose it again or remove it.`,
             };
           }
         }),
@@ -317,7 +314,7 @@ export class CreateForm {
 
   #show(e: unknown): void {
     if (!(e instanceof CommandError)) {
-      this.formError = e instanceof Error ? e.message : String(e);
+      this.formError = messageOf(e);
       return;
     }
     const error = e.error;
@@ -357,12 +354,6 @@ function readBytes(blob: Blob): Promise<Uint8Array> {
     reader.onerror = () => reject(reader.error ?? new Error('the pasted picture could not be read'));
     reader.readAsArrayBuffer(blob);
   });
-}
-
-/** "must be between 1 and 4" → "Must be between 1 and 4." */
-function sentence(reason: string): string {
-  const text = reason.charAt(0).toUpperCase() + reason.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 export const createForm = new CreateForm();

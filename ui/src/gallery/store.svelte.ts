@@ -1,5 +1,5 @@
 import { commands, type GalleryItem, type GalleryQuery, type Status } from '../lib/bindings';
-import { unwrap } from '../lib/errors';
+import { messageOf, unwrap } from '../lib/errors';
 
 export type DateRange = 'all' | '7d' | '30d' | '365d';
 
@@ -89,7 +89,7 @@ export class Gallery {
       this.#cursor = page.next_cursor;
       this.done = page.next_cursor === null;
     } catch (e) {
-      if (generation === this.#generation) this.error = e instanceof Error ? e.message : String(e);
+      if (generation === this.#generation) this.error = messageOf(e);
     } finally {
       if (generation === this.#generation) this.loading = false;
     }

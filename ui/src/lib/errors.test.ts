@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandError, describeError, unwrap } from './errors';
+import { CommandError, describeError, messageOf, unwrap } from './errors';
 
 describe('describeError', () => {
   it('names the field for invalid input', () => {
@@ -57,5 +57,13 @@ describe('describeError for generation errors', () => {
     expect(describeError({ kind: 'network', service: 'Replicate', detail: 'timed out' })).toBe(
       'The connection to Replicate broke off (timed out). Check your connection and try again.',
     );
+  });
+});
+
+describe('messageOf', () => {
+  it("gives a core error's sentence, another error's message, or the value itself", () => {
+    expect(messageOf(new CommandError({ kind: 'not_found', what: 'Collection 4' }))).toBe('Collection 4 was not found.');
+    expect(messageOf(new TypeError('no bridge'))).toBe('no bridge');
+    expect(messageOf('plain words')).toBe('plain words');
   });
 });

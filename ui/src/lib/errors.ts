@@ -54,3 +54,8 @@ export class CommandError extends Error {
     super(describeError(error));
   }
 }
+
+/** Anything caught, in words: a core error's sentence (a CommandError's message), another error's message, or the value itself. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

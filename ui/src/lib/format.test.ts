@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCredits, formatMoney, formatUsd, formatWhen, plural } from './format';
+import { formatBytes, formatCredits, formatMoney, formatUsd, formatWhen, plural, sentence } from './format';
 
 describe('format', () => {
   it('formats bytes in decimal units', () => {
@@ -46,5 +46,15 @@ describe('credits and money', () => {
     const earlier = new Date(2025, 4, 6, 9, 5).getTime();
     expect(formatWhen(earlier, now)).toBe(new Date(earlier).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' }));
     expect(formatWhen(new Date(2025, 0, 2, 9, 5).getTime(), now)).not.toBe(formatWhen(earlier, now));
+  });
+});
+
+describe('sentence', () => {
+  it('starts with a capital and ends with a stop, once', () => {
+    expect(sentence('must be between 1 and 4')).toBe('Must be between 1 and 4.');
+    expect(sentence('Flux Krea removed 3 images.')).toBe('Flux Krea removed 3 images.');
+    expect(sentence('is it done?')).toBe('Is it done?');
+    expect(sentence('  sent  ')).toBe('Sent.');
+    expect(sentence('')).toBe('');
   });
 });

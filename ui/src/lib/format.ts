@@ -15,6 +15,14 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
+/** A reason or outcome as a sentence: "must be between 1 and 4" → "Must be between 1 and 4." (capital first letter, final stop). */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** US dollars as prices read: $0.003, $0.012, $0.10, $4.99 (a third decimal only when it carries a digit). */
 export function formatUsd(amount: number): string {
   const sign = amount < 0 ? '-' : '';

@@ -10,11 +10,8 @@ import {
   type PrivacyReport,
   type PrivacyRequest,
 } from '../lib/bindings';
-import { CommandError, unwrap } from '../lib/errors';
+import { CommandError, messageOf, unwrap } from '../lib/errors';
 import { CONSENTS } from './text';
-
-/** Core errors arrive as CommandError, whose message is describeError's sentence. */
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export type Erasure = 'prompts' | 'everything';
 
@@ -83,7 +80,7 @@ export class PrivacyStore {
       this.account = await unwrap(commands.accountStatus());
       this.accountError = null;
     } catch (e) {
-      this.accountError = message(e);
+      this.accountError = messageOf(e);
     }
   }
 
@@ -93,7 +90,7 @@ export class PrivacyStore {
       this.report = await unwrap(commands.privacyReport());
       this.reportError = null;
     } catch (e) {
-      this.reportError = message(e);
+      this.reportError = messageOf(e);
     } finally {
       this.reportLoading = false;
     }
@@ -111,7 +108,7 @@ export class PrivacyStore {
       this.history = history;
       this.consentsError = null;
     } catch (e) {
-      this.consentsError = message(e);
+      this.consentsError = messageOf(e);
     }
   }
 
@@ -120,7 +117,7 @@ export class PrivacyStore {
       this.requests = await unwrap(commands.privacyRequests());
       this.requestsError = null;
     } catch (e) {
-      this.requestsError = message(e);
+      this.requestsError = messageOf(e);
     } finally {
       this.requestsLoaded = true;
     }
@@ -145,7 +142,7 @@ export class PrivacyStore {
       }
       return true;
     } catch (e) {
-      this.consentsError = `The change was not saved: ${message(e)}`;
+      this.consentsError = `The change was not saved: ${messageOf(e)}`;
       return false;
     } finally {
       this.savingConsent = null;
@@ -164,7 +161,7 @@ export class PrivacyStore {
       // The save dialog is the shell's: the archive goes only where the user said (or to the default).
       path = await unwrap(choose ? commands.chooseExportPath() : commands.suggestedExportPath());
     } catch (e) {
-      this.exportError = `No place to save the archive: ${message(e)}`;
+      this.exportError = `No place to save the archive: ${messageOf(e)}`;
       return;
     }
     if (!path) return; // the dialog was cancelled
@@ -184,7 +181,7 @@ export class PrivacyStore {
       this.exportResult = await unwrap(commands.exportData(path));
       void this.loadRequests();
     } catch (e) {
-      this.exportError = `The export did not finish: ${message(e)}`;
+      this.exportError = `The export did not finish: ${messageOf(e)}`;
     } finally {
       unlisten?.();
       this.exporting = false;
@@ -204,7 +201,7 @@ export class PrivacyStore {
       await Promise.all([this.loadReport(), this.loadRequests(), action === 'everything' ? this.loadConsents() : null]);
       return true;
     } catch (e) {
-      this.eraseError = { action, message: message(e) };
+      this.eraseError = { action, message: messageOf(e) };
       return false;
     } finally {
       this.erasing = null;
@@ -225,7 +222,7 @@ export class PrivacyStore {
       void this.loadRequests();
       return true;
     } catch (e) {
-      this.imagesError = message(e);
+      this.imagesError = messageOf(e);
       this.#afterPlatformError(e);
       return false;
     } finally {
@@ -243,7 +240,7 @@ export class PrivacyStore {
       void this.loadRequests();
       return true;
     } catch (e) {
-      this.deletionError = message(e);
+      this.deletionError = messageOf(e);
       this.#afterPlatformError(e);
       return false;
     } finally {

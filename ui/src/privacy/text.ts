@@ -122,14 +122,6 @@ export function requestKindWords(kind: string): string {
   }
 }
 
-/** A recorded outcome as a sentence: capital first letter, final period. */
-export function sentence(text: string): string {
-  const t = text.trim();
-  if (!t) return t;
-  const capital = t.charAt(0).toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
 /** True when the platform note of an erasure says Flux Krea could not be asked. */
 export const platformNoteFailed = (note: string): boolean => /could not/i.test(note);
 

@@ -1,7 +1,5 @@
 import { commands, events, type UpdateChannel, type UpdatePrefs, type UpdateStatus } from '../lib/bindings';
-import { CommandError, unwrap } from '../lib/errors';
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+import { CommandError, messageOf, unwrap } from '../lib/errors';
 
 /** The version an update in progress (or stopped short) is about; null when nothing is offered. */
 export function updateVersion(status: UpdateStatus): string | null {
@@ -88,7 +86,7 @@ export class UpdatesStore {
         (status) => {
           if (this.#changes === changes) this.status = status;
         },
-        (e) => (this.error = message(e)),
+        (e) => (this.error = messageOf(e)),
       ),
       this.loadPrefs(),
     ]);
@@ -98,7 +96,7 @@ export class UpdatesStore {
     try {
       this.prefs = await unwrap(commands.updatePrefs());
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     }
   }
 
@@ -116,7 +114,7 @@ export class UpdatesStore {
     try {
       this.apply(await unwrap(commands.checkForUpdate()));
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     } finally {
       this.checking = false;
     }
@@ -132,7 +130,7 @@ export class UpdatesStore {
     try {
       this.apply(await this.#install());
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     } finally {
       this.installing = false;
     }
@@ -157,7 +155,7 @@ export class UpdatesStore {
     try {
       this.prefs = await unwrap(commands.skipUpdateVersion(version));
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     }
   }
 
@@ -167,7 +165,7 @@ export class UpdatesStore {
     try {
       this.prefs = await unwrap(commands.skipUpdateVersion(null));
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
       return;
     }
     if (this.status.state === 'up_to_date' && this.status.skipped) await this.check();
@@ -188,7 +186,7 @@ export class UpdatesStore {
     try {
       this.prefs = await unwrap(commands.setUpdateChannel(channel));
     } catch (e) {
-      this.error = message(e);
+      this.error = messageOf(e);
     } finally {
       this.channelSaving = null;
     }
