@@ -255,7 +255,7 @@ fn failed(error: tauri_plugin_updater::Error, version: Option<String>) -> Update
 }
 
 fn now_ms() -> i64 {
-    flux_krea_core::history::now_ms()
+    flux_krea_core::clock::now_ms()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use flux_krea_core::auth::{AccountStatus, GenerationMode, IdentityProvider};
 use flux_krea_core::credits::{CheckoutState, KnownBalance};
 use flux_krea_core::{Core, Error};
 
-use crate::to_json;
+use crate::json::to_json;
 
 #[derive(Subcommand)]
 pub enum AccountAction {
@@ -185,7 +185,7 @@ async fn fresh_balance(core: &Core) -> Option<KnownBalance> {
 }
 
 fn balance_text(b: &KnownBalance) -> String {
-    let when = flux_krea_core::history::api::format_time(b.fetched_at as i64);
+    let when = flux_krea_core::clock::format_time(b.fetched_at);
     if b.live {
         format!("{} credits", b.credits)
     } else {

@@ -10,7 +10,7 @@ use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
 use flux_krea_core::{Core, Error};
 
-use crate::to_json;
+use crate::json::to_json;
 
 #[derive(Args)]
 pub struct GenerateArgs {

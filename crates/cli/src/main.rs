@@ -2,6 +2,7 @@
 
 mod account;
 mod generation;
+mod json;
 mod privacy;
 mod updates;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use flux_krea_core::doctor::{Check, DoctorReport};
 use flux_krea_core::{Config, Core, Error};
+use json::to_json;
 
 #[derive(Parser)]
 #[command(name = "flux-krea-cli", version, about = "Flux Krea Desktop from the command line")]
@@ -183,7 +185,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Doctor { json } => {
             let report = core.doctor().await;
             if json {
-                let text = serde_json::to_string_pretty(&report).map_err(|e| Error::internal(e.to_string()))?;
+                let text = to_json(&report)?;
                 println!("{text}");
             } else {
                 print_doctor(&report);
@@ -208,7 +210,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                     if no_budget {
                         policy.disk_budget_bytes = None;
                     } else if let Some(bytes) = budget_bytes {
-                        policy.disk_budget_bytes = Some(bytes as f64);
+                        policy.disk_budget_bytes =
+                            Some(i64::try_from(bytes).map_err(|_| Error::invalid("budget_bytes", "is too large"))?);
                     }
                     if let Some(keep) = keep_favourites {
                         policy.keep_favourites = keep;
@@ -232,16 +235,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                     core.update_settings(updated).await?
                 }
             };
-            println!("{}", serde_json::to_string_pretty(&settings).map_err(|e| Error::internal(e.to_string()))?);
+            println!("{}", to_json(&settings)?);
             ExitCode::SUCCESS
         }
     };
     core.close().await;
     Ok(code)
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))
 }
 
 async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> {
@@ -273,7 +272,7 @@ async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> 
         println!("{}", to_json(&page.items)?);
     } else {
         for item in &page.items {
-            let when = flux_krea_core::history::api::format_time(item.created_at as i64);
+            let when = flux_krea_core::clock::format_time(item.created_at);
             let prompt =
                 item.highlighted_prompt.as_deref().unwrap_or(&item.prompt).replace('\u{2}', "[").replace('\u{3}', "]");
             println!(

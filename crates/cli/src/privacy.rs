@@ -7,7 +7,7 @@ use clap::Subcommand;
 use flux_krea_core::privacy::ConsentSource;
 use flux_krea_core::{Core, Error};
 
-use crate::to_json;
+use crate::json::to_json;
 
 #[derive(Subcommand)]
 pub enum PrivacyAction {

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use flux_krea_core::updates::{UpdateChannel, UpdatePrefs};
 use flux_krea_core::{Core, Error};
 
-use crate::to_json;
+use crate::json::to_json;
 
 #[derive(Subcommand)]
 pub enum UpdateAction {
@@ -55,7 +55,7 @@ fn print(prefs: &UpdatePrefs) {
     }
     match &prefs.last_check {
         Some(check) => {
-            println!("  last check {}: {}", flux_krea_core::history::api::format_time(check.at_ms), check.outcome)
+            println!("  last check {}: {}", flux_krea_core::clock::format_time(check.at_ms), check.outcome)
         }
         None => println!("  not checked yet (the app checks after it starts and every 6 hours)"),
     }

@@ -64,7 +64,8 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct DatabaseStatus {
     pub path: String,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
     pub schema_version: i32,
     pub journal_mode: String,
     pub integrity: String,
@@ -72,7 +73,7 @@ pub struct DatabaseStatus {
 
 pub async fn status(pool: &SqlitePool, data_dir: &Path) -> Result<DatabaseStatus> {
     let path = data_dir.join(DATABASE_FILE);
-    let bytes = std::fs::metadata(&path).map(|m| m.len() as f64).unwrap_or(0.0);
+    let bytes = std::fs::metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
     let schema_version: Option<i64> =
         sqlx::query_scalar!("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1").fetch_one(pool).await?;
     // Dynamic: a PRAGMA's result column has no declared type (and takes no alias to override it),

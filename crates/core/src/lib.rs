@@ -2,6 +2,7 @@
 //! layers over [`Core`], and everything here is testable without a window.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod credits;
 pub mod database;
@@ -32,6 +33,12 @@ use tokio::sync::Mutex;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use settings::{Settings, ThemePreference};
+
+/// How TypeScript sees an `i64` that always fits in 2^53 (epoch milliseconds, byte and row counts,
+/// seeds): a plain `number`. The bindings otherwise refuse 64-bit integers (a JS number loses
+/// precision past 2^53), so each such field opts in with `#[specta(type = crate::JsInt)]`. Not
+/// `f64`: serde would print `1796367231054.0`, and specta types an `f64` as `number | null`.
+pub type JsInt = i32;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::history::now_ms;
 use crate::settings::{get_document, put_document};
 use crate::Core;
 

@@ -230,7 +230,7 @@ export type CheckoutState = "open" | "complete" | "expired";
 export type Collection = {
 	id: number,
 	name: string,
-	created_at: number | null,
+	created_at: number,
 	/**  How many generations it holds. */
 	items: number,
 };
@@ -248,7 +248,7 @@ export type ConsentChange = ConsentChange_Serialize | ConsentChange_Deserialize;
 export type ConsentChange_Deserialize = {
 	name: string,
 	granted: boolean,
-	changed_at: number | null,
+	changed_at: number,
 	source: string,
 	synced_at?: number | null,
 };
@@ -256,7 +256,7 @@ export type ConsentChange_Deserialize = {
 export type ConsentChange_Serialize = {
 	name: string,
 	granted: boolean,
-	changed_at: number | null,
+	changed_at: number,
 	source: string,
 	synced_at: number | null,
 };
@@ -293,7 +293,7 @@ export type DeleteReport = DeleteReport_Serialize | DeleteReport_Deserialize;
 export type DeleteReport_Deserialize = {
 	items: number,
 	files_removed: number,
-	bytes_removed: number | null,
+	bytes_removed: number,
 	/**  Signed in: what Flux Krea did with its copies of deleted account-mode images. */
 	platform?: string | null,
 };
@@ -301,7 +301,7 @@ export type DeleteReport_Deserialize = {
 export type DeleteReport_Serialize = {
 	items: number,
 	files_removed: number,
-	bytes_removed: number | null,
+	bytes_removed: number,
 	/**  Signed in: what Flux Krea did with its copies of deleted account-mode images. */
 	platform: string | null,
 };
@@ -312,7 +312,7 @@ export type ErasureReport_Deserialize = {
 	/**  Generations whose prompt and parameters were erased (or which were deleted). */
 	generations: number,
 	files_removed: number,
-	bytes_removed: number | null,
+	bytes_removed: number,
 	/**  Unfinished jobs left as they are. */
 	skipped_running: number,
 	/**  What the platform did with its copies when signed in (or why it could not be asked). */
@@ -323,7 +323,7 @@ export type ErasureReport_Serialize = {
 	/**  Generations whose prompt and parameters were erased (or which were deleted). */
 	generations: number,
 	files_removed: number,
-	bytes_removed: number | null,
+	bytes_removed: number,
 	/**  Unfinished jobs left as they are. */
 	skipped_running: number,
 	/**  What the platform did with its copies when signed in (or why it could not be asked). */
@@ -368,7 +368,7 @@ export type ExportProgress = {
 
 export type ExportReport = {
 	path: string,
-	bytes: number | null,
+	bytes: number,
 	generations: number,
 	images: number,
 };
@@ -428,7 +428,7 @@ export type GalleryItem_Deserialize = {
 	highlighted_prompt?: string | null,
 	status: Status,
 	favourite: boolean,
-	created_at: number | null,
+	created_at: number,
 	images_returned: number,
 	/**  The first image and its thumbnail, relative to the data folder. */
 	cover_file?: string | null,
@@ -447,7 +447,7 @@ export type GalleryItem_Serialize = {
 	highlighted_prompt: string | null,
 	status: Status,
 	favourite: boolean,
-	created_at: number | null,
+	created_at: number,
 	images_returned: number,
 	/**  The first image and its thumbnail, relative to the data folder. */
 	cover_file: string | null,
@@ -572,7 +572,7 @@ export type Generation_Deserialize = {
 	images_returned: number,
 	parent_id?: number | null,
 	favourite: boolean,
-	created_at: number | null,
+	created_at: number,
 	completed_at?: number | null,
 };
 
@@ -593,7 +593,7 @@ export type Generation_Serialize = {
 	images_returned: number,
 	parent_id: number | null,
 	favourite: boolean,
-	created_at: number | null,
+	created_at: number,
 	completed_at: number | null,
 };
 
@@ -612,9 +612,9 @@ export type ImageEntry_Deserialize = {
 	width: number,
 	height: number,
 	format: string,
-	bytes: number | null,
+	bytes: number,
 	source_url?: string | null,
-	downloaded_at: number | null,
+	downloaded_at: number,
 };
 
 /**  One stored image, as the gallery and details show it. Paths are relative to the data folder. */
@@ -626,9 +626,9 @@ export type ImageEntry_Serialize = {
 	width: number,
 	height: number,
 	format: string,
-	bytes: number | null,
+	bytes: number,
 	source_url: string | null,
-	downloaded_at: number | null,
+	downloaded_at: number,
 };
 
 /**  What the form shows for a chosen picture. `data_url` is a small JPEG thumbnail. */
@@ -638,7 +638,7 @@ export type InputPreview = {
 	data_url: string,
 	width: number,
 	height: number,
-	bytes: number | null,
+	bytes: number,
 };
 
 /**  One input value as the form or the CLI gives it. Numbers arrive as JSON numbers. */
@@ -675,7 +675,7 @@ export type Job_Deserialize = {
 	cost_usd?: number | null,
 	/**  The same in platform credits, for account-mode jobs. */
 	cost_credits?: number | null,
-	created_at: number | null,
+	created_at: number,
 	completed_at?: number | null,
 	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
 	thumbs: string[],
@@ -704,7 +704,7 @@ export type Job_Serialize = {
 	cost_usd: number | null,
 	/**  The same in platform credits, for account-mode jobs. */
 	cost_credits: number | null,
-	created_at: number | null,
+	created_at: number,
 	completed_at: number | null,
 	/**  Thumbnails of the images delivered so far (paths relative to the data folder). */
 	thumbs: string[],
@@ -745,7 +745,7 @@ export type KnownBalance = {
 	/**  When the platform last changed it (RFC 3339). */
 	updated_at: string,
 	/**  When this app last heard it (ms since the epoch). */
-	fetched_at: number | null,
+	fetched_at: number,
 	/**  False when it comes from the cache because the platform could not be reached. */
 	live: boolean,
 };
@@ -874,7 +874,7 @@ export type PrivacyRequest = PrivacyRequest_Serialize | PrivacyRequest_Deseriali
 export type PrivacyRequest_Deserialize = {
 	id: number,
 	kind: string,
-	requested_at: number | null,
+	requested_at: number,
 	outcome: string,
 	platform_request_id?: string | null,
 	due_at?: number | null,
@@ -884,7 +884,7 @@ export type PrivacyRequest_Deserialize = {
 export type PrivacyRequest_Serialize = {
 	id: number,
 	kind: string,
-	requested_at: number | null,
+	requested_at: number,
 	outcome: string,
 	platform_request_id: string | null,
 	due_at: number | null,
@@ -945,18 +945,18 @@ export type ProviderAccount_Serialize = {
 /**  What the next purge would remove. */
 export type PurgePreview = {
 	items: number,
-	bytes: number | null,
+	bytes: number,
 };
 
 export type PurgeReport = {
 	/**  Generations deleted. */
 	items: number,
 	/**  Bytes of their files that no other row used (removed from disk). */
-	bytes: number | null,
+	bytes: number,
 	files_removed: number,
 	/**  Files no row referenced (left by a crash or an interrupted purge). */
 	orphan_files_removed: number,
-	orphan_bytes_removed: number | null,
+	orphan_bytes_removed: number,
 	/**  False if a reader kept the WAL from being truncated; the next purge tries again. */
 	wal_truncated: boolean,
 };
@@ -1032,7 +1032,7 @@ export type SpendEntry_Deserialize = {
 	amount_usd: number | null,
 	/**  Still running: the amount is the estimate. */
 	pending: boolean,
-	created_at: number | null,
+	created_at: number,
 };
 
 export type SpendEntry_Serialize = {
@@ -1043,7 +1043,7 @@ export type SpendEntry_Serialize = {
 	amount_usd: number | null,
 	/**  Still running: the amount is the estimate. */
 	pending: boolean,
-	created_at: number | null,
+	created_at: number,
 };
 
 export type SpendSummary = SpendSummary_Serialize | SpendSummary_Deserialize;
@@ -1071,8 +1071,8 @@ export type StoredKind = {
 	/**  A stable key (`generations`, `images`, …) and a label for people. */
 	key: string,
 	label: string,
-	count: number | null,
-	bytes: number | null,
+	count: number,
+	bytes: number,
 	location: string,
 };
 

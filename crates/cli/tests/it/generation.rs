@@ -202,3 +202,26 @@ async fn detach_returns_at_once_and_cancel_from_another_process_stops_a_job() {
     assert!(text(&out).1.contains("canceled"), "{}", text(&out).1);
     assert_eq!(w.fake.fake.predictions().last().unwrap()["status"], "canceled");
 }
+
+/// The JSON shapes scripts rely on (#22): integers as integers, every time as RFC 3339.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_has_integers_and_rfc3339_times() {
+    let w = world(Knobs::default()).await;
+    let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", "a red fox", "--seed", "922285343"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let id = w.jobs()[0]["id"].as_i64().unwrap();
+    let show = w.run(&["history", "show", &id.to_string()]);
+    let (stdout, _) = text(&show);
+    let details: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(stdout.contains("\"seed\": 922285343,") && !stdout.contains("922285343.0"), "{stdout}");
+    let image = &details["images"][0];
+    assert!(image["bytes"].is_u64() && image["width"].is_u64(), "{image}");
+    let time = |v: &Value| v.as_str().and_then(flux_krea_core::clock::parse_rfc3339);
+    let created = time(&details["generation"]["created_at"]).expect("created_at is RFC 3339");
+    assert!(time(&details["generation"]["completed_at"]).is_some_and(|done| done >= created), "{details}");
+    assert!(time(&image["downloaded_at"]).is_some(), "{image}");
+    let listed = w.run(&["history", "list", "--json"]);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(time(&listed[0]["created_at"]), Some(created));
+    assert_eq!(time(&w.jobs()[0]["created_at"]), Some(created));
+}

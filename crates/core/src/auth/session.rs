@@ -160,7 +160,7 @@ pub async fn unpark() -> Result<()> {
 }
 
 pub fn now_s() -> i64 {
-    crate::history::now_ms() / 1000
+    crate::clock::now_ms() / 1000
 }
 
 pub fn unavailable() -> Error {

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 pub use checkout::{Checkout, CheckoutResult, CheckoutState, CHECKOUT_WAIT};
 
 use crate::auth::Call;
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::generation::catalogue::catalogue;
-use crate::history::now_ms;
 use crate::settings::{get_document, put_document};
 use crate::Core;
 
@@ -23,7 +23,8 @@ pub struct KnownBalance {
     /// When the platform last changed it (RFC 3339).
     pub updated_at: String,
     /// When this app last heard it (ms since the epoch).
-    pub fetched_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub fetched_at: i64,
     /// False when it comes from the cache because the platform could not be reached.
     pub live: bool,
 }
@@ -105,7 +106,7 @@ impl Core {
                 let known = KnownBalance {
                     credits: int(wire.balance),
                     updated_at: wire.updated_at,
-                    fetched_at: now_ms() as f64,
+                    fetched_at: now_ms(),
                     live: true,
                 };
                 put_document(self.pool(), BALANCE_KEY, Some(&known)).await?;

@@ -7,13 +7,14 @@ use tokio::sync::broadcast;
 
 use crate::auth::profile::active_mode;
 use crate::auth::GenerationMode;
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::generation::catalogue::{catalogue, Catalogue};
 use crate::generation::jobs::{self, Job, QueueState};
 use crate::generation::request::{validate, GenerationRequest, InputValue};
 use crate::generation::spend::{self, SpendSummary};
 use crate::history::journal::{self, NewGeneration};
-use crate::history::{now_ms, Provider, Status};
+use crate::history::{Provider, Status};
 use crate::Core;
 
 impl Core {

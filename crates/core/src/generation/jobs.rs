@@ -42,8 +42,10 @@ pub struct Job {
     pub cost_usd: Option<f64>,
     /// The same in platform credits, for account-mode jobs.
     pub cost_credits: Option<i32>,
-    pub created_at: f64,
-    pub completed_at: Option<f64>,
+    #[specta(type = crate::JsInt)]
+    pub created_at: i64,
+    #[specta(type = Option<crate::JsInt>)]
+    pub completed_at: Option<i64>,
     /// Thumbnails of the images delivered so far (paths relative to the data folder).
     pub thumbs: Vec<String>,
     /// Said plainly when fewer images came back than were asked for.
@@ -327,8 +329,8 @@ async fn jobs_where(core: &Core, id: i32, limit: i32) -> Result<Vec<Job>> {
                 images_returned: returned as i32,
                 cost_usd: row.cost_usd,
                 cost_credits: row.cost_credits,
-                created_at: row.created_at as f64,
-                completed_at: row.completed_at.map(|c| c as f64),
+                created_at: row.created_at,
+                completed_at: row.completed_at,
                 thumbs: row.thumbs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
                 note: shortfall_note(status, requested, returned),
                 cancel_requested: row.cancel_requested != 0,

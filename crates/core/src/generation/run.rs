@@ -8,6 +8,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::generation::catalogue::{catalogue, Model};
 use crate::generation::input_image::{self, INLINE_LIMIT};
@@ -16,7 +17,7 @@ use crate::generation::prediction::{Prediction, PredictionStatus};
 use crate::generation::provider::Provider;
 use crate::generation::spend;
 use crate::history::journal::{self, StatusChange};
-use crate::history::{now_ms, Status};
+use crate::history::Status;
 use crate::Core;
 
 /// How long a create holds the connection for the result (`Prefer: wait=5`). Fast models finish

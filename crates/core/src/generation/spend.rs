@@ -16,7 +16,8 @@ pub struct SpendEntry {
     pub amount_usd: f64,
     /// Still running: the amount is the estimate.
     pub pending: bool,
-    pub created_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -128,7 +129,7 @@ pub async fn summary(pool: &SqlitePool, now_ms: i64, limit: i32) -> Result<Spend
                 images: row.images as i32,
                 amount_usd: row.amount_usd,
                 pending: row.state == "pending",
-                created_at: row.created_at as f64,
+                created_at: row.created_at,
             })
             .collect(),
     })

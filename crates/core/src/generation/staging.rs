@@ -22,7 +22,8 @@ pub struct InputPreview {
     pub data_url: String,
     pub width: u32,
     pub height: u32,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
 }
 
 fn preview_of(path: &Path) -> Result<InputPreview> {
@@ -44,7 +45,7 @@ fn preview_of_bytes(path: &Path, file_name: String, bytes: &[u8]) -> Result<Inpu
         data_url: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&made.jpeg)),
         width: made.source_width,
         height: made.source_height,
-        bytes: bytes.len() as f64,
+        bytes: bytes.len() as i64,
     })
 }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::history::collections::{self, Collection};
 use crate::history::deletion::{self, DeleteReport};
@@ -13,20 +14,6 @@ use crate::history::seed::{self, SeedReport};
 use crate::history::{favourites, images};
 use crate::retention::{self, PurgePreview, PurgeReport, RetentionPolicy};
 use crate::Core;
-
-/// Now, in unix milliseconds (the unit of every stored time).
-pub fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
-}
-
-/// `2026-11-27 16:09` (UTC) for CLI listings.
-pub fn format_time(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| "????-??-?? ??:??".to_string())
-}
 
 impl Core {
     pub async fn gallery_page(&self, query: &GalleryQuery) -> Result<GalleryPage> {

@@ -12,7 +12,8 @@ const MAX_NAME_CHARS: usize = 80;
 pub struct Collection {
     pub id: i32,
     pub name: String,
-    pub created_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub created_at: i64,
     /// How many generations it holds.
     pub items: i32,
 }
@@ -28,7 +29,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<Collection>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Collection { id: r.id, name: r.name, created_at: r.created_at as f64, items: r.items })
+        .map(|r| Collection { id: r.id, name: r.name, created_at: r.created_at, items: r.items })
         .collect())
 }
 
@@ -42,7 +43,7 @@ pub async fn create(pool: &SqlitePool, name: &str, now: i64) -> Result<Collectio
     .fetch_one(pool)
     .await
     .map_err(|e| name_taken(e, &name))?;
-    Ok(Collection { id, name, created_at: now as f64, items: 0 })
+    Ok(Collection { id, name, created_at: now, items: 0 })
 }
 
 pub async fn rename(pool: &SqlitePool, id: i32, name: &str) -> Result<Collection> {

@@ -14,7 +14,8 @@ use crate::history::{check_ids, id_list};
 pub struct DeleteReport {
     pub items: i32,
     pub files_removed: i32,
-    pub bytes_removed: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes_removed: i64,
     /// Signed in: what Flux Krea did with its copies of deleted account-mode images.
     pub platform: Option<String>,
 }
@@ -36,7 +37,7 @@ pub async fn delete_generations(pool: &SqlitePool, data_dir: &Path, ids: &[i32])
     Ok(DeleteReport {
         items: items as i32,
         files_removed: removed.files as i32,
-        bytes_removed: removed.bytes as f64,
+        bytes_removed: removed.bytes as i64,
         platform: None,
     })
 }

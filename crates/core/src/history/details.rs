@@ -15,7 +15,8 @@ pub struct Generation {
     /// The model inputs as sent, a JSON object.
     pub inputs: String,
     pub prompt: String,
-    pub seed: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub seed: Option<i64>,
     pub status: Status,
     pub error: Option<String>,
     pub prediction_id: Option<String>,
@@ -25,8 +26,10 @@ pub struct Generation {
     pub images_returned: i32,
     pub parent_id: Option<i32>,
     pub favourite: bool,
-    pub created_at: f64,
-    pub completed_at: Option<f64>,
+    #[specta(type = crate::JsInt)]
+    pub created_at: i64,
+    #[specta(type = Option<crate::JsInt>)]
+    pub completed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -64,7 +67,7 @@ pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
         model: r.model,
         inputs: r.inputs,
         prompt: r.prompt,
-        seed: r.seed.map(|s| s as f64),
+        seed: r.seed,
         status: Status::parse(&r.status)?,
         error: r.error,
         prediction_id: r.prediction_id,
@@ -74,8 +77,8 @@ pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
         images_returned: r.images_returned,
         parent_id: r.parent_id.map(to_ui_id).transpose()?,
         favourite: r.favourite,
-        created_at: r.created_at as f64,
-        completed_at: r.completed_at.map(|t| t as f64),
+        created_at: r.created_at,
+        completed_at: r.completed_at,
     };
     let images = sqlx::query!(
         r#"SELECT id, idx AS "idx: i32", file, thumb, width AS "width: i32", height AS "height: i32", format, bytes,
@@ -96,9 +99,9 @@ pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
                 width: i.width,
                 height: i.height,
                 format: i.format,
-                bytes: i.bytes as f64,
+                bytes: i.bytes,
                 source_url: i.source_url,
-                downloaded_at: i.downloaded_at as f64,
+                downloaded_at: i.downloaded_at,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -138,7 +141,7 @@ mod tests {
         assert_eq!(d.generation.prompt, "a cat, remixed");
         assert_eq!(d.generation.parent_id, Some(parent));
         assert_eq!(d.generation.images_returned, 2);
-        assert_eq!(d.generation.seed, Some(42.0));
+        assert_eq!(d.generation.seed, Some(42));
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&d.generation.inputs).unwrap()["prompt"],
             "a cat, remixed"

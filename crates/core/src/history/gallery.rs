@@ -22,9 +22,11 @@ pub struct GalleryQuery {
     pub limit: Option<i32>,
     pub model: Option<String>,
     /// Created at or after (unix ms).
-    pub from: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub from: Option<i64>,
     /// Created before (unix ms).
-    pub until: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub until: Option<i64>,
     pub favourite: Option<bool>,
     pub collection_id: Option<i32>,
     pub status: Option<Status>,
@@ -43,7 +45,8 @@ pub struct GalleryItem {
     pub highlighted_prompt: Option<String>,
     pub status: Status,
     pub favourite: bool,
-    pub created_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub created_at: i64,
     pub images_returned: i32,
     /// The first image and its thumbnail, relative to the data folder.
     pub cover_file: Option<String>,
@@ -146,7 +149,7 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
             highlighted_prompt: None,
             status: Status::parse(&row.status)?,
             favourite: row.favourite,
-            created_at: row.created_at as f64,
+            created_at: row.created_at,
             images_returned: row.images_returned,
             cover_file: row.file,
             cover_thumb: row.thumb,
@@ -289,11 +292,11 @@ async fn few_matches(pool: &SqlitePool, expr: &str) -> Result<bool> {
     Ok(probed < FEW)
 }
 
-fn millis(field: &str, value: f64) -> Result<i64> {
-    if !value.is_finite() || value.abs() > 9.0e15 {
+fn millis(field: &str, value: i64) -> Result<i64> {
+    if value.abs() > 9_007_199_254_740_991 {
         return Err(Error::invalid(field, "must be a time in unix milliseconds"));
     }
-    Ok(value.floor() as i64)
+    Ok(value)
 }
 
 #[cfg(test)]

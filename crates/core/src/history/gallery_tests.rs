@@ -52,7 +52,7 @@ async fn a_row_added_while_paging_does_not_shift_later_pages() {
     fixtures::generation(&pool, "m", "new", 1_000).await;
     let second =
         page(&pool, &GalleryQuery { limit: Some(10), cursor: first.next_cursor, ..Default::default() }).await.unwrap();
-    assert_eq!(second.items[0].created_at, 19.0, "continues right after the first page");
+    assert_eq!(second.items[0].created_at, 19, "continues right after the first page");
 }
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn each_filter_narrows_the_gallery() {
     };
     assert_eq!(run(GalleryQuery::default()).await, vec![d, c, b, a]);
     assert_eq!(run(GalleryQuery { model: Some("flux-dev".into()), ..Default::default() }).await, vec![d, c, a]);
-    assert_eq!(run(GalleryQuery { from: Some(200.0), until: Some(400.0), ..Default::default() }).await, vec![c, b]);
+    assert_eq!(run(GalleryQuery { from: Some(200), until: Some(400), ..Default::default() }).await, vec![c, b]);
     assert_eq!(run(GalleryQuery { favourite: Some(true), ..Default::default() }).await, vec![d, b]);
     assert_eq!(run(GalleryQuery { favourite: Some(false), ..Default::default() }).await, vec![c, a]);
     assert_eq!(run(GalleryQuery { collection_id: Some(coll.id), ..Default::default() }).await, vec![d, a]);
@@ -185,7 +185,7 @@ async fn bad_cursors_and_limits_name_their_field() {
     for bad in [0, -1, MAX_PAGE + 1] {
         assert_eq!(field(page(&pool, &GalleryQuery { limit: Some(bad), ..Default::default() }).await), "limit");
     }
-    let q = GalleryQuery { from: Some(f64::NAN), ..Default::default() };
+    let q = GalleryQuery { from: Some(i64::MAX), ..Default::default() };
     assert_eq!(field(page(&pool, &q).await), "from");
     for c in [Cursor { created_at: 1_764_000_000_000, id: 99 }, Cursor { created_at: -5, id: 1 }] {
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);

@@ -102,9 +102,11 @@ pub struct ImageEntry {
     pub width: i32,
     pub height: i32,
     pub format: String,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
     pub source_url: Option<String>,
-    pub downloaded_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub downloaded_at: i64,
 }
 
 /// Validates and stores a delivered image (original + thumbnail, content-addressed) and records it
@@ -183,9 +185,9 @@ pub async fn add_image(
         width: made.source_width as i32,
         height: made.source_height as i32,
         format: made.source_format.extension().to_string(),
-        bytes: original.bytes as f64,
+        bytes: original.bytes as i64,
         source_url,
-        downloaded_at: now as f64,
+        downloaded_at: now,
     })
 }
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub use api::{now_ms, purge_schedule};
+pub use api::purge_schedule;
 pub use recovery::{open_checked, Recovery};
 
 /// Where a generation ran.

@@ -32,7 +32,8 @@ pub struct Consent {
     pub name: String,
     pub granted: bool,
     /// Unix ms of the last change; `None` = never changed (off by default).
-    pub changed_at: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub changed_at: Option<i64>,
     pub source: Option<ConsentSource>,
 }
 
@@ -40,9 +41,11 @@ pub struct Consent {
 pub struct ConsentChange {
     pub name: String,
     pub granted: bool,
-    pub changed_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub changed_at: i64,
     pub source: String,
-    pub synced_at: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub synced_at: Option<i64>,
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -67,7 +70,7 @@ pub async fn current(pool: &SqlitePool) -> Result<Vec<Consent>> {
             Some(r) => Consent {
                 name: name.into(),
                 granted: r.granted != 0,
-                changed_at: Some(r.changed_at as f64),
+                changed_at: Some(r.changed_at),
                 source: serde_json::from_value(serde_json::Value::String(r.source)).ok(),
             },
         });
@@ -106,9 +109,9 @@ pub async fn history(pool: &SqlitePool) -> Result<Vec<ConsentChange>> {
         .map(|r| ConsentChange {
             name: r.name,
             granted: r.granted != 0,
-            changed_at: r.changed_at as f64,
+            changed_at: r.changed_at,
             source: r.source,
-            synced_at: r.synced_at.map(|s| s as f64),
+            synced_at: r.synced_at,
         })
         .collect())
 }
@@ -135,13 +138,10 @@ mod tests {
         let analytics = now.iter().find(|c| c.name == "product_analytics").unwrap();
         assert_eq!(
             (analytics.granted, analytics.changed_at, analytics.source),
-            (false, Some(2_000.0), Some(ConsentSource::Cli))
+            (false, Some(2_000), Some(ConsentSource::Cli))
         );
         let h = history(&pool).await.unwrap();
-        assert_eq!(
-            h.iter().map(|c| (c.granted, c.changed_at)).collect::<Vec<_>>(),
-            [(true, 1_000.0), (false, 2_000.0)]
-        );
+        assert_eq!(h.iter().map(|c| (c.granted, c.changed_at)).collect::<Vec<_>>(), [(true, 1_000), (false, 2_000)]);
         let err = set(&pool, "tracking", true, ConsentSource::App, 3).await.unwrap_err();
         assert!(err.to_string().starts_with("consent: unknown consent"), "{err}");
     }

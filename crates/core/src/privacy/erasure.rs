@@ -16,7 +16,8 @@ pub struct ErasureReport {
     /// Generations whose prompt and parameters were erased (or which were deleted).
     pub generations: i32,
     pub files_removed: i32,
-    pub bytes_removed: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes_removed: i64,
     /// Unfinished jobs left as they are.
     pub skipped_running: i32,
     /// What the platform did with its copies when signed in (or why it could not be asked).
@@ -40,7 +41,7 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
     Ok(ErasureReport {
         generations: updated as i32,
         files_removed: 0,
-        bytes_removed: 0.0,
+        bytes_removed: 0,
         skipped_running: running(pool).await?,
         platform: None,
     })
@@ -48,7 +49,7 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
 
 pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<ErasureReport> {
     let mut report =
-        ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0.0, skipped_running: 0, platform: None };
+        ErasureReport { generations: 0, files_removed: 0, bytes_removed: 0, skipped_running: 0, platform: None };
     loop {
         let ids: Vec<i32> = sqlx::query_scalar!(
             r#"SELECT id AS "id: i32" FROM generations WHERE status IN ('done', 'failed', 'canceled')

@@ -14,9 +14,9 @@ use sqlx::SqlitePool;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
+use crate::clock::{now_ms, rfc3339};
 use crate::error::{Error, Result};
 use crate::history::images;
-use crate::history::now_ms;
 
 pub const SCHEMA_VERSION: u32 = 1;
 const BATCH: i64 = 500;
@@ -24,7 +24,8 @@ const BATCH: i64 = 500;
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct ExportReport {
     pub path: String,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
     pub generations: i32,
     pub images: i32,
 }
@@ -42,14 +43,6 @@ privacy_requests.json  exports, erasures and deletion requests you made.\n\
 Not included, by design: API tokens and sign-in sessions (they live only in your system keychain).\n";
 
 type Zip = ZipWriter<File>;
-
-/// Full-precision RFC 3339 in UTC (`2026-11-27T16:09:03.120Z`): exports are read by programs.
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|_| Error::internal("the export stopped"))?
@@ -97,7 +90,7 @@ pub async fn export(
     };
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     tracing::info!(generations, images = image_count, bytes, "data exported");
-    Ok(ExportReport { path: out.display().to_string(), bytes: bytes as f64, generations, images: image_count })
+    Ok(ExportReport { path: out.display().to_string(), bytes: bytes as i64, generations, images: image_count })
 }
 
 fn already_exists(out: &Path) -> Error {
@@ -171,7 +164,8 @@ async fn write(
         let text = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         zip.start_file("README.txt", text).map_err(zip_error(&path))?;
         zip.write_all(README.as_bytes()).map_err(|e| Error::storage(&path, e))?;
-        for (name, doc) in documents {
+        for (name, mut doc) in documents {
+            crate::clock::times_as_rfc3339(&mut doc);
             zip.start_file(name, text).map_err(zip_error(&path))?;
             serde_json::to_writer_pretty(&mut zip, &doc).map_err(|e| Error::storage(&path, e))?;
         }
@@ -219,7 +213,7 @@ async fn write(
                 })
                 .collect();
             let time = |ms: Option<i64>| ms.map(rfc3339);
-            let entry = json!({
+            let mut entry = json!({
                 "id": last_id,
                 "provider": r.provider,
                 "model": r.model,
@@ -239,6 +233,8 @@ async fn write(
                 "images": image_list,
                 "collections": serde_json::from_str::<Value>(&r.collections).unwrap_or(Value::Null),
             });
+            // The images' `downloaded_at` (the rest is RFC 3339 already).
+            crate::clock::times_as_rfc3339(&mut entry);
             if done > 0 {
                 chunk.push_str(",\n");
             }

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::clock::now_ms;
 use crate::error::Result;
-use crate::history::now_ms;
 use crate::Core;
 
 pub use consents::{Consent, ConsentChange, ConsentSource};
@@ -27,10 +27,12 @@ pub use report::{PrivacyReport, UsageStats};
 pub struct PrivacyRequest {
     pub id: i32,
     pub kind: String,
-    pub requested_at: f64,
+    #[specta(type = crate::JsInt)]
+    pub requested_at: i64,
     pub outcome: String,
     pub platform_request_id: Option<String>,
-    pub due_at: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub due_at: Option<i64>,
 }
 
 impl Core {
@@ -82,7 +84,7 @@ impl Core {
         let dir = dirs::download_dir()
             .or_else(dirs::home_dir)
             .ok_or_else(|| crate::Error::invalid("out", "no Downloads or home folder; choose where to save"))?;
-        let date = crate::history::api::format_time(now_ms());
+        let date = crate::clock::format_time(now_ms());
         let day = date.get(..10).unwrap_or("export");
         for n in 1..1000 {
             let name =
@@ -165,10 +167,10 @@ impl Core {
             .map(|r| PrivacyRequest {
                 id: r.id as i32,
                 kind: r.kind,
-                requested_at: r.requested_at as f64,
+                requested_at: r.requested_at,
                 outcome: r.outcome,
                 platform_request_id: r.platform_request_id,
-                due_at: r.due_at.map(|d| d as f64),
+                due_at: r.due_at,
             })
             .collect())
     }

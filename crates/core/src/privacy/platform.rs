@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Call;
+use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::history::now_ms;
 use crate::settings::{get_document, put_document};
 use crate::Core;
 

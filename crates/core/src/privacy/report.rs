@@ -14,8 +14,10 @@ pub struct StoredKind {
     /// A stable key (`generations`, `images`, …) and a label for people.
     pub key: String,
     pub label: String,
-    pub count: f64,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub count: i64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
     pub location: String,
 }
 
@@ -36,11 +38,13 @@ pub struct UsageStats {
 pub struct PrivacyReport {
     pub data_dir: String,
     pub kinds: Vec<StoredKind>,
-    pub oldest_item: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub oldest_item: Option<i64>,
     /// Days history is kept (`None` = forever).
     pub retention_days: Option<i32>,
     /// When the next automatic purge runs, unix ms (every few hours while the app is open).
-    pub next_purge_at: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub next_purge_at: Option<i64>,
     /// Names of the app's keychain entries that exist (never their values).
     pub keychain_entries: Vec<String>,
     pub usage: UsageStats,
@@ -122,8 +126,8 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     let kind = |key: &str, label: &str, count: i64, bytes: u64, location: String| StoredKind {
         key: key.into(),
         label: label.into(),
-        count: count as f64,
-        bytes: bytes as f64,
+        count: count,
+        bytes: bytes as i64,
         location,
     };
     let kinds = vec![
@@ -152,9 +156,9 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     Ok(PrivacyReport {
         data_dir: dir.display().to_string(),
         kinds,
-        oldest_item: oldest.map(|o| o as f64),
+        oldest_item: oldest,
         retention_days: input.retention_days,
-        next_purge_at: input.last_purge_at.map(|t| (t + input.purge_every_ms) as f64),
+        next_purge_at: input.last_purge_at.map(|t| t + input.purge_every_ms),
         keychain_entries: input.keychain_entries,
         usage: usage(pool).await?,
     })

@@ -18,14 +18,15 @@ pub const DEFAULT_WINDOW_DAYS: i32 = 365;
 pub const MAX_WINDOW_DAYS: i32 = 365;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// 2^53: the largest byte count a JavaScript number holds exactly.
-const MAX_BUDGET_BYTES: f64 = 9_007_199_254_740_992.0;
+const MAX_BUDGET_BYTES: i64 = 9_007_199_254_740_992;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 pub struct RetentionPolicy {
     /// Keep generations this many days (1–365); none keeps them forever.
     pub window_days: Option<i32>,
     /// When the cached images exceed this many bytes, the oldest go first; none for no limit.
-    pub disk_budget_bytes: Option<f64>,
+    #[specta(type = Option<crate::JsInt>)]
+    pub disk_budget_bytes: Option<i64>,
     /// Never purge favourites (neither by age nor for the disk budget).
     pub keep_favourites: bool,
 }
@@ -44,7 +45,7 @@ impl RetentionPolicy {
             }
         }
         if let Some(bytes) = self.disk_budget_bytes {
-            if !(1.0..=MAX_BUDGET_BYTES).contains(&bytes) || bytes.fract() != 0.0 {
+            if !(1..=MAX_BUDGET_BYTES).contains(&bytes) {
                 return Err(Error::invalid("disk_budget_bytes", "must be a whole, positive number of bytes"));
             }
         }
@@ -72,7 +73,7 @@ pub async fn load(pool: &SqlitePool) -> Result<RetentionPolicy> {
         None => RetentionPolicy::default(),
         Some(r) => RetentionPolicy {
             window_days: r.window_days,
-            disk_budget_bytes: r.disk_budget_bytes.map(|b| b as f64),
+            disk_budget_bytes: r.disk_budget_bytes,
             keep_favourites: r.keep_favourites,
         },
     })
@@ -105,7 +106,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::database::open(dir.path()).await.unwrap();
         assert_eq!(load(&pool).await.unwrap(), RetentionPolicy::default());
-        let policy = RetentionPolicy { window_days: Some(30), disk_budget_bytes: Some(5e9), keep_favourites: true };
+        let policy =
+            RetentionPolicy { window_days: Some(30), disk_budget_bytes: Some(5_000_000_000), keep_favourites: true };
         save(&pool, &policy, 1).await.unwrap();
         pool.close().await;
         let pool = crate::database::open(dir.path()).await.unwrap();
@@ -124,7 +126,7 @@ mod tests {
         let base = RetentionPolicy::default();
         assert_eq!(field_of(RetentionPolicy { window_days: Some(0), ..base.clone() }), "window_days");
         assert_eq!(field_of(RetentionPolicy { window_days: Some(366), ..base.clone() }), "window_days");
-        for bad in [0.0, -5.0, 1.5, f64::NAN, f64::INFINITY, 1e300] {
+        for bad in [0, -5, i64::MAX] {
             assert_eq!(field_of(RetentionPolicy { disk_budget_bytes: Some(bad), ..base.clone() }), "disk_budget_bytes");
         }
         assert!(RetentionPolicy { window_days: Some(1), ..base }.validate().is_ok());

@@ -26,7 +26,8 @@ pub const SWEEP_GRACE: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
 pub struct PurgePreview {
     pub items: i32,
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
@@ -34,11 +35,13 @@ pub struct PurgeReport {
     /// Generations deleted.
     pub items: i32,
     /// Bytes of their files that no other row used (removed from disk).
-    pub bytes: f64,
+    #[specta(type = crate::JsInt)]
+    pub bytes: i64,
     pub files_removed: i32,
     /// Files no row referenced (left by a crash or an interrupted purge).
     pub orphan_files_removed: i32,
-    pub orphan_bytes_removed: f64,
+    #[specta(type = crate::JsInt)]
+    pub orphan_bytes_removed: i64,
     /// False if a reader kept the WAL from being truncated; the next purge tries again.
     pub wal_truncated: bool,
 }
@@ -46,7 +49,7 @@ pub struct PurgeReport {
 /// How many items and bytes `purge` with this policy would remove now.
 pub async fn preview(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) -> Result<PurgePreview> {
     let plan = plan::make(pool, policy, now).await?;
-    Ok(PurgePreview { items: plan.ids.len() as i32, bytes: plan.bytes as f64 })
+    Ok(PurgePreview { items: plan.ids.len() as i32, bytes: plan.bytes as i64 })
 }
 
 /// Applies `policy` as of `now` (unix ms). Safe to interrupt: what is left is finished next time.
@@ -88,10 +91,10 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
     let report = PurgeReport {
         items: items as i32,
-        bytes: removed.bytes as f64,
+        bytes: removed.bytes as i64,
         files_removed: removed.files as i32,
         orphan_files_removed: orphans.files as i32,
-        orphan_bytes_removed: orphans.bytes as f64,
+        orphan_bytes_removed: orphans.bytes as i64,
         wal_truncated: busy == 0,
     };
     tracing::info!(?report, "history purged");

@@ -29,7 +29,7 @@ async fn ids(pool: &SqlitePool) -> Vec<i32> {
     sqlx::query_scalar!(r#"SELECT id AS "id: i32" FROM generations ORDER BY id"#).fetch_all(pool).await.unwrap()
 }
 
-fn policy(days: Option<i32>, budget: Option<f64>, keep_favourites: bool) -> RetentionPolicy {
+fn policy(days: Option<i32>, budget: Option<i64>, keep_favourites: bool) -> RetentionPolicy {
     RetentionPolicy { window_days: days, disk_budget_bytes: budget, keep_favourites }
 }
 
@@ -83,7 +83,7 @@ async fn the_window_removes_old_rows_and_files_keeps_young_ones_and_sweeps_orpha
     let contains = |word: &[u8]| file.windows(word.len()).any(|w| w == word);
     assert!(!contains(b"keepsake1x") && !contains(b"keepsake2x"), "a purged prompt is still in the file");
     assert!(contains(b"keepsake3x"), "the kept prompt is");
-    assert_eq!(preview(&pool, &year, now).await.unwrap(), PurgePreview { items: 0, bytes: 0.0 });
+    assert_eq!(preview(&pool, &year, now).await.unwrap(), PurgePreview { items: 0, bytes: 0 });
     let _ = old;
 }
 
@@ -142,7 +142,7 @@ async fn the_disk_budget_removes_the_oldest_until_it_fits() {
     let total: i64 = sizes.iter().map(|s| s.0).sum();
     // Room for all but (a little more than) two items.
     let budget = total - sizes[1].0 - sizes[2].0 / 2;
-    let p = policy(None, Some(budget as f64), true);
+    let p = policy(None, Some(budget as i64), true);
     let seen = preview(&pool, &p, now).await.unwrap();
     assert_eq!(seen.items, 2);
     assert_eq!(seen.bytes as i64, sizes[1].0 + sizes[2].0);
@@ -152,7 +152,7 @@ async fn the_disk_budget_removes_the_oldest_until_it_fits() {
     assert_eq!(left, vec![made[0].0, made[3].0, made[4].0, made[5].0], "the two oldest non-favourites went");
     assert_eq!(preview(&pool, &p, now).await.unwrap().items, 0, "it fits now");
     // With a window too, the window goes first and the budget counts what it already freed.
-    let both = policy(Some(25), Some(budget as f64), false);
+    let both = policy(Some(25), Some(budget as i64), false);
     let report = purge(&pool, dir.path(), &both, now).await.unwrap();
     assert_eq!(report.items, 2, "the favourite (60 d) and the 30-day-old item");
     assert_eq!(ids(&pool).await, vec![made[4].0, made[5].0]);
@@ -171,7 +171,7 @@ async fn shared_files_are_counted_once_and_kept_while_used() {
     }
     let p = policy(Some(350), None, false);
     let seen = preview(&pool, &p, now).await.unwrap();
-    assert_eq!((seen.items, seen.bytes), (1, 0.0), "the younger row still uses the file");
+    assert_eq!((seen.items, seen.bytes), (1, 0), "the younger row still uses the file");
     purge(&pool, dir.path(), &p, now).await.unwrap();
     assert!(exists(dir.path(), &rows[1].file));
     let p = policy(Some(200), None, false);
@@ -200,9 +200,9 @@ async fn a_file_shared_across_the_window_and_the_budget_is_freed_and_counted_onc
     .fetch_all(&pool)
     .await
     .unwrap();
-    let (shared_size, young_size) = (sizes[0] as f64, sizes[2]);
+    let (shared_size, young_size) = (sizes[0] as i64, sizes[2]);
     // The window takes the 400-day row; the shared file stays in use until the budget takes the other.
-    let p = policy(Some(350), Some((young_size + 1) as f64), false);
+    let p = policy(Some(350), Some((young_size + 1) as i64), false);
     let seen = preview(&pool, &p, now).await.unwrap();
     assert_eq!((seen.items, seen.bytes), (2, shared_size), "one file's bytes, once");
     let report = purge(&pool, dir.path(), &p, now).await.unwrap();

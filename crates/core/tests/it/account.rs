@@ -561,8 +561,8 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     assert_eq!(request.kind, "account_deletion");
     let id = request.platform_request_id.clone().unwrap();
     assert_eq!(w.platform.fake.deletion_requests()[0]["request_id"], id.as_str());
-    let days = (request.due_at.unwrap() - request.requested_at) / 86_400_000.0;
-    assert!((29.0..=31.0).contains(&days), "due in about 30 days: {days}");
+    let days = (request.due_at.unwrap() - request.requested_at) / 86_400_000;
+    assert!((29..=31).contains(&days), "due in about 30 days: {days}");
     assert_eq!(w.core.request_account_deletion().await.unwrap().platform_request_id, Some(id), "asked once");
     let kept = w.core.privacy_requests().await.unwrap().iter().filter(|r| r.kind == "account_deletion").count();
     assert_eq!(kept, 1, "a repeated request is not recorded twice");

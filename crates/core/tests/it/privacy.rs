@@ -61,12 +61,16 @@ async fn the_export_holds_every_row_and_file_and_no_secret() {
     assert_eq!(history["schema_version"], 1);
     let created = history["generations"][0]["created_at"].as_str().unwrap();
     assert!(created.ends_with('Z') && created.contains('T'), "RFC 3339 times: {created}");
+    // One time format throughout, also inside each image and in every other document.
+    let downloaded = history["generations"][0]["images"][0]["downloaded_at"].as_str().unwrap();
+    assert!(flux_krea_core::clock::parse_rfc3339(downloaded).is_some(), "{downloaded}");
     let generations = history["generations"].as_array().unwrap();
     assert_eq!(generations.len(), 120);
     let consents: serde_json::Value = serde_json::from_str(&text("consents.json")).unwrap();
     assert_eq!(consents["history"][0]["name"], "training_use");
-    for name in ["settings.json", "spend_ledger.json", "privacy_requests.json"] {
-        serde_json::from_str::<serde_json::Value>(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for name in ["consents.json", "settings.json", "spend_ledger.json", "privacy_requests.json"] {
+        let doc = serde_json::from_str::<serde_json::Value>(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(epoch_times(&doc), Vec::<String>::new(), "{name}: {doc}");
     }
     let mut files = std::collections::HashSet::new();
     for g in generations {
@@ -100,16 +104,28 @@ async fn the_report_counts_what_is_stored_and_erasure_empties_it() {
     core.purge().await.unwrap();
     let report = core.privacy_report().await.unwrap();
     let count = |key: &str| report.kinds.iter().find(|k| k.key == key).unwrap().count;
-    assert_eq!((count("generations"), count("prompts")), (30.0, 30.0));
-    assert!(count("images") > 0.0 && report.oldest_item.is_some());
+    assert_eq!((count("generations"), count("prompts")), (30, 30));
+    assert!(count("images") > 0 && report.oldest_item.is_some());
     assert_eq!(report.retention_days, None, "kept forever");
     assert!(report.next_purge_at.is_some(), "a purge ran, so the next one is known");
     let erased = core.erase_prompts().await.unwrap();
     assert_eq!(erased.generations, 30);
-    assert_eq!(core.privacy_report().await.unwrap().kinds.iter().find(|k| k.key == "prompts").unwrap().count, 0.0);
+    assert_eq!(core.privacy_report().await.unwrap().kinds.iter().find(|k| k.key == "prompts").unwrap().count, 0);
     core.erase_everything().await.unwrap();
     let after = core.privacy_report().await.unwrap();
-    assert_eq!(after.kinds.iter().find(|k| k.key == "images").unwrap().count, 0.0);
+    assert_eq!(after.kinds.iter().find(|k| k.key == "images").unwrap().count, 0);
     let kinds: Vec<String> = core.privacy_requests().await.unwrap().into_iter().map(|r| r.kind).collect();
     assert_eq!(kinds, ["erase_all", "erase_prompts"]);
+}
+
+/// Fields named for a time (`*_at`) that hold a number rather than RFC 3339 text.
+fn epoch_times(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| if k.ends_with("_at") && v.is_number() { vec![k.clone()] } else { epoch_times(v) })
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().flat_map(epoch_times).collect(),
+        _ => Vec::new(),
+    }
 }

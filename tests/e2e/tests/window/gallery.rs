@@ -113,8 +113,9 @@ async fn the_app_purges_history_past_the_default_window_at_start() -> TestResult
         serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "500", "--json"])?)?;
     let remaining = remaining.as_array().ok_or("not a list")?;
     assert_eq!(remaining.len() as i64, 300 - due, "exactly the items past the window went");
-    let year_ago_ms = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as f64)
-        - 365.0 * 24.0 * 3600.0 * 1000.0;
-    assert!(remaining.iter().all(|g| g["created_at"].as_f64().unwrap_or(0.0) >= year_ago_ms));
+    let year_ago_ms = flux_krea_core::clock::now_ms() - 365 * 24 * 3600 * 1000;
+    // The CLI prints times as RFC 3339.
+    let created = |g: &serde_json::Value| g["created_at"].as_str().and_then(flux_krea_core::clock::parse_rfc3339);
+    assert!(remaining.iter().all(|g| created(g).is_some_and(|ms| ms >= year_ago_ms)));
     app.quit().await
 }

@@ -327,10 +327,12 @@ async fn journey(platform: Platform, faults: bool) -> TestResult {
     })
     .await?;
     app.click("[data-testid='retention-save']").await?;
-    let month_ago_ms = now_ms() - 30.0 * 24.0 * 3600.0 * 1000.0;
+    let month_ago_ms = flux_krea_core::clock::now_ms() - 30 * 24 * 3600 * 1000;
+    // The CLI prints times as RFC 3339.
+    let created = |g: &serde_json::Value| g["created_at"].as_str().and_then(flux_krea_core::clock::parse_rfc3339);
     wait_until("the purge", 60, || async {
         let all = list(&sandbox)?;
-        Ok(all.iter().all(|g| g["created_at"].as_f64().unwrap_or(0.0) >= month_ago_ms))
+        Ok(all.iter().all(|g| created(g).is_some_and(|ms| ms >= month_ago_ms)))
     })
     .await?;
     let kept: BTreeSet<i64> = list(&sandbox)?.iter().filter_map(|g| g["id"].as_i64()).collect();
@@ -536,10 +538,6 @@ fn show(sandbox: &Sandbox, id: i64) -> TestResult<Value> {
 fn list(sandbox: &Sandbox) -> TestResult<Vec<Value>> {
     let v: Value = serde_json::from_str(&sandbox.cli(&["history", "list", "--limit", "500", "--json"])?)?;
     Ok(v.as_array().cloned().unwrap_or_default())
-}
-
-fn now_ms() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0)
 }
 
 /// The platform's balance and ledger, and each job's recorded cost, agree: every credit taken is
