@@ -109,6 +109,21 @@ describe('Account screen', () => {
     expect(removeReplicateKey).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps the key on Keep or Escape', async () => {
+    keyStatus = ada;
+    removeReplicateKey.mockClear();
+    render(AccountScreen);
+    await waitFor(() => expect(byTestId('replicate-key-remove')).toBeTruthy());
+    await fireEvent.click(byTestId('replicate-key-remove'));
+    expect(screen.getByText('Remove it? Generating stops until you add a key again.')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Keep' }));
+    expect(screen.queryByTestId('replicate-key-remove-confirm')).toBeNull();
+    await fireEvent.click(byTestId('replicate-key-remove'));
+    await fireEvent.keyDown(byTestId('replicate-key-remove-confirm'), { key: 'Escape' });
+    expect(screen.queryByTestId('replicate-key-remove-confirm')).toBeNull();
+    expect(removeReplicateKey).not.toHaveBeenCalled();
+  });
+
   it('shows spend, sets and clears the monthly budget, and refuses a bad amount', async () => {
     render(AccountScreen);
     await waitFor(() => expect(byTestId('spend-month').textContent).toBe('$1.50'));
