@@ -126,7 +126,7 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     let kind = |key: &str, label: &str, count: i64, bytes: u64, location: String| StoredKind {
         key: key.into(),
         label: label.into(),
-        count: count,
+        count,
         bytes: bytes as i64,
         location,
     };

@@ -202,7 +202,7 @@ async fn a_file_shared_across_the_window_and_the_budget_is_freed_and_counted_onc
     .unwrap();
     let (shared_size, young_size) = (sizes[0] as i64, sizes[2]);
     // The window takes the 400-day row; the shared file stays in use until the budget takes the other.
-    let p = policy(Some(350), Some((young_size + 1) as i64), false);
+    let p = policy(Some(350), Some(young_size + 1), false);
     let seen = preview(&pool, &p, now).await.unwrap();
     assert_eq!((seen.items, seen.bytes), (2, shared_size), "one file's bytes, once");
     let report = purge(&pool, dir.path(), &p, now).await.unwrap();
