@@ -12,6 +12,7 @@ import {
 } from '../lib/bindings';
 import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
 import { formatCredits, sentence } from '../lib/format';
+import { loadInto } from '../lib/load';
 import { isFinished } from '../create/queue.svelte';
 
 /** True for the answer of a sign-in or checkout the user stopped: not an error to show. */
@@ -123,17 +124,15 @@ export class PlatformStore {
   }
 
   async loadStatus(): Promise<void> {
-    this.statusLoading = true;
-    try {
-      this.status = await unwrap(commands.accountStatus());
-      this.statusError = null;
-      if (!this.status.signed_in) this.#forgetAccountData();
-      this.#pollPendingSignIn();
-    } catch (e) {
-      this.statusError = messageOf(e);
-    } finally {
-      this.statusLoading = false;
-    }
+    await loadInto(() => unwrap(commands.accountStatus()), {
+      set: (status) => {
+        this.status = status;
+        if (!status.signed_in) this.#forgetAccountData();
+        this.#pollPendingSignIn();
+      },
+      error: (message) => (this.statusError = message),
+      loading: (on) => (this.statusLoading = on),
+    });
   }
 
   async refreshBalance(): Promise<void> {
@@ -155,54 +154,48 @@ export class PlatformStore {
   }
 
   async loadPacks(): Promise<void> {
-    try {
-      this.packs = await unwrap(commands.creditPacks());
-      this.packsError = null;
-    } catch (e) {
-      this.packsError = problem(e);
-    }
+    await loadInto(() => unwrap(commands.creditPacks()), {
+      set: (packs) => (this.packs = packs),
+      error: (message) => (this.packsError = message),
+      describe: problem,
+    });
   }
 
   async loadPrices(): Promise<void> {
-    try {
-      this.prices = await unwrap(commands.creditPrices());
-      this.pricesError = null;
-    } catch (e) {
-      this.pricesError = problem(e);
-    }
+    await loadInto(() => unwrap(commands.creditPrices()), {
+      set: (prices) => (this.prices = prices),
+      error: (message) => (this.pricesError = message),
+      describe: problem,
+    });
   }
 
   /** The newest page of the ledger, replacing what was shown. */
   async loadLedger(): Promise<void> {
-    this.ledgerLoading = true;
-    try {
-      const page = await unwrap(commands.creditLedger(null));
-      this.ledger = page.entries;
-      this.ledgerNext = page.next ?? null;
-      this.ledgerError = null;
-    } catch (e) {
-      this.ledgerError = problem(e);
-    } finally {
-      this.ledgerLoading = false;
-    }
+    await loadInto(() => unwrap(commands.creditLedger(null)), {
+      set: (page) => {
+        this.ledger = page.entries;
+        this.ledgerNext = page.next ?? null;
+      },
+      error: (message) => (this.ledgerError = message),
+      loading: (on) => (this.ledgerLoading = on),
+      describe: problem,
+    });
   }
 
   /** The next (older) page, added below. */
   async loadMoreLedger(): Promise<void> {
     const cursor = this.ledgerNext;
     if (cursor === null || this.ledgerLoading) return;
-    this.ledgerLoading = true;
-    try {
-      const page = await unwrap(commands.creditLedger(cursor));
-      const seen = new Set((this.ledger ?? []).map((e) => e.id));
-      this.ledger = [...(this.ledger ?? []), ...page.entries.filter((e) => !seen.has(e.id))];
-      this.ledgerNext = page.next ?? null;
-      this.ledgerError = null;
-    } catch (e) {
-      this.ledgerError = problem(e);
-    } finally {
-      this.ledgerLoading = false;
-    }
+    await loadInto(() => unwrap(commands.creditLedger(cursor)), {
+      set: (page) => {
+        const seen = new Set((this.ledger ?? []).map((e) => e.id));
+        this.ledger = [...(this.ledger ?? []), ...page.entries.filter((e) => !seen.has(e.id))];
+        this.ledgerNext = page.next ?? null;
+      },
+      error: (message) => (this.ledgerError = message),
+      loading: (on) => (this.ledgerLoading = on),
+      describe: problem,
+    });
   }
 
   /** Opens the provider's sign-in in the browser and waits for it (or `cancelSignIn`). */

@@ -1,6 +1,7 @@
 import { commands, type KeyStatus, type SpendSummary } from '../lib/bindings';
 import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
 import { sentence } from '../lib/format';
+import { loadInto } from '../lib/load';
 import { createForm } from '../create/store.svelte';
 
 /** Says what a failed key save means, and where: under the field, or for the whole card. */
@@ -39,15 +40,12 @@ export class KeyStore {
   message = $state<string | null>(null);
 
   async load(): Promise<void> {
-    this.loading = true;
-    try {
-      this.#set(await unwrap(commands.replicateKeyStatus()));
-      this.statusError = null;
-    } catch (e) {
-      this.statusError = e instanceof CommandError && e.error.kind === 'keychain_unavailable' ? keyProblem(e).card : messageOf(e);
-    } finally {
-      this.loading = false;
-    }
+    await loadInto(() => unwrap(commands.replicateKeyStatus()), {
+      set: (status) => this.#set(status),
+      error: (message) => (this.statusError = message),
+      loading: (on) => (this.loading = on),
+      describe: (e) => (e instanceof CommandError && e.error.kind === 'keychain_unavailable' ? keyProblem(e).card : null) ?? messageOf(e),
+    });
   }
 
   /** True when the token was accepted and stored. */
@@ -103,12 +101,10 @@ export class SpendStore {
   saving = $state(false);
 
   async load(): Promise<void> {
-    try {
-      this.#set(await unwrap(commands.spendSummary()));
-      this.error = null;
-    } catch (e) {
-      this.error = messageOf(e);
-    }
+    await loadInto(() => unwrap(commands.spendSummary()), {
+      set: (summary) => this.#set(summary),
+      error: (message) => (this.error = message),
+    });
   }
 
   /** Sets (a positive amount) or clears (null) the monthly budget. */

@@ -11,6 +11,7 @@ import {
   type PrivacyRequest,
 } from '../lib/bindings';
 import { CommandError, messageOf, unwrap } from '../lib/errors';
+import { loadInto } from '../lib/load';
 import { CONSENTS } from './text';
 
 export type Erasure = 'prompts' | 'everything';
@@ -76,24 +77,18 @@ export class PrivacyStore {
   }
 
   async loadAccount(): Promise<void> {
-    try {
-      this.account = await unwrap(commands.accountStatus());
-      this.accountError = null;
-    } catch (e) {
-      this.accountError = messageOf(e);
-    }
+    await loadInto(() => unwrap(commands.accountStatus()), {
+      set: (account) => (this.account = account),
+      error: (message) => (this.accountError = message),
+    });
   }
 
   async loadReport(): Promise<void> {
-    this.reportLoading = true;
-    try {
-      this.report = await unwrap(commands.privacyReport());
-      this.reportError = null;
-    } catch (e) {
-      this.reportError = messageOf(e);
-    } finally {
-      this.reportLoading = false;
-    }
+    await loadInto(() => unwrap(commands.privacyReport()), {
+      set: (report) => (this.report = report),
+      error: (message) => (this.reportError = message),
+      loading: (on) => (this.reportLoading = on),
+    });
   }
 
   /** Bumped by every change, so a load that started before it cannot put back the old state. */
@@ -113,14 +108,11 @@ export class PrivacyStore {
   }
 
   async loadRequests(): Promise<void> {
-    try {
-      this.requests = await unwrap(commands.privacyRequests());
-      this.requestsError = null;
-    } catch (e) {
-      this.requestsError = messageOf(e);
-    } finally {
-      this.requestsLoaded = true;
-    }
+    await loadInto(() => unwrap(commands.privacyRequests()), {
+      set: (requests) => (this.requests = requests),
+      error: (message) => (this.requestsError = message),
+    });
+    this.requestsLoaded = true;
   }
 
   consent(name: string): Consent {
