@@ -15,7 +15,7 @@ cleanup() {
   rm -rf "$XDG_DATA_HOME" "$sqlx_scratch"
 }
 trap cleanup EXIT
-# A fresh keyring needs a non-empty password to be created unlocked (build-notes.md).
+# A fresh keyring needs a non-empty password to be created unlocked (docs/building.md: "The keychain in a D-Bus session").
 eval "$(printf 'test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 

@@ -66,7 +66,7 @@ pub fn answer_error(service: &str, status: StatusCode, headers: &HeaderMap, body
         .to_string();
     match status {
         StatusCode::UNAUTHORIZED => Error::AuthRequired,
-        // The platform refuses a create the account cannot pay for (platform-api.md).
+        // The platform refuses a create the account cannot pay for (docs/platform-api.md).
         StatusCode::PAYMENT_REQUIRED if json.get("code").and_then(Value::as_str) == Some("insufficient_credits") => {
             let int = |k: &str| json.get(k).and_then(Value::as_i64).unwrap_or(0);
             Error::InsufficientCredits {

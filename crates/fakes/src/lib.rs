@@ -1,5 +1,5 @@
 //! Faithful local fakes of the remote services, built from the wire facts in
-//! `shared/docs/external-apis.md` and `platform-api.md`. Tests and the offline demo point the app at
+//! `docs/wire-facts.md` and `docs/platform-api.md`. Tests and the offline demo point the app at
 //! them through `FLUX_KREA_REPLICATE_URL` / `FLUX_KREA_PLATFORM_URL`. The platform service's own
 //! upstreams (issue #18) have fakes too: [`google`], [`github`] and [`stripe`], each with a
 //! `start(config)` for tests, signing webhooks as [`signatures`] describes.

@@ -12,7 +12,7 @@ pub fn with_body(status: StatusCode, body: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
-/// The platform's problems also carry a stable machine-readable `code` (platform-api.md §2), which
+/// The platform's problems also carry a stable machine-readable `code` (docs/platform-api.md §2), which
 /// names the `type` too; `extra` adds fields such as `balance` and `needed`.
 pub fn coded(status: StatusCode, code: &str, title: &str, detail: &str, extra: Value) -> Response {
     let mut body = json!({

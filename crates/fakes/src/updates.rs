@@ -1,4 +1,4 @@
-//! A static update server as tauri-plugin-updater sees one (external-apis.md §E): `latest.json`
+//! A static update server as tauri-plugin-updater sees one (docs/wire-facts.md §Tauri updater): `latest.json`
 //! per channel under `/{stable,beta}/latest.json`, artifacts under `/download/{file}`, and
 //! `/_fake/*` controls. The artifact and its signatures are the committed fixtures in
 //! `tests/fixtures/updates` (signed by a throwaway test key; see its README).

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` (platform-api.md §4.1), across replicas: a row per (user, scope, key) holds
+//! `Idempotency-Key` (docs/platform-api.md §4.1), across replicas: a row per (user, scope, key) holds
 //! the request's hash and, once answered, the answer. Same key and body → the answer replayed;
 //! another body → 422; still running → 409. A request that died mid-way leaves a lease that
 //! expires, after which the key may be used again — or, if it recorded progress (the prediction it

@@ -1,4 +1,4 @@
-//! The Flux Krea platform service (platform-api.md): a stateless axum service over Postgres and
+//! The Flux Krea platform service (docs/platform-api.md): a stateless axum service over Postgres and
 //! S3-compatible storage. Any number of replicas serve the API and run the background work; they
 //! coordinate only through Postgres (row locks, unique constraints, SKIP LOCKED leases).
 

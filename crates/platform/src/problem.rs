@@ -1,4 +1,4 @@
-//! RFC 7807 problem+json answers with a stable `code` (platform-api.md §2), and GoTrue's error shape
+//! RFC 7807 problem+json answers with a stable `code` (docs/platform-api.md §2), and GoTrue's error shape
 //! for `/auth/v1`. Internal failures are logged by kind and answered without detail.
 
 use axum::http::{header, StatusCode};

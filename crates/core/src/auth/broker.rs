@@ -1,4 +1,4 @@
-//! The sign-in broker (`{platform}/auth/v1`, GoTrue-compatible; platform-api.md §1): the authorize
+//! The sign-in broker (`{platform}/auth/v1`, GoTrue-compatible; docs/platform-api.md §1): the authorize
 //! URL, the PKCE code exchange, refresh and logout.
 
 use std::time::Duration;

@@ -54,7 +54,7 @@ impl Loopback {
         Ok(Loopback { listener, port })
     }
 
-    /// Where the broker sends the browser back; `state` rides in the query as platform-api.md says.
+    /// Where the broker sends the browser back; `state` rides in the query as docs/platform-api.md says.
     pub fn redirect_uri(&self, state: &str) -> String {
         format!("http://127.0.0.1:{}/callback?state={state}", self.port)
     }

@@ -1,4 +1,4 @@
-//! Account mode's sign-in (platform-api.md §1): PKCE with a loopback redirect through the
+//! Account mode's sign-in (docs/platform-api.md §1): PKCE with a loopback redirect through the
 //! platform's broker, a keychain-held session, refresh, sign-out. The app holds no provider
 //! secrets; the window only ever learns the profile, never a token.
 

@@ -1,4 +1,4 @@
-//! Platform credits (platform-api.md §2): the balance (cached, so it shows offline as "last
+//! Platform credits (docs/platform-api.md §2): the balance (cached, so it shows offline as "last
 //! known"), the ledger, packs and the server's price list. Purchases are in `checkout`.
 
 pub(crate) mod checkout;

@@ -1,4 +1,4 @@
-//! The FLUX models the app can run, as data (`models.json`, from flux-models.md): each model's
+//! The FLUX models the app can run, as data (`models.json`, from docs/wire-facts.md §FLUX models): each model's
 //! fields with their ranges and defaults, its output shape and its price. The Create form is built
 //! from it and validation reads it, so a schema change on Replicate is a one-file update.
 

@@ -11,7 +11,7 @@ use img_parts::{Bytes, ImageEXIF};
 
 use crate::error::{Error, Result};
 
-/// Inline up to this size as a data URL; larger files go through `POST /files` (external-apis.md).
+/// Inline up to this size as a data URL; larger files go through `POST /files` (docs/wire-facts.md §Replicate).
 pub const INLINE_LIMIT: usize = 256 * 1024;
 
 /// An image ready to send: its bytes without metadata and its MIME type.

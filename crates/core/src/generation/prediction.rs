@@ -1,4 +1,4 @@
-//! Replicate's prediction object (external-apis.md §A), as much of it as the app reads.
+//! Replicate's prediction object (docs/wire-facts.md §Replicate), as much of it as the app reads.
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! The HTTP client for Replicate's prediction API (external-apis.md §A). The platform proxies the
+//! The HTTP client for Replicate's prediction API (docs/wire-facts.md §Replicate). The platform proxies the
 //! same format, so one client serves both modes: a base URL, a bearer token and, for the platform,
 //! an `Idempotency-Key` on creates.
 //!

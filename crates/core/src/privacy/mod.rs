@@ -1,4 +1,4 @@
-//! Privacy: the policy's promises kept on this computer (privacy-promises.md) — consents, the
+//! Privacy: the policy's promises kept on this computer (docs/privacy-promises.md) — consents, the
 //! data export, erasure, the "what is stored" report and the record of the rights exercised.
 //! When signed in, the platform's side too (`platform`): consents synced, its copy exported and
 //! erased, account deletion requested.

@@ -1,4 +1,4 @@
-//! The promises the platform keeps for a signed-in user (platform-api.md §2, privacy calls):
+//! The promises the platform keeps for a signed-in user (docs/platform-api.md §2, privacy calls):
 //! consents synced, its copy of the account's data in the export, erasure of its copies, the
 //! account deletion request, and the age confirmation asked at the first sign-in.
 

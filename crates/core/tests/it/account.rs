@@ -405,7 +405,7 @@ async fn a_checkout_completes_and_the_balance_follows() {
     w.core.sign_out().await.unwrap();
 }
 
-/// Nothing but the calls platform-api.md documents reached the platform (no analytics, no
+/// Nothing but the calls docs/platform-api.md documents reached the platform (no analytics, no
 /// telemetry: without the consent, nothing statistical leaves the machine).
 fn only_documented_calls(requests: &[String]) {
     let documented = [

@@ -1,5 +1,5 @@
 //! GitHub as an OAuth provider (github/docs `authorizing-oauth-apps.md`, REST `users` and `emails`;
-//! external-apis.md §B). GitHub's web host (`GITHUB_URL`: `/login/oauth/authorize`,
+//! docs/wire-facts.md §OAuth providers). GitHub's web host (`GITHUB_URL`: `/login/oauth/authorize`,
 //! `/login/oauth/access_token`) and API host (`GITHUB_API_URL`: `/user`, `/user/emails`) are two base
 //! URLs in production; their paths do not collide, so this fake serves both on one port and the
 //! service is configured with both pointing at it.

@@ -1,5 +1,5 @@
 //! Google as an OAuth 2.0 / OpenID Connect provider (developers.google.com/identity/protocols/oauth2
-//! and /openid-connect; external-apis.md §B), on one port:
+//! and /openid-connect; docs/wire-facts.md §OAuth providers), on one port:
 //! `GET /o/oauth2/v2/auth` (accounts.google.com), `POST /token` (oauth2.googleapis.com) and
 //! `GET /v1/userinfo` (openidconnect.googleapis.com).
 //!
@@ -8,7 +8,7 @@
 //! gets Google's error page (HTML, 400/401) instead of a redirect, as Google shows one.
 //!
 //! Not modelled: `id_token` (an RS256 JWT needs Google's keys; the platform reads userinfo over TLS
-//! instead, platform-service.md), refresh tokens (`access_type=offline`), revocation, discovery.
+//! instead, docs/platform-api.md §5), refresh tokens (`access_type=offline`), revocation, discovery.
 
 mod endpoints;
 

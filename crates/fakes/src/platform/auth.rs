@@ -1,4 +1,4 @@
-//! `GET /auth/v1/authorize` and the PKCE half of `/token` (external-apis.md §C): a flow state is
+//! `GET /auth/v1/authorize` and the PKCE half of `/token` (docs/wire-facts.md §Sign-in broker): a flow state is
 //! stored at authorize and consumed, once, by a token request that proves the verifier.
 
 use axum::extract::{Query, State};

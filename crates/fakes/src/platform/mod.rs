@@ -1,4 +1,4 @@
-//! The Flux Krea platform fake (platform-api.md): a GoTrue-compatible auth broker under `/auth/v1`,
+//! The Flux Krea platform fake (docs/platform-api.md): a GoTrue-compatible auth broker under `/auth/v1`,
 //! the platform API under `/api/v1`, a stand-in for Stripe's hosted checkout page under
 //! `/checkout/{id}`, avatars under `/avatars`, and unauthenticated `/_fake/*` controls.
 //!

@@ -1,6 +1,6 @@
-//! The privacy endpoints (privacy-promises.md): export everything held server side, erase stored
+//! The privacy endpoints (docs/privacy-promises.md): export everything held server side, erase stored
 //! prompts and generated images, and request account deletion (answered within 30 days) or
-//! withdraw that request while it is pending (platform-api.md §4.4).
+//! withdraw that request while it is pending (docs/platform-api.md §4.4).
 
 use std::collections::HashSet;
 

@@ -46,7 +46,7 @@ impl StoredFile {
             "checksums": { "sha256": self.sha256 },
             "metadata": self.metadata,
             "created_at": rfc3339(self.created_at),
-            // API-created data is kept one hour (external-apis.md, retention).
+            // API-created data is kept one hour (docs/wire-facts.md §Replicate: retention).
             "expires_at": rfc3339(self.created_at + Duration::hours(1)),
             "urls": { "get": format!("{}/v1/files/{}", self.api_base, self.id) },
         })

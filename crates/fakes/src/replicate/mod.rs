@@ -1,4 +1,4 @@
-//! The Replicate API fake (external-apis.md §A), mounted under `/v1`, and the delivery host that
+//! The Replicate API fake (docs/wire-facts.md §Replicate), mounted under `/v1`, and the delivery host that
 //! serves output files (`replicate.delivery` in production). Auth accepts `Bearer <token>` and the
 //! older `Token <token>` for the configured tokens; the delivery host needs none.
 //!

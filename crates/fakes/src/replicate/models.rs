@@ -1,4 +1,4 @@
-//! The FLUX models the fake knows (flux-models.md): input schemas, output shapes, image sizes.
+//! The FLUX models the fake knows (docs/wire-facts.md §FLUX models): input schemas, output shapes, image sizes.
 
 use serde_json::Value;
 

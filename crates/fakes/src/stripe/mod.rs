@@ -1,5 +1,5 @@
 //! Stripe Checkout (docs.stripe.com/api/checkout/sessions, /webhooks, /api/idempotent_requests;
-//! external-apis.md §D): `POST /v1/checkout/sessions` (form-encoded, `Authorization: Bearer sk_…`,
+//! docs/wire-facts.md §Stripe Checkout): `POST /v1/checkout/sessions` (form-encoded, `Authorization: Bearer sk_…`,
 //! `Idempotency-Key`), `GET /v1/checkout/sessions/{id}`, `POST /v1/checkout/sessions/{id}/expire`,
 //! the hosted page at the session's `url` (`/c/pay/{id}`: GET shows a Pay button, POST pays), and
 //! webhook events signed with the real `Stripe-Signature` scheme to one configured endpoint.

@@ -1,4 +1,4 @@
-//! The sign-in broker under `/auth/v1` (GoTrue-compatible, platform-api.md §1) and the Bearer
+//! The sign-in broker under `/auth/v1` (GoTrue-compatible, docs/platform-api.md §1) and the Bearer
 //! check in front of `/api/v1`.
 
 mod flow;

@@ -1,5 +1,5 @@
 //! Google and GitHub as OAuth clients of ours: the authorize URL (our state, our PKCE), the code
-//! exchange with the client secret, and the verified profile (external-apis.md §B).
+//! exchange with the client secret, and the verified profile (docs/wire-facts.md §OAuth providers).
 
 use serde::Deserialize;
 use serde_json::Value;

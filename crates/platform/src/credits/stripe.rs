@@ -1,5 +1,5 @@
 //! The two Stripe calls the platform makes (create and retrieve a Checkout Session, form-encoded,
-//! secret key as Bearer) and the `Stripe-Signature` check on its webhooks (external-apis.md §D).
+//! secret key as Bearer) and the `Stripe-Signature` check on its webhooks (docs/wire-facts.md §Stripe Checkout).
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;

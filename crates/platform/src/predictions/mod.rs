@@ -225,7 +225,7 @@ async fn run(
         settle::fail_unsent(app, &id).await?;
         idempotency::progress(&mut *app.db().acquire().await?, k, None).await?;
         return match answer {
-            // Throttled: the app may retry the create (external-apis.md §A), after Retry-After.
+            // Throttled: the app may retry the create (docs/wire-facts.md §Replicate), after Retry-After.
             Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => {
                 let retry = a.retry_after.as_deref().and_then(|r| r.parse::<u64>().ok()).unwrap_or(1);
                 let busy = "Generation is busy; retry shortly.";

@@ -1,4 +1,4 @@
-//! The platform as a Replicate client (external-apis.md §A), with its own token: create (with a
+//! The platform as a Replicate client (docs/wire-facts.md §Replicate), with its own token: create (with a
 //! webhook to us), get, cancel; and the Standard Webhooks check on what Replicate sends back.
 
 use axum::http::HeaderMap;

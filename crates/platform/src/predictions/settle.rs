@@ -193,7 +193,7 @@ async fn copy(app: &App, c: &Claimed, idx: usize, url: &str) -> Result<(), Strin
             .map_err(|e| e.to_string())?
             .into();
     } else {
-        // The delivery host needs no token (external-apis.md §A).
+        // The delivery host needs no token (docs/wire-facts.md §Replicate).
         let res = app.http().get(url).send().await.map_err(|e| format!("download: {e}"))?;
         if !res.status().is_success() {
             return Err(format!("download answered {}", res.status()));

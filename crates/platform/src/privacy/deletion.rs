@@ -1,4 +1,4 @@
-//! Account deletion (platform-api.md §4.4): a request is answered with `due_by` = request + 30
+//! Account deletion (docs/platform-api.md §4.4): a request is answered with `due_by` = request + 30
 //! days and carried out 7 days after it unless cancelled. Carrying it out erases profile,
 //! identities, sessions, prompts, images and consents; ledger and purchase rows stay, tied only to
 //! the user's random id (pseudonymous).

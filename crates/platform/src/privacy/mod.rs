@@ -1,4 +1,4 @@
-//! The privacy rights carried out on the server (privacy-promises.md): export, erase prompts,
+//! The privacy rights carried out on the server (docs/privacy-promises.md): export, erase prompts,
 //! erase images (objects too), consents, account deletion, and the 12-month history sweep.
 
 mod consents;

@@ -1,4 +1,4 @@
-//! The app's side of sign-in (platform-api.md §1), as the core does it: a PKCE verifier, a random
+//! The app's side of sign-in (docs/platform-api.md §1), as the core does it: a PKCE verifier, a random
 //! state, a loopback `redirect_to`; the test plays the browser, following each redirect.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
