@@ -6,7 +6,7 @@
 #   - cites `docs/<doc>.md` and that file does not exist;
 #   - cites a section of it that is not one of its headings: `docs/<doc>.md §Word` (or `§4.1`)
 #     needs a heading whose first word is that word (or number); `docs/<doc>.md: "Heading"` (or
-#     `§"Heading"`) needs that exact heading;
+#     `, "Heading"`, `§"Heading"`) needs that exact heading;
 #   - has a Markdown link to a `.md` file (relative to the linking file) that does not exist, or to an
 #     anchor (`file.md#anchor`) that is not one of its headings;
 #   - names one of the design notes this project's docs replaced without the `docs/` prefix, or
@@ -32,8 +32,8 @@ OUTSIDE = ["architecture", "build-notes", "external-apis", "platform-api", "plat
            "flux-models", "privacy-promises"]
 
 outside_re = re.compile(r"(?<![\w.-])((?:[\w.-]+/)*)(" + "|".join(map(re.escape, OUTSIDE)) + r")\.md\b")
-doc_re = re.compile(r'(?<![\w.-])docs/([\w./-]+?\.md)\b(?:\s*(?:§\s*"([^"]+)"|:\s*"([^"]+)"|§\s*([\w.-]+)))?')
-bare_section_re = re.compile(r'\s*(?:§\s*"([^"]+)"|:\s*"([^"]+)"|§\s*([\w.-]+))')
+doc_re = re.compile(r'(?<![\w.-])docs/([\w./-]+?\.md)\b(?:\s*(?:§\s*"([^"]+)"|[:,]\s*"([^"]+)"|§\s*([\w.-]+)))?')
+bare_section_re = re.compile(r'\s*(?:§\s*"([^"]+)"|[:,]\s*"([^"]+)"|§\s*([\w.-]+))')
 link_re = re.compile(r"\]\(([^)\s]+?\.md)(#[^)\s]*)?\)")
 
 problems = []
