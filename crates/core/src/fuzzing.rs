@@ -35,32 +35,32 @@ pub fn headers(retry_after: Option<&[u8]>) -> HeaderMap {
     headers
 }
 
-/// `Provider::send_json`: the body as JSON, or the error an error status means.
+/// `ProviderClient::send_json`: the body as JSON, or the error an error status means.
 pub fn replicate_answer(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value> {
     json_answer("Replicate", status, headers, body)
 }
 
-/// `Provider::create`, `get` and `cancel`: the prediction in the answer.
+/// `ProviderClient::create`, `get` and `cancel`: the prediction in the answer.
 pub fn prediction(value: Value) -> Result<Prediction> {
     parse_prediction(value)
 }
 
-/// `Provider::find`: one page of `GET /predictions`.
+/// `ProviderClient::find`: one page of `GET /predictions`.
 pub fn prediction_page(value: Value) -> std::result::Result<PredictionPage, serde_json::Error> {
     serde_json::from_value(value)
 }
 
-/// `Provider::account`: who a token belongs to.
+/// `ProviderClient::account`: who a token belongs to.
 pub fn provider_account(value: Value) -> std::result::Result<ProviderAccount, serde_json::Error> {
     serde_json::from_value(value)
 }
 
-/// `Provider::get` and `cancel` put a prediction's id in the path only through this check.
+/// `ProviderClient::get` and `cancel` put a prediction's id in the path only through this check.
 pub fn prediction_path_segment(id: &str) -> Result<&str> {
     path_segment(id)
 }
 
-/// `Provider::find` follows a page's `next` only while this holds.
+/// `ProviderClient::find` follows a page's `next` only while this holds.
 pub fn next_stays_on(next: &str, base: &str) -> bool {
     same_origin(next, base)
 }

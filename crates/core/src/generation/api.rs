@@ -100,16 +100,9 @@ impl Core {
         if job.status.is_finished() {
             return Err(Error::invalid("job", format!("job {id} has already ended ({})", job.status.as_str())));
         }
-        sqlx::query!("UPDATE generations SET cancel_requested = 1 WHERE id = ?", id).execute(self.pool()).await?;
-        if job.status == Status::Queued {
-            // Only if it is still queued: the runner may have picked it up meanwhile.
-            sqlx::query!(
-                "UPDATE generations SET status = 'canceled', completed_at = ?2 WHERE id = ?1 AND status = 'queued'",
-                id,
-                now_ms()
-            )
-            .execute(self.pool())
-            .await?;
+        journal::request_cancel(self.pool(), id).await?;
+        // Only if it is still queued: the runner may have picked it up meanwhile.
+        if job.status == Status::Queued && journal::cancel_if_queued(self.pool(), id, now_ms()).await? {
             spend::settle(self.pool(), id, 0, 0.0).await?;
         }
         // The answer is the job as this request left it, read before the runner is woken: its
@@ -133,21 +126,10 @@ impl Core {
                 format!("job {id} is {}; only failed or canceled jobs can be retried", job.status.as_str()),
             ));
         }
-        let prediction_id: Option<String> =
-            sqlx::query_scalar!("SELECT prediction_id FROM generations WHERE id = ?", id)
-                .fetch_one(self.pool())
-                .await?;
+        let prediction_id = journal::load(self.pool(), id).await?.prediction_id;
         if prediction_id.is_some() && job.status == Status::Failed {
-            sqlx::query!(
-                "UPDATE generations SET status = 'downloading', error = NULL, completed_at = NULL, cancel_requested = 0
-                 WHERE id = ?",
-                id
-            )
-            .execute(self.pool())
-            .await?;
-            sqlx::query!("UPDATE spend_ledger SET state = 'pending' WHERE generation_id = ?", id)
-                .execute(self.pool())
-                .await?;
+            journal::reopen_for_download(self.pool(), id).await?;
+            spend::reopen(self.pool(), id).await?;
             self.jobs.wake();
             jobs::announce(self, id).await;
             return jobs::job(self, id).await;

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::generation::provider::{Provider, ProviderAccount};
+use crate::generation::provider::{ProviderAccount, ProviderClient};
+use crate::history::Provider;
 use crate::secrets::{blocking, KeychainEntry, Sensitive};
 use crate::Core;
 
@@ -62,7 +63,7 @@ impl Core {
     pub async fn set_replicate_token(&self, token: &str) -> Result<KeyStatus> {
         let token = clean(token)?;
         crate::secrets::ready().await?;
-        let provider = Provider::replicate(&self.config().replicate_url.value, token.clone())?;
+        let provider = ProviderClient::replicate(&self.config().replicate_url.value, token.clone())?;
         let account = match provider.account().await {
             Ok(a) => a,
             Err(Error::AuthRequired) => {
@@ -118,17 +119,17 @@ impl Core {
     }
 
     /// The client for a job's provider, with its credentials.
-    pub(crate) async fn provider_for(&self, provider: crate::history::Provider) -> Result<Provider> {
+    pub(crate) async fn provider_for(&self, provider: Provider) -> Result<ProviderClient> {
         match provider {
-            crate::history::Provider::Replicate => match self.replicate_token().await? {
-                Some((token, _)) => Provider::replicate(&self.config().replicate_url.value, token),
+            Provider::Replicate => match self.replicate_token().await? {
+                Some((token, _)) => ProviderClient::replicate(&self.config().replicate_url.value, token),
                 None => Err(no_token()),
             },
-            crate::history::Provider::Platform => {
+            Provider::Platform => {
                 let token = self.access_token().await?;
-                Provider::new("Flux Krea", &self.platform_api_base()?, token, true)
+                ProviderClient::new("Flux Krea", &self.platform_api_base()?, token, true)
             }
-            crate::history::Provider::Synthetic => Err(Error::internal("synthetic history has no provider")),
+            Provider::Synthetic => Err(Error::internal("synthetic history has no provider")),
         }
     }
 

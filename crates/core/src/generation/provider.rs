@@ -52,7 +52,7 @@ pub struct ProviderAccount {
 }
 
 #[derive(Clone)]
-pub struct Provider {
+pub struct ProviderClient {
     service: &'static str,
     base: String,
     token: Sensitive<String>,
@@ -62,10 +62,10 @@ pub struct Provider {
     download_timeout: Duration,
 }
 
-impl Provider {
+impl ProviderClient {
     /// A client for Replicate itself (own-key mode).
-    pub fn replicate(base_url: &str, token: Sensitive<String>) -> Result<Provider> {
-        Provider::new("Replicate", base_url, token, false)
+    pub fn replicate(base_url: &str, token: Sensitive<String>) -> Result<ProviderClient> {
+        ProviderClient::new("Replicate", base_url, token, false)
     }
 
     pub fn new(
@@ -73,7 +73,7 @@ impl Provider {
         base_url: &str,
         token: Sensitive<String>,
         idempotent_creates: bool,
-    ) -> Result<Provider> {
+    ) -> Result<ProviderClient> {
         // Output files may sit behind a CDN's redirect; API calls are not redirected in practice.
         let http = crate::http::client(API_TIMEOUT, Redirects::Secure)?;
         let retry = ExponentialBuilder::default()
@@ -81,7 +81,7 @@ impl Provider {
             .with_max_delay(Duration::from_secs(8))
             .with_max_times(4)
             .with_jitter();
-        Ok(Provider {
+        Ok(ProviderClient {
             service,
             base: base_url.trim_end_matches('/').to_string(),
             token,

@@ -14,10 +14,10 @@ use crate::generation::catalogue::{catalogue, Model};
 use crate::generation::input_image::{self, INLINE_LIMIT};
 use crate::generation::jobs::announce;
 use crate::generation::prediction::{Prediction, PredictionStatus};
-use crate::generation::provider::Provider;
+use crate::generation::provider::ProviderClient;
 use crate::generation::spend;
 use crate::history::journal::{self, StatusChange};
-use crate::history::Status;
+use crate::history::{Provider, Status};
 use crate::Core;
 
 /// How long a create holds the connection for the result (`Prefer: wait=5`). Fast models finish
@@ -35,14 +35,14 @@ struct Row {
     status: Status,
     prediction_id: Option<String>,
     created_at: i64,
-    provider: crate::history::Provider,
+    provider: Provider,
 }
 
 pub async fn run(core: &Core, id: i32, cancel: CancellationToken) {
     let outcome = match load(core, id).await {
         Ok(row) => drive_signed_in(core, row, &cancel).await.map_err(|(e, provider)| match (e, provider) {
             // In own-key mode a 401 means the user's token, not a sign-in.
-            (Error::AuthRequired, crate::history::Provider::Replicate) => {
+            (Error::AuthRequired, Provider::Replicate) => {
                 Error::invalid("replicate_token", "Replicate refused the token; check it on the Account screen")
             }
             (e, _) => e,
@@ -73,10 +73,10 @@ async fn drive_signed_in(
     core: &Core,
     row: Row,
     cancel: &CancellationToken,
-) -> std::result::Result<(), (Error, crate::history::Provider)> {
+) -> std::result::Result<(), (Error, Provider)> {
     let provider = row.provider;
     match drive(core, &row, cancel).await {
-        Err(Error::AuthRequired) if provider == crate::history::Provider::Platform => {
+        Err(Error::AuthRequired) if provider == Provider::Platform => {
             let token = core.access_token().await.map_err(|e| (e, provider))?;
             core.refresh_after_rejection(&token).await.map_err(|e| (e, provider))?;
             let row = load(core, row.id).await.map_err(|e| (e, provider))?;
@@ -99,15 +99,9 @@ fn error_kind(e: &Error) -> &'static str {
 }
 
 async fn load(core: &Core, id: i32) -> Result<Row> {
-    let raw = sqlx::query!(
-        "SELECT model, inputs, status, prediction_id, created_at, provider FROM generations WHERE id = ?",
-        id
-    )
-    .fetch_optional(core.pool())
-    .await?
-    .ok_or_else(|| Error::NotFound { what: format!("job {id}") })?;
-    let model = catalogue().model(&raw.model)?;
-    let inputs = match serde_json::from_str(&raw.inputs) {
+    let stored = journal::load(core.pool(), id).await?;
+    let model = catalogue().model(&stored.model)?;
+    let inputs = match serde_json::from_str(&stored.inputs) {
         Ok(Value::Object(map)) => map,
         _ => return Err(Error::internal("the job's stored inputs are unreadable")),
     };
@@ -115,10 +109,10 @@ async fn load(core: &Core, id: i32) -> Result<Row> {
         id,
         model,
         inputs,
-        status: Status::parse(&raw.status)?,
-        prediction_id: raw.prediction_id,
-        created_at: raw.created_at,
-        provider: crate::history::Provider::parse(&raw.provider)?,
+        status: stored.status,
+        prediction_id: stored.prediction_id,
+        created_at: stored.created_at,
+        provider: stored.provider,
     })
 }
 
@@ -181,13 +175,11 @@ async fn drive(core: &Core, row: &Row, cancel: &CancellationToken) -> Result<()>
 }
 
 async fn cancel_requested(core: &Core, id: i32) -> Result<bool> {
-    let flag: i64 =
-        sqlx::query_scalar!("SELECT cancel_requested FROM generations WHERE id = ?", id).fetch_one(core.pool()).await?;
-    Ok(flag != 0)
+    journal::cancel_requested(core.pool(), id).await
 }
 
 /// The wire input: image fields become a data URL (small) or an uploaded file's URL, metadata stripped.
-async fn wire_input(provider: &Provider, row: &Row) -> Result<Value> {
+async fn wire_input(provider: &ProviderClient, row: &Row) -> Result<Value> {
     let mut input = row.inputs.clone();
     for field in row.model.image_fields() {
         let Some(path) = input.get(&field.name).and_then(Value::as_str).map(str::to_string) else { continue };
@@ -209,7 +201,7 @@ async fn wire_input(provider: &Provider, row: &Row) -> Result<Value> {
     Ok(Value::Object(input))
 }
 
-async fn submit(core: &Core, provider: &Provider, row: &Row) -> Result<Prediction> {
+async fn submit(core: &Core, provider: &ProviderClient, row: &Row) -> Result<Prediction> {
     let input = wire_input(provider, row).await?;
     // Written before sending: if the answer is lost, the resumed job looks for it instead.
     let change = StatusChange { status: Status::Submitted, error: None, prediction_id: None, completed_at: None };
@@ -235,7 +227,7 @@ async fn submit(core: &Core, provider: &Provider, row: &Row) -> Result<Predictio
     }
 }
 
-async fn find_submitted(provider: &Provider, row: &Row) -> Result<Option<Prediction>> {
+async fn find_submitted(provider: &ProviderClient, row: &Row) -> Result<Option<Prediction>> {
     if provider.idempotent_creates() {
         // The platform replays a create with the same Idempotency-Key: submitting again finds it.
         return Ok(None);
@@ -274,7 +266,7 @@ enum Waited {
 /// started waiting, so a wrong clock on either side cannot cut a job short).
 async fn wait(
     core: &Core,
-    provider: &Provider,
+    provider: &ProviderClient,
     row: &Row,
     mut prediction: Prediction,
     cancel: &CancellationToken,
@@ -314,7 +306,7 @@ async fn wait(
 }
 
 /// Downloads every output not yet stored, all at once, then completes the row.
-async fn download(core: &Core, provider: &Provider, row: &Row, prediction: &Prediction) -> Result<()> {
+async fn download(core: &Core, provider: &ProviderClient, row: &Row, prediction: &Prediction) -> Result<()> {
     let change = StatusChange { status: Status::Downloading, error: None, prediction_id: None, completed_at: None };
     journal::set_status(core.pool(), row.id, &change).await?;
     core.jobs.set_progress(row.id, Some(0.85));
@@ -380,21 +372,10 @@ async fn finish(core: &Core, id: i32, status: Status, error: Option<String>) -> 
 /// Cost = price × images actually delivered, on the row and in the spend ledger.
 async fn settle(core: &Core, id: i32) {
     let result = async {
-        let prices = sqlx::query!("SELECT images_returned, price_usd, price_credits FROM generations WHERE id = ?", id)
-            .fetch_one(core.pool())
-            .await?;
-        let (returned, price, price_credits): (i64, Option<f64>, Option<i64>) =
-            (prices.images_returned, prices.price_usd, prices.price_credits);
-        if let Some(per_image) = price_credits {
-            // Account mode: the platform refunds every image not delivered; the row says the same.
-            sqlx::query!("UPDATE generations SET cost_credits = ? WHERE id = ?", per_image * returned, id)
-                .execute(core.pool())
-                .await?;
-            return Ok(());
+        match journal::settle_cost(core.pool(), id).await? {
+            journal::Settled::Credits => Ok(()),
+            journal::Settled::Usd { images, cost } => spend::settle(core.pool(), id, images, cost).await,
         }
-        let cost = price.unwrap_or(0.0) * returned as f64;
-        sqlx::query!("UPDATE generations SET cost_usd = ? WHERE id = ?", cost, id).execute(core.pool()).await?;
-        spend::settle(core.pool(), id, returned as u32, cost).await
     }
     .await;
     if let Err(e) = result {

@@ -95,6 +95,14 @@ pub async fn record_pending<'e>(
 }
 
 /// Settles a job's entry: what the images that came back cost (nothing for none).
+/// A job reopened to fetch its missing outputs is pending again until it settles.
+pub async fn reopen(pool: &SqlitePool, generation_id: i32) -> Result<()> {
+    sqlx::query!("UPDATE spend_ledger SET state = 'pending' WHERE generation_id = ?", generation_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn settle(pool: &SqlitePool, generation_id: i32, images: u32, amount_usd: f64) -> Result<()> {
     sqlx::query!(
         "UPDATE spend_ledger SET images = ?, amount_usd = ?, state = 'final' WHERE generation_id = ?",

@@ -1,5 +1,7 @@
 //! Writing history: a generation is recorded before its request is sent (the job journal), its
-//! status follows the job, and each delivered image is stored, thumbnailed and recorded.
+//! status follows the job, and each delivered image is stored, thumbnailed and recorded. This is
+//! the only writer of a generation's job state (status, cancel flag, cost); the runner and the
+//! façade call it.
 
 use std::path::Path;
 
@@ -90,6 +92,98 @@ pub async fn set_status(pool: &SqlitePool, id: i32, change: &StatusChange) -> Re
         return Err(Error::NotFound { what: format!("generation {id}") });
     }
     Ok(())
+}
+
+/// A job as stored: what the runner needs to start or resume it.
+#[derive(Debug, Clone)]
+pub struct StoredJob {
+    pub model: String,
+    /// The model inputs as sent, a JSON object.
+    pub inputs: String,
+    pub status: Status,
+    pub prediction_id: Option<String>,
+    pub created_at: i64,
+    pub provider: Provider,
+}
+
+pub async fn load(pool: &SqlitePool, id: i32) -> Result<StoredJob> {
+    let raw = sqlx::query!(
+        "SELECT model, inputs, status, prediction_id, created_at, provider FROM generations WHERE id = ?",
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::NotFound { what: format!("job {id}") })?;
+    Ok(StoredJob {
+        model: raw.model,
+        inputs: raw.inputs,
+        status: Status::parse(&raw.status)?,
+        prediction_id: raw.prediction_id,
+        created_at: raw.created_at,
+        provider: Provider::parse(&raw.provider)?,
+    })
+}
+
+pub async fn cancel_requested(pool: &SqlitePool, id: i32) -> Result<bool> {
+    let flag: i64 =
+        sqlx::query_scalar!("SELECT cancel_requested FROM generations WHERE id = ?", id).fetch_one(pool).await?;
+    Ok(flag != 0)
+}
+
+/// The user asked to stop the job; the runner sees the flag at its next step.
+pub async fn request_cancel(pool: &SqlitePool, id: i32) -> Result<()> {
+    sqlx::query!("UPDATE generations SET cancel_requested = 1 WHERE id = ?", id).execute(pool).await?;
+    Ok(())
+}
+
+/// Ends a job that has not started yet. False when the runner took it up meanwhile.
+pub async fn cancel_if_queued(pool: &SqlitePool, id: i32, now: i64) -> Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE generations SET status = 'canceled', completed_at = ?2 WHERE id = ?1 AND status = 'queued'",
+        id,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A failed job whose prediction succeeded goes back to fetching its missing outputs (no new charge).
+pub async fn reopen_for_download(pool: &SqlitePool, id: i32) -> Result<()> {
+    sqlx::query!(
+        "UPDATE generations SET status = 'downloading', error = NULL, completed_at = NULL, cancel_requested = 0
+         WHERE id = ?",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// What a finished job cost, now written on its row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Settled {
+    /// Account mode: credits per image × images delivered (the platform refunds the rest).
+    Credits,
+    /// Own key: the catalogue price × images delivered, for the spend ledger too.
+    Usd { images: u32, cost: f64 },
+}
+
+/// Cost = price × images actually delivered.
+pub async fn settle_cost(pool: &SqlitePool, id: i32) -> Result<Settled> {
+    let prices = sqlx::query!("SELECT images_returned, price_usd, price_credits FROM generations WHERE id = ?", id)
+        .fetch_one(pool)
+        .await?;
+    let returned = prices.images_returned;
+    if let Some(per_image) = prices.price_credits {
+        sqlx::query!("UPDATE generations SET cost_credits = ? WHERE id = ?", per_image * returned, id)
+            .execute(pool)
+            .await?;
+        return Ok(Settled::Credits);
+    }
+    let cost = prices.price_usd.unwrap_or(0.0) * returned as f64;
+    sqlx::query!("UPDATE generations SET cost_usd = ? WHERE id = ?", cost, id).execute(pool).await?;
+    Ok(Settled::Usd { images: returned as u32, cost })
 }
 
 /// One stored image, as the gallery and details show it. Paths are relative to the data folder.

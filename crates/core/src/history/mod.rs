@@ -5,8 +5,9 @@
 //! committed `crates/core/.sqlx` folder, so no build needs `DATABASE_URL`. Only SQL that is built at
 //! run time stays `sqlx::query*` (the gallery's filters, search, PRAGMAs), each saying why.
 //!
-//! Identifiers cross the IPC boundary as `i32` and times/bytes as `f64` (unix milliseconds, bytes):
-//! specta refuses 64-bit integers because JavaScript numbers cannot hold them.
+//! Identifiers cross the IPC boundary as `i32`; times (unix milliseconds) and byte counts are `i64`
+//! typed `number` for TypeScript through [`crate::JsInt`], since specta refuses other 64-bit
+//! integers (a JavaScript number holds integers exactly only up to 2^53).
 
 pub mod api;
 pub mod collections;

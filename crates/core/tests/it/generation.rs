@@ -433,11 +433,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 /// carry a `Cancel-After` deadline, and outputs come back as the model's shape.
 #[tokio::test]
 async fn the_client_maps_field_errors_and_sends_a_deadline() {
-    use flux_krea_core::generation::provider::Provider;
+    use flux_krea_core::generation::provider::ProviderClient;
     use flux_krea_core::secrets::Sensitive;
     let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
     fake.fake.set_knobs(Knobs { image_side: Some(32), ..Knobs::default() });
-    let provider = Provider::replicate(&fake.base_url(), Sensitive::new(TOKEN.to_string())).unwrap();
+    let provider = ProviderClient::replicate(&fake.base_url(), Sensitive::new(TOKEN.to_string())).unwrap();
     let bad = serde_json::json!({"prompt": "x", "num_outputs": 9, "signal": true});
     let err = provider.create("black-forest-labs/flux-dev", &bad, "k", Duration::from_secs(5)).await.unwrap_err();
     let Error::InvalidFields { fields } = err else { panic!("{err:?}") };

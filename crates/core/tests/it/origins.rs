@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use flux_krea_core::generation::provider::Provider;
+use flux_krea_core::generation::provider::ProviderClient;
 use flux_krea_core::secrets::Sensitive;
 use flux_krea_core::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,8 +92,8 @@ async fn serve(mut stream: TcpStream, script: fn(&str, bool) -> Reply, seen: Arc
 }
 
 /// The Replicate client with its API at `api` (`/v1`), retrying quickly.
-fn provider(api: &Server) -> Provider {
-    Provider::replicate(&api.url("/v1"), Sensitive::new(TOKEN.to_string()))
+fn provider(api: &Server) -> ProviderClient {
+    ProviderClient::replicate(&api.url("/v1"), Sensitive::new(TOKEN.to_string()))
         .unwrap()
         .with_retry_delays(Duration::from_millis(1), Duration::from_millis(5))
 }
