@@ -25,6 +25,9 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step "rustfmt"
 cargo fmt --all --check
 
+step "Doc citations point inside the repository"
+./scripts/check-doc-links.sh
+
 step "clippy, warnings as errors (every crate, every target, every feature)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
