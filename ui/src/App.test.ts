@@ -1,19 +1,17 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
+import { accountStatus, fail, mockBindings, ok, tauriCore } from './test/bindings';
 
-const updateSettings = vi.fn(async (s: { theme: string }) => ({ status: 'ok', data: s }));
-let appInfoResult: unknown = {
-  status: 'ok',
-  data: {
-    version: '0.1.0',
-    data_dir: '/home/me/.local/share/com.fluxkrea.desktop',
-    log_dir: '/logs',
-    config_file: '/cfg/config.toml',
-    replicate_url: 'https://api.replicate.com/v1',
-    account_mode_available: false,
-    recovered_database: null,
-  },
-};
+const updateSettings = vi.fn(async (s: { theme: string }) => ok(s));
+let appInfoResult: unknown = ok({
+  version: '0.1.0',
+  data_dir: '/home/me/.local/share/com.fluxkrea.desktop',
+  log_dir: '/logs',
+  config_file: '/cfg/config.toml',
+  replicate_url: 'https://api.replicate.com/v1',
+  account_mode_available: false,
+  recovered_database: null,
+});
 
 let queueJobs: unknown[] = [];
 let updateNow: unknown = { state: 'disabled' };
@@ -35,21 +33,20 @@ const doneJob = {
   revision: 3,
 };
 
-vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
-vi.mock('./lib/bindings', () => ({
-  commands: {
+vi.mock('@tauri-apps/api/core', () => tauriCore);
+vi.mock('./lib/bindings', () =>
+  mockBindings({
     appInfo: async () => appInfoResult,
-    getSettings: async () => ({ status: 'ok', data: { theme: 'system' } }),
+    getSettings: async () => ok({ theme: 'system' }),
     updateSettings: (s: { theme: string }) => updateSettings(s),
-    galleryPage: async () => ({ status: 'ok', data: { items: [], next_cursor: null } }),
-    listCollections: async () => ({ status: 'ok', data: [] }),
-    getRetention: async () => ({ status: 'ok', data: { window_days: 365, disk_budget_bytes: null, keep_favourites: false } }),
-    previewPurge: async () => ({ status: 'ok', data: { items: 0, bytes: 0 } }),
-    modelCatalogue: async () => ({ status: 'ok', data: (await import('./create/fixtures')).catalogue }),
-    queueState: async () => ({ status: 'ok', data: { paused: false, runs_here: true, limit: 2, jobs: queueJobs } }),
-    generationDetails: async (id: number) => ({
-      status: 'ok',
-      data: {
+    galleryPage: async () => ok({ items: [], next_cursor: null }),
+    listCollections: async () => ok([]),
+    getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
+    previewPurge: async () => ok({ items: 0, bytes: 0 }),
+    modelCatalogue: async () => ok((await import('./create/fixtures')).catalogue),
+    queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: queueJobs }),
+    generationDetails: async (id: number) =>
+      ok({
         generation: {
           id,
           provider: 'replicate',
@@ -71,16 +68,11 @@ vi.mock('./lib/bindings', () => ({
         },
         images: [],
         collections: [],
-      },
-    }),
-    replicateKeyStatus: async () => ({ status: 'ok', data: { configured: false, source: null, account: null } }),
-    spendSummary: async () => ({
-      status: 'ok',
-      data: { month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] },
-    }),
-    privacyReport: async () => ({
-      status: 'ok',
-      data: {
+      }),
+    replicateKeyStatus: async () => ok({ configured: false, source: null, account: null }),
+    spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
+    privacyReport: async () =>
+      ok({
         data_dir: '/home/me/.local/share/com.fluxkrea.desktop',
         kinds: [],
         oldest_item: null,
@@ -88,36 +80,15 @@ vi.mock('./lib/bindings', () => ({
         next_purge_at: null,
         keychain_entries: [],
         usage: { runs: 0, succeeded: 0, failed: 0, canceled: 0, success_rate: null, average_seconds: null, spend_usd: 0 },
-      },
-    }),
-    accountStatus: async () => ({
-      status: 'ok',
-      data: {
-        available: false,
-        signed_in: false,
-        sign_in_pending: false,
-        session_ending: false,
-        profile: null,
-        balance: null,
-        own_key_configured: false,
-        age_confirmed: false,
-        preferred_mode: null,
-        active_mode: null,
-      },
-    }),
-    consents: async () => ({ status: 'ok', data: [] }),
-    consentHistory: async () => ({ status: 'ok', data: [] }),
-    privacyRequests: async () => ({ status: 'ok', data: [] }),
+      }),
+    accountStatus: async () => ok(accountStatus({ available: false, age_confirmed: false })),
+    consents: async () => ok([]),
+    consentHistory: async () => ok([]),
+    privacyRequests: async () => ok([]),
     updateStatus: async () => updateNow,
-    updatePrefs: async () => ({ status: 'ok', data: { channel: 'stable', skipped_version: null, last_check: null } }),
-  },
-  events: {
-    navigateRequested: { listen: async () => () => {} },
-    jobUpdated: { listen: async () => () => {} },
-    exportProgress: { listen: async () => () => {} },
-    updateStatusChanged: { listen: async () => () => {} },
-  },
-}));
+    updatePrefs: async () => ok({ channel: 'stable', skipped_version: null, last_check: null }),
+  }),
+);
 
 import App from './App.svelte';
 import { nav } from './lib/nav.svelte';
@@ -199,10 +170,7 @@ describe('App shell', () => {
   });
 
   it('shows the start-up error, naming the setting, instead of the shell', async () => {
-    appInfoResult = {
-      status: 'error',
-      error: { kind: 'invalid_input', field: 'FLUX_KREA_PLATFORM_URL', reason: 'plain http is only allowed to this computer' },
-    };
+    appInfoResult = fail({ kind: 'invalid_input', field: 'FLUX_KREA_PLATFORM_URL', reason: 'plain http is only allowed to this computer' });
     render(App);
     await waitFor(() => expect(screen.getByTestId('startup-error').textContent).toContain('FLUX_KREA_PLATFORM_URL'));
     expect(screen.queryByRole('navigation')).toBeNull();

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
+import { accountStatus, fail, mockBindings, ok, type Result } from '../test/bindings';
 
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
 const none = { configured: false, source: null, account: null };
 const ada = { configured: true, source: 'keychain', account: { type: 'user', username: 'ada', name: 'Ada Lovelace' } };
 
@@ -19,8 +18,8 @@ const summary = (budget: number | null) => ({
 const setMonthlyBudget = vi.fn(async (usd: number | null) => ok(summary(usd)));
 const openLink = vi.fn(async (_url: string) => ok(null));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     replicateKeyStatus: async () => ok(keyStatus),
     setReplicateKey: (t: string) => setReplicateKey(t),
     removeReplicateKey: () => removeReplicateKey(),
@@ -29,22 +28,9 @@ vi.mock('../lib/bindings', () => ({
     openLink: (url: string) => openLink(url),
     modelCatalogue: async () => ok({ source: 't', models: [{ id: 'flux-schnell', name: 'FLUX.1 [schnell]', fields: [] }] }),
     // This build has no account mode: the own-key cards are the whole story.
-    accountStatus: async () =>
-      ok({
-        available: false,
-        signed_in: false,
-        sign_in_pending: false,
-        session_ending: false,
-        profile: null,
-        balance: null,
-        own_key_configured: false,
-        age_confirmed: false,
-        preferred_mode: null,
-        active_mode: null,
-      }),
-  },
-  events: { jobUpdated: { listen: async () => () => {} } },
-}));
+    accountStatus: async () => ok(accountStatus({ available: false, age_confirmed: false })),
+  }),
+);
 
 import AccountScreen from '../screens/AccountScreen.svelte';
 import { createForm } from '../create/store.svelte';
@@ -84,7 +70,7 @@ describe('Account screen', () => {
   });
 
   it('shows a refused token under the field and explains a missing keychain', async () => {
-    saveAnswer = () => ({ status: 'error', error: { kind: 'invalid_input', field: 'replicate_token', reason: 'Replicate did not accept this token' } });
+    saveAnswer = () => fail({ kind: 'invalid_input', field: 'replicate_token', reason: 'Replicate did not accept this token' });
     render(AccountScreen);
     await waitFor(() => expect(byTestId('replicate-key-status')).toBeTruthy());
     const input = byTestId('replicate-key-input') as HTMLInputElement;
@@ -93,7 +79,7 @@ describe('Account screen', () => {
     await waitFor(() => expect(byTestId('replicate-key-error').textContent).toBe('Replicate did not accept this token.'));
     expect(input.getAttribute('aria-invalid')).toBe('true');
 
-    saveAnswer = () => ({ status: 'error', error: { kind: 'keychain_unavailable', reason: 'no Secret Service' } });
+    saveAnswer = () => fail({ kind: 'keychain_unavailable', reason: 'no Secret Service' });
     await fireEvent.click(byTestId('replicate-key-save'));
     await waitFor(() => expect(byTestId('replicate-key-save-error').textContent).toContain('never keeps the key anywhere else'));
   });

@@ -1,10 +1,7 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor, within } from '@testing-library/svelte';
 import type { AccountStatus_Serialize, GenerationMode, Job } from '../lib/bindings';
-
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
-const fail = (error: unknown): Result => ({ status: 'error', error });
+import { accountStatus as status, fail, mockBindings, ok, type Result } from '../test/bindings';
 
 /** A call whose answer the test gives later (the browser round trips). */
 function deferred() {
@@ -15,20 +12,6 @@ function deferred() {
 
 const ada = { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.com', provider: 'google', avatar: null };
 const balance = (credits: number, live = true) => ({ credits, updated_at: '2025-05-06T10:00:00Z', fetched_at: Date.now(), live });
-const status = (patch: Partial<AccountStatus_Serialize> = {}): AccountStatus_Serialize => ({
-  available: true,
-  signed_in: false,
-  sign_in_pending: false,
-  session_ending: false,
-  profile: null,
-  balance: null,
-  own_key_configured: false,
-  age_confirmed: true,
-  preferred_mode: null,
-  active_mode: null,
-  keychain_unavailable: null,
-  ...patch,
-});
 const signedIn = (patch: Partial<AccountStatus_Serialize> = {}) =>
   status({ signed_in: true, profile: ada, balance: balance(95, false), active_mode: 'account', ...patch });
 
@@ -76,33 +59,35 @@ const cancelCheckout = vi.fn(async () => {
   return ok(true);
 });
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
-    accountStatus: async () => ok(accountStatus),
-    refreshBalance: () => refreshBalance(),
-    signIn: (p: string) => signIn(p),
-    cancelSignIn: () => cancelSignIn(),
-    signOut: () => signOut(),
-    setGenerationMode: (m: GenerationMode) => setGenerationMode(m),
-    creditLedger: (c: string | null) => creditLedger(c),
-    creditPacks: async () => ok(packs),
-    creditPrices: async () => ok([{ model: 'flux-schnell', credits_per_image: 2, max_outputs: 4, enabled: true }]),
-    buyCredits: (p: string) => buyCredits(p),
-    cancelCheckout: () => cancelCheckout(),
-    confirmAge: () => confirmAge(),
-    replicateKeyStatus: async () => ok({ configured: false, source: null, account: null }),
-    spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
-    modelCatalogue: async () => ok({ source: 't', models: [] }),
-  },
-  events: {
-    jobUpdated: {
-      listen: async (cb: (e: { payload: { job: Job } }) => void) => {
-        jobListener = cb;
-        return () => {};
+vi.mock('../lib/bindings', () =>
+  mockBindings(
+    {
+      accountStatus: async () => ok(accountStatus),
+      refreshBalance: () => refreshBalance(),
+      signIn: (p: string) => signIn(p),
+      cancelSignIn: () => cancelSignIn(),
+      signOut: () => signOut(),
+      setGenerationMode: (m: GenerationMode) => setGenerationMode(m),
+      creditLedger: (c: string | null) => creditLedger(c),
+      creditPacks: async () => ok(packs),
+      creditPrices: async () => ok([{ model: 'flux-schnell', credits_per_image: 2, max_outputs: 4, enabled: true }]),
+      buyCredits: (p: string) => buyCredits(p),
+      cancelCheckout: () => cancelCheckout(),
+      confirmAge: () => confirmAge(),
+      replicateKeyStatus: async () => ok({ configured: false, source: null, account: null }),
+      spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
+      modelCatalogue: async () => ok({ source: 't', models: [] }),
+    },
+    {
+      jobUpdated: {
+        listen: async (cb: (e: { payload: { job: Job } }) => void) => {
+          jobListener = cb;
+          return () => {};
+        },
       },
     },
-  },
-}));
+  ),
+);
 
 import AccountScreen from '../screens/AccountScreen.svelte';
 import { platform } from './platform.svelte';

@@ -2,48 +2,32 @@ import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor, within } from '@testing-library/svelte';
 import type { GenerationRequest } from '../lib/bindings';
 import { catalogue, job } from './fixtures';
-
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
+import { accountStatus, fail, mockBindings, ok, tauriCore, tauriWebview, type Result } from '../test/bindings';
 
 let keyConfigured = true;
-const noAccount = {
-  available: false,
-  signed_in: false,
-  sign_in_pending: false,
-  session_ending: false,
-  profile: null,
-  balance: null,
-  own_key_configured: true,
-  age_confirmed: true,
-  preferred_mode: null,
-  active_mode: 'own_key',
-};
-let accountStatus: Record<string, unknown> = noAccount;
+const noAccount = accountStatus({ available: false, own_key_configured: true, active_mode: 'own_key' });
+let account: Record<string, unknown> = noAccount;
 let balanceAnswer: () => Result = () => ok({ credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: true });
 let generateAnswer: () => Result = () => ok(job(41));
 const generate = vi.fn(async (_request: GenerationRequest) => generateAnswer());
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     modelCatalogue: async () => ok(catalogue),
     replicateKeyStatus: async () => ok({ configured: keyConfigured, source: keyConfigured ? 'keychain' : null, account: null }),
     spendSummary: async () => ok({ month_usd: 0.5, all_time_usd: 2, monthly_budget_usd: 5, recent: [] }),
     queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
-    accountStatus: async () => ok(accountStatus),
+    accountStatus: async () => ok(account),
     refreshBalance: async () => balanceAnswer(),
     creditPrices: async () => ok([{ model: 'flux-schnell', credits_per_image: 2, max_outputs: 4, enabled: true }]),
     generate: (request: GenerationRequest) => generate(request),
     generationDetails: async (id: number) => ok({ generation: { id, seed: 123456 }, images: [], collections: [] }),
     previewInputImage: async (path: string) =>
       ok({ path, file_name: path.split('/').pop(), data_url: 'data:image/jpeg;base64,', width: 640, height: 480, bytes: 1000 }),
-  },
-  events: { jobUpdated: { listen: async () => () => {} } },
-}));
-vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
-vi.mock('@tauri-apps/api/webview', () => ({
-  getCurrentWebview: () => ({ onDragDropEvent: async () => () => {} }),
-}));
+  }),
+);
+vi.mock('@tauri-apps/api/core', () => tauriCore);
+vi.mock('@tauri-apps/api/webview', () => tauriWebview);
 
 import CreateScreen from '../screens/CreateScreen.svelte';
 import { createForm } from './store.svelte';
@@ -66,7 +50,7 @@ async function typeNumber(id: string, value: string) {
 describe('Create screen', () => {
   beforeEach(async () => {
     keyConfigured = true;
-    accountStatus = noAccount;
+    account = noAccount;
     platform.reset();
     generateAnswer = () => ok(job(41));
     generate.mockClear();
@@ -202,17 +186,11 @@ describe('Create screen', () => {
   it("shows the core's per-field answer under each field and explains a budget stop", async () => {
     await ready();
     await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
-    generateAnswer = () => ({
-      status: 'error',
-      error: { kind: 'invalid_fields', fields: [{ field: 'num_outputs', reason: 'must be between 1 and 4' }] },
-    });
+    generateAnswer = () => fail({ kind: 'invalid_fields', fields: [{ field: 'num_outputs', reason: 'must be between 1 and 4' }] });
     await fireEvent.click(byTestId('generate'));
     await waitFor(() => expect(byTestId('field-num_outputs-error').textContent).toBe('Must be between 1 and 4.'));
 
-    generateAnswer = () => ({
-      status: 'error',
-      error: { kind: 'budget_exceeded', budget_usd: 5, spent_usd: 4.99, estimate_usd: 0.012 },
-    });
+    generateAnswer = () => fail({ kind: 'budget_exceeded', budget_usd: 5, spent_usd: 4.99, estimate_usd: 0.012 });
     await fireEvent.click(byTestId('generate'));
     await waitFor(() => expect(byTestId('form-error').textContent).toContain('monthly budget of $5.00'));
   });
@@ -243,7 +221,7 @@ describe('Create screen in account mode', () => {
 
   beforeEach(async () => {
     keyConfigured = false;
-    accountStatus = signedIn;
+    account = signedIn;
     balanceAnswer = () => ok({ credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: true });
     platform.reset();
     generateAnswer = () => ok(job(41, { cost_usd: null, cost_credits: 2 }));
@@ -285,7 +263,7 @@ describe('Create screen in account mode', () => {
   it('explains a refusal for lack of credits and offers to buy some', async () => {
     await ready();
     await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
-    generateAnswer = () => ({ status: 'error', error: { kind: 'insufficient_credits', needed: 8, balance: 5 } });
+    generateAnswer = () => fail({ kind: 'insufficient_credits', needed: 8, balance: 5 });
     await fireEvent.click(byTestId('generate'));
     await waitFor(() => expect(byTestId('form-error').textContent).toContain('Not enough credits: 8 needed, 5 available.'));
     expect(byTestId('form-error-action').textContent).toContain('Buy credits');
@@ -296,7 +274,7 @@ describe('Create screen in account mode', () => {
   it('asks to sign in again when the session has ended', async () => {
     await ready();
     await fireEvent.input(byTestId('prompt'), { target: { value: 'fox' } });
-    generateAnswer = () => ({ status: 'error', error: { kind: 'auth_required' } });
+    generateAnswer = () => fail({ kind: 'auth_required' });
     await fireEvent.click(byTestId('generate'));
     await waitFor(() => expect(byTestId('form-error-action').textContent).toContain('Sign in again'));
     await fireEvent.click(byTestId('form-error-action'));
@@ -305,7 +283,7 @@ describe('Create screen in account mode', () => {
 
   it('keeps the dollar estimate in own-key mode', async () => {
     keyConfigured = true;
-    accountStatus = { ...signedIn, own_key_configured: true, preferred_mode: 'own_key', active_mode: 'own_key' };
+    account = { ...signedIn, own_key_configured: true, preferred_mode: 'own_key', active_mode: 'own_key' };
     await ready();
     await waitFor(() => expect(byTestId('create-estimate').dataset.mode).toBe('own_key'));
     expect(byTestId('cost-estimate').textContent).toBe('1 image × $0.003 = $0.003');

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { catalogue } from './fixtures';
+import { fail, mockBindings, ok, tauriCore, tauriWebview } from '../test/bindings';
 
-const ok = (data: unknown) => ({ status: 'ok', data });
 const preview = (path: string, bytes = 48_000) =>
   ok({ path, file_name: path.split('/').pop(), data_url: 'data:image/jpeg;base64,AAAA', width: 800, height: 600, bytes });
 const previewInputImage = vi.fn(async (path: string) => preview(path));
@@ -10,8 +10,8 @@ const stagePastedImage = vi.fn(async (_b64: string) => preview('/data/staging/pa
 // The shell's file dialog: the path the user chose (recorded by the shell), or null when cancelled.
 const pickInputImage = vi.fn(async (_title: string): Promise<unknown> => ok('/pictures/cat.png'));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     modelCatalogue: async () => ok(catalogue),
     replicateKeyStatus: async () => ok({ configured: true, source: 'keychain', account: null }),
     spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
@@ -19,11 +19,10 @@ vi.mock('../lib/bindings', () => ({
     pickInputImage: (title: string) => pickInputImage(title),
     previewInputImage: (path: string) => previewInputImage(path),
     stagePastedImage: (b64: string) => stagePastedImage(b64),
-  },
-  events: { jobUpdated: { listen: async () => () => {} } },
-}));
-vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
-vi.mock('@tauri-apps/api/webview', () => ({ getCurrentWebview: () => ({ onDragDropEvent: async () => () => {} }) }));
+  }),
+);
+vi.mock('@tauri-apps/api/core', () => tauriCore);
+vi.mock('@tauri-apps/api/webview', () => tauriWebview);
 
 import CreateScreen from '../screens/CreateScreen.svelte';
 import { createForm } from './store.svelte';
@@ -79,7 +78,7 @@ describe('picture inputs', () => {
   });
 
   it('says so when the dialog cannot open', async () => {
-    pickInputImage.mockResolvedValueOnce({ status: 'error', error: { kind: 'internal', message: 'no portal' } });
+    pickInputImage.mockResolvedValueOnce(fail({ kind: 'internal', message: 'no portal' }));
     render(CreateScreen, { props: { info: null } });
     await waitFor(() => expect(byTestId('field-image-choose')).toBeTruthy());
     await fireEvent.click(byTestId('field-image-choose'));

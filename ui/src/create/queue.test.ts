@@ -1,34 +1,37 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import type { Job } from '../lib/bindings';
 import { job } from './fixtures';
+import { mockBindings, ok } from '../test/bindings';
 
 let listener: ((e: { payload: { job: Job } }) => void) | null = null;
 let snapshot: { paused: boolean; runs_here: boolean; limit: number; jobs: Job[] } = { paused: false, runs_here: true, limit: 2, jobs: [] };
 let release: (() => void) | null = null;
-const cancelJob = vi.fn(async (id: number) => ({ status: 'ok', data: job(id, { status: 'canceled', completed_at: 5 }) }));
-const retryJob = vi.fn(async (id: number) => ({ status: 'ok', data: job(id + 100) }));
+const cancelJob = vi.fn(async (id: number) => ok(job(id, { status: 'canceled', completed_at: 5 })));
+const retryJob = vi.fn(async (id: number) => ok(job(id + 100)));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
-    queueState: async () => {
-      if (release === null) return { status: 'ok', data: snapshot };
-      const data = snapshot; // read now: an event may land while the answer travels
-      await new Promise<void>((resolve) => (release = resolve));
-      return { status: 'ok', data };
+vi.mock('../lib/bindings', () =>
+  mockBindings(
+    {
+      queueState: async () => {
+        if (release === null) return ok(snapshot);
+        const data = snapshot; // read now: an event may land while the answer travels
+        await new Promise<void>((resolve) => (release = resolve));
+        return ok(data);
+      },
+      cancelJob: (id: number) => cancelJob(id),
+      retryJob: (id: number) => retryJob(id),
+      setQueuePaused: async (paused: boolean) => ok({ ...snapshot, paused }),
     },
-    cancelJob: (id: number) => cancelJob(id),
-    retryJob: (id: number) => retryJob(id),
-    setQueuePaused: async (paused: boolean) => ({ status: 'ok', data: { ...snapshot, paused } }),
-  },
-  events: {
-    jobUpdated: {
-      listen: async (cb: (e: { payload: { job: Job } }) => void) => {
-        listener = cb;
-        return () => (listener = null);
+    {
+      jobUpdated: {
+        listen: async (cb: (e: { payload: { job: Job } }) => void) => {
+          listener = cb;
+          return () => (listener = null);
+        },
       },
     },
-  },
-}));
+  ),
+);
 
 import { render, screen } from '@testing-library/svelte';
 import { Queue, mergeJob, recentResults } from './queue.svelte';
@@ -127,7 +130,7 @@ describe('Queue', () => {
     await q.start();
     cancelJob.mockImplementationOnce(async (id: number) => {
       listener?.({ payload: { job: job(id, { status: 'canceled', cancel_requested: true, completed_at: 6, revision: 5 }) } });
-      return { status: 'ok', data: job(id, { status: 'running', cancel_requested: true, revision: 4 }) };
+      return ok(job(id, { status: 'running', cancel_requested: true, revision: 4 }));
     });
     await q.cancel(2);
     expect(q.jobs.find((j) => j.id === 2)?.status).toBe('canceled');

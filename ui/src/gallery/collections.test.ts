@@ -1,20 +1,18 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import type { Collection } from '../lib/bindings';
-
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
+import { fail, mockBindings, ok, type Result } from '../test/bindings';
 
 let renameAnswer: (id: number, name: string) => Result = (id, name) => ok({ id, name, created_at: 1, items: 3 });
 const renameCollection = vi.fn(async (id: number, name: string) => renameAnswer(id, name));
 const deleteCollection = vi.fn(async (_id: number) => ok(null));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     renameCollection: (id: number, name: string) => renameCollection(id, name),
     deleteCollection: (id: number) => deleteCollection(id),
-  },
-}));
+  }),
+);
 
 import CollectionsManager from './CollectionsManager.svelte';
 
@@ -74,7 +72,7 @@ describe('Collections: rename and delete', () => {
 
   it("shows the core's answer when a name is taken, and keeps editing", async () => {
     const { onChange } = setup();
-    renameAnswer = () => ({ status: 'error', error: { kind: 'invalid_input', field: 'name', reason: 'a collection named "Foxes" already exists' } });
+    renameAnswer = () => fail({ kind: 'invalid_input', field: 'name', reason: 'a collection named "Foxes" already exists' });
     await fireEvent.click(byTestId('collection-rename-1'));
     const input = byTestId('collection-name-1');
     await fireEvent.input(input, { target: { value: 'Foxes' } });

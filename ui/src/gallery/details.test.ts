@@ -1,14 +1,14 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { catalogue } from '../create/fixtures';
+import { mockBindings, ok, tauriCore } from '../test/bindings';
 
-const ok = (data: unknown) => ({ status: 'ok', data });
 const requestFrom = vi.fn(async (id: number) =>
   ok({ model: 'flux-schnell', inputs: { prompt: 'a red fox', seed: 4242, num_inference_steps: 2 }, parent_id: id, exact_rerun: false }),
 );
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     generationDetails: async (id: number) =>
       ok({
         generation: {
@@ -35,9 +35,9 @@ vi.mock('../lib/bindings', () => ({
       }),
     requestFrom: (id: number) => requestFrom(id),
     modelCatalogue: async () => ok(catalogue),
-  },
-}));
-vi.mock('@tauri-apps/api/core', () => ({ convertFileSrc: (p: string) => `asset://${p}` }));
+  }),
+);
+vi.mock('@tauri-apps/api/core', () => tauriCore);
 
 import DetailsPanel from './DetailsPanel.svelte';
 import { createForm } from '../create/store.svelte';

@@ -1,20 +1,20 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
+import { mockBindings, ok } from '../test/bindings';
 
 const pages = new Map<string | null, { items: { id: number; favourite: boolean }[]; next_cursor: string | null }>();
-const galleryPage = vi.fn(async (q: { cursor: string | null }) => ({ status: 'ok', data: pages.get(q.cursor) }));
-const deleteGenerations = vi.fn(async () => ({
-  status: 'ok',
-  data: { items: 1, files_removed: 1, bytes_removed: 10, platform: 'Flux Krea removed 1 image from its temporary storage' },
-}));
-const setFavourite = vi.fn(async () => ({ status: 'ok', data: 1 }));
+const galleryPage = vi.fn(async (q: { cursor: string | null }) => ok(pages.get(q.cursor)));
+const deleteGenerations = vi.fn(async () =>
+  ok({ items: 1, files_removed: 1, bytes_removed: 10, platform: 'Flux Krea removed 1 image from its temporary storage' }),
+);
+const setFavourite = vi.fn(async () => ok(1));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     galleryPage: (q: { cursor: string | null }) => galleryPage(q),
     deleteGenerations: () => deleteGenerations(),
     setFavourite: () => setFavourite(),
-  },
-}));
+  }),
+);
 
 import { Gallery, toQuery, EMPTY_FILTERS, isFiltered } from './store.svelte';
 

@@ -1,8 +1,6 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
-
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
+import { accountStatus, fail, mockBindings, ok, type Result } from '../test/bindings';
 
 const DIR = '/home/me/.local/share/com.fluxkrea.desktop';
 const report = {
@@ -43,24 +41,12 @@ const exportData = vi.fn(async (path: string) => {
 const chooseExportPath = vi.fn(async (): Promise<Result> => ok('/home/me/flux.zip'));
 let requests: unknown[] = [];
 
-const SIGNED_OUT = {
-  available: true,
-  signed_in: false,
-  sign_in_pending: false,
-  session_ending: false,
-  profile: null,
-  balance: null,
-  own_key_configured: false,
-  age_confirmed: true,
-  preferred_mode: null,
-  active_mode: null,
-};
-const UNAVAILABLE = { ...SIGNED_OUT, available: false };
-const SIGNED_IN = {
-  ...SIGNED_OUT,
+const SIGNED_OUT = accountStatus();
+const UNAVAILABLE = accountStatus({ available: false });
+const SIGNED_IN = accountStatus({
   signed_in: true,
   profile: { id: 'u_1', name: 'Ada Lovelace', email: 'ada@example.com', provider: 'github', avatar: null },
-};
+});
 let account: unknown = UNAVAILABLE;
 const REQUESTED_AT = Date.UTC(2025, 7, 4, 10);
 const DUE_AT = Date.UTC(2025, 8, 3, 10);
@@ -87,33 +73,35 @@ const requestAccountDeletion = vi.fn(async (): Promise<Result> => {
   return ok(deletionRequest);
 });
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
-    privacyReport: async () => ok(report),
-    consents: async () => ok(consentsNow),
-    consentHistory: async () => ok(history),
-    setConsent: (name: string, granted: boolean) => setConsent(name, granted),
-    privacyRequests: async () => ok(requests),
-    exportData: (path: string) => exportData(path),
-    suggestedExportPath: async () => ok(SUGGESTED),
-    chooseExportPath: () => chooseExportPath(),
-    erasePrompts: () => erasePrompts(),
-    eraseEverything: () => eraseEverything(),
-    getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
-    previewPurge: async () => ok({ items: 0, bytes: 0 }),
-    accountStatus: async () => ok(account),
-    deletePlatformImages: () => deletePlatformImages(),
-    requestAccountDeletion: () => requestAccountDeletion(),
-  },
-  events: {
-    exportProgress: {
-      listen: async (cb: typeof progressListener) => {
-        progressListener = cb;
-        return () => (progressListener = null);
+vi.mock('../lib/bindings', () =>
+  mockBindings(
+    {
+      privacyReport: async () => ok(report),
+      consents: async () => ok(consentsNow),
+      consentHistory: async () => ok(history),
+      setConsent: (name: string, granted: boolean) => setConsent(name, granted),
+      privacyRequests: async () => ok(requests),
+      exportData: (path: string) => exportData(path),
+      suggestedExportPath: async () => ok(SUGGESTED),
+      chooseExportPath: () => chooseExportPath(),
+      erasePrompts: () => erasePrompts(),
+      eraseEverything: () => eraseEverything(),
+      getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
+      previewPurge: async () => ok({ items: 0, bytes: 0 }),
+      accountStatus: async () => ok(account),
+      deletePlatformImages: () => deletePlatformImages(),
+      requestAccountDeletion: () => requestAccountDeletion(),
+    },
+    {
+      exportProgress: {
+        listen: async (cb: typeof progressListener) => {
+          progressListener = cb;
+          return () => (progressListener = null);
+        },
       },
     },
-  },
-}));
+  ),
+);
 
 import PrivacyScreen from '../screens/PrivacyScreen.svelte';
 import { exportFileName, requestKindWords } from './text';
@@ -196,7 +184,7 @@ describe('Privacy screen', () => {
   });
 
   it('puts a switch back and says so when the change is refused', async () => {
-    setConsent.mockImplementationOnce(async () => ({ status: 'error', error: { kind: 'storage', path: 'history.db', reason: 'disk full' } }));
+    setConsent.mockImplementationOnce(async () => fail({ kind: 'storage', path: 'history.db', reason: 'disk full' }));
     render(PrivacyScreen, { props: { info } });
     await fireEvent.click(byTestId('consent-training_use'));
     await waitFor(() => expect(byTestId('consents-error').textContent).toContain('Could not read or write history.db: disk full'));
@@ -314,7 +302,7 @@ describe('Privacy screen', () => {
 
   it('says why the images were not deleted when offline', async () => {
     account = SIGNED_IN;
-    deletePlatformImages.mockImplementationOnce(async () => ({ status: 'error', error: { kind: 'offline', service: 'Flux Krea' } }));
+    deletePlatformImages.mockImplementationOnce(async () => fail({ kind: 'offline', service: 'Flux Krea' }));
     render(PrivacyScreen, { props: { info } });
     await waitFor(() => expect((byTestId('delete-platform-images') as HTMLButtonElement).disabled).toBe(false));
     await fireEvent.click(byTestId('delete-platform-images'));

@@ -1,22 +1,20 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import type { UpdateStatus } from '../lib/bindings';
+import { mockBindings, ok, type Result } from '../test/bindings';
 
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
 const PREFS = { channel: 'stable', skipped_version: null, last_check: null };
 
 const installUpdate = vi.fn(async (): Promise<Result> => ok({ state: 'failed', problem: { kind: 'offline', message: 'Offline.' }, version: '1.2.0' }));
 const skipUpdateVersion = vi.fn(async (v: string | null) => ok({ ...PREFS, skipped_version: v }));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     updatePrefs: async () => ok(PREFS),
     installUpdate: () => installUpdate(),
     skipUpdateVersion: (v: string | null) => skipUpdateVersion(v),
-  },
-  events: {},
-}));
+  }),
+);
 
 import { UpdatesStore } from './updates.svelte';
 import UpdateBanner from './UpdateBanner.svelte';

@@ -1,9 +1,8 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import type { AppInfo, UpdatePrefs, UpdateStatus } from '../lib/bindings';
+import { mockBindings, ok, type Result } from '../test/bindings';
 
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
 const PREFS: UpdatePrefs = { channel: 'stable', skipped_version: null, last_check: null };
 const AVAILABLE: UpdateStatus = { state: 'available', version: '1.2.0', current_version: '1.1.0', notes: null, date: null };
 
@@ -16,16 +15,15 @@ const installUpdate = vi.fn(async (): Promise<Result> => ok({ state: 'failed', p
 const skipUpdateVersion = vi.fn(async (v: string | null) => ok({ ...PREFS, skipped_version: v }));
 const setUpdateChannel = vi.fn(async (channel: string) => ok({ ...PREFS, channel }));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
+vi.mock('../lib/bindings', () =>
+  mockBindings({
     updatePrefs: async () => ok(PREFS),
     checkForUpdate: () => checkForUpdate(),
     installUpdate: () => installUpdate(),
     skipUpdateVersion: (v: string | null) => skipUpdateVersion(v),
     setUpdateChannel: (c: string) => setUpdateChannel(c),
-  },
-  events: {},
-}));
+  }),
+);
 
 import { UpdatesStore } from './updates.svelte';
 import UpdatesCard from './UpdatesCard.svelte';

@@ -1,8 +1,6 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import type { UpdatePrefs, UpdateStatus } from '../lib/bindings';
-
-type Result = { status: 'ok'; data: unknown } | { status: 'error'; error: unknown };
-const ok = (data: unknown): Result => ({ status: 'ok', data });
+import { fail, mockBindings, ok, type Result } from '../test/bindings';
 
 const PREFS: UpdatePrefs = { channel: 'stable', skipped_version: null, last_check: null };
 const AVAILABLE: UpdateStatus = { state: 'available', version: '1.2.0', current_version: '1.1.0', notes: 'Faster', date: null };
@@ -26,24 +24,26 @@ const installUpdate = vi.fn(async (): Promise<Result> => ok(failed('offline', '1
 const skipUpdateVersion = vi.fn(async (v: string | null) => ok({ ...PREFS, skipped_version: v }));
 const setUpdateChannel = vi.fn(async (channel: string) => ok({ ...PREFS, channel }));
 
-vi.mock('../lib/bindings', () => ({
-  commands: {
-    updateStatus: () => updateStatus(),
-    updatePrefs: () => updatePrefs(),
-    checkForUpdate: () => checkForUpdate(),
-    installUpdate: () => installUpdate(),
-    skipUpdateVersion: (v: string | null) => skipUpdateVersion(v),
-    setUpdateChannel: (c: string) => setUpdateChannel(c),
-  },
-  events: {
-    updateStatusChanged: {
-      listen: async (cb: typeof listener) => {
-        listener = cb;
-        return () => (listener = null);
+vi.mock('../lib/bindings', () =>
+  mockBindings(
+    {
+      updateStatus: () => updateStatus(),
+      updatePrefs: () => updatePrefs(),
+      checkForUpdate: () => checkForUpdate(),
+      installUpdate: () => installUpdate(),
+      skipUpdateVersion: (v: string | null) => skipUpdateVersion(v),
+      setUpdateChannel: (c: string) => setUpdateChannel(c),
+    },
+    {
+      updateStatusChanged: {
+        listen: async (cb: typeof listener) => {
+          listener = cb;
+          return () => (listener = null);
+        },
       },
     },
-  },
-}));
+  ),
+);
 
 import { canRetry, isCheckFailure, showBanner, UpdatesStore } from './updates.svelte';
 import { ago, lastCheckWords, notesAreLong, progressPercent, progressWords, statusWords, waitingWords } from './text';
@@ -228,7 +228,7 @@ describe('UpdatesStore', () => {
   });
 
   it('checks again when the core no longer holds the offer, then installs', async () => {
-    installUpdate.mockResolvedValueOnce({ status: 'error', error: { kind: 'invalid_input', field: 'update', reason: 'no update is ready' } });
+    installUpdate.mockResolvedValueOnce(fail({ kind: 'invalid_input', field: 'update', reason: 'no update is ready' }));
     const store = new UpdatesStore();
     store.apply(failed('install_failed', '1.2.0'));
     await store.install();
@@ -245,7 +245,7 @@ describe('UpdatesStore', () => {
   });
 
   it('shows a command error from a check', async () => {
-    checkForUpdate.mockResolvedValueOnce({ status: 'error', error: { kind: 'internal', message: 'boom' } });
+    checkForUpdate.mockResolvedValueOnce(fail({ kind: 'internal', message: 'boom' }));
     const store = new UpdatesStore();
     await store.check();
     expect(store.error).toBe('Something went wrong: boom');
