@@ -9,8 +9,6 @@ use tauri_plugin_dialog::DialogExt;
 use crate::picked::Picked;
 use crate::state::AppState;
 
-const QUEUE_LIMIT: i32 = 50;
-
 #[tauri::command]
 #[specta::specta]
 pub fn model_catalogue(state: State<'_, AppState>) -> Result<Catalogue, Error> {
@@ -37,7 +35,7 @@ fn image_fields(core: &Core, model: &str) -> Vec<String> {
 #[tauri::command]
 #[specta::specta]
 pub async fn queue_state(state: State<'_, AppState>) -> Result<QueueState, Error> {
-    state.core()?.queue(QUEUE_LIMIT).await
+    state.core()?.queue().await
 }
 
 #[tauri::command]
@@ -45,7 +43,7 @@ pub async fn queue_state(state: State<'_, AppState>) -> Result<QueueState, Error
 pub async fn set_queue_paused(state: State<'_, AppState>, paused: bool) -> Result<QueueState, Error> {
     let core = state.core()?;
     core.set_queue_paused(paused);
-    core.queue(QUEUE_LIMIT).await
+    core.queue().await
 }
 
 #[tauri::command]

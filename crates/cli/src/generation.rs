@@ -214,11 +214,11 @@ fn spawn_runner() -> Result<(), Error> {
 pub async fn jobs(core: Arc<Core>, action: Option<JobsAction>) -> Result<ExitCode, Error> {
     match action.unwrap_or(JobsAction::List { limit: 20, json: false }) {
         JobsAction::List { limit, json } => {
-            let queue = core.queue(limit).await?;
+            let jobs = core.recent_jobs(limit).await?;
             if json {
-                println!("{}", to_json(&queue.jobs)?);
+                println!("{}", to_json(&jobs)?);
             } else {
-                for j in &queue.jobs {
+                for j in &jobs {
                     let extra = j.error.as_deref().or(j.note.as_deref()).unwrap_or("");
                     println!(
                         "{:>7}  {:<11}  {:<16}  {}/{}  {:>8}  {extra}",
@@ -241,8 +241,8 @@ pub async fn jobs(core: Arc<Core>, action: Option<JobsAction>) -> Result<ExitCod
             // Until nothing is left: the dispatcher resumes and runs everything unfinished.
             loop {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                let queue = core.queue(500).await?;
-                if queue.jobs.iter().all(|j| j.status.is_finished()) {
+                let jobs = core.recent_jobs(500).await?;
+                if jobs.iter().all(|j| j.status.is_finished()) {
                     return Ok(ExitCode::SUCCESS);
                 }
             }

@@ -969,7 +969,10 @@ export type QueueState_Deserialize = {
 	paused: boolean,
 	/**  False when another process (the CLI, another window) runs the jobs of this data folder. */
 	runs_here: boolean,
-	limit: number,
+	/**  How many jobs run at once. */
+	max_running: number,
+	/**  How many jobs the panel shows: `jobs` holds at most this many, and so should the panel. */
+	rows: number,
 	jobs: Job_Deserialize[],
 };
 
@@ -978,7 +981,10 @@ export type QueueState_Serialize = {
 	paused: boolean,
 	/**  False when another process (the CLI, another window) runs the jobs of this data folder. */
 	runs_here: boolean,
-	limit: number,
+	/**  How many jobs run at once. */
+	max_running: number,
+	/**  How many jobs the panel shows: `jobs` holds at most this many, and so should the panel. */
+	rows: number,
 	jobs: Job_Serialize[],
 };
 

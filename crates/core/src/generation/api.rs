@@ -76,13 +76,20 @@ impl Core {
         jobs::job(self, id).await
     }
 
-    pub async fn queue(&self, limit: i32) -> Result<QueueState> {
+    /// The queue panel: the newest [`jobs::QUEUE_ROWS`] jobs.
+    pub async fn queue(&self) -> Result<QueueState> {
         Ok(QueueState {
             paused: self.jobs.is_paused(),
             runs_here: self.jobs.runs_here(),
-            limit: jobs::DEFAULT_LIMIT as u32,
-            jobs: jobs::recent(self, limit).await?,
+            max_running: jobs::MAX_RUNNING as u32,
+            rows: jobs::QUEUE_ROWS,
+            jobs: jobs::recent(self, jobs::QUEUE_ROWS as i32).await?,
         })
+    }
+
+    /// The newest `rows` jobs (the CLI's `jobs list`).
+    pub async fn recent_jobs(&self, rows: i32) -> Result<Vec<Job>> {
+        jobs::recent(self, rows).await
     }
 
     pub fn subscribe_jobs(&self) -> broadcast::Receiver<Job> {

@@ -1,6 +1,6 @@
 //! The job queue. The database is the queue: a job is a `generations` row written before anything
 //! is sent, and whichever process holds the data folder's runner lock (the window, or the CLI when
-//! the window is closed) runs queued rows oldest first, at most [`DEFAULT_LIMIT`] at a time, and
+//! the window is closed) runs queued rows oldest first, at most [`MAX_RUNNING`] at a time, and
 //! resumes unfinished ones at start. Other processes only add rows and set `cancel_requested`.
 
 use std::collections::HashMap;
@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 use crate::history::{to_ui_id, Status};
 use crate::Core;
 
-pub const DEFAULT_LIMIT: usize = 2;
+pub const MAX_RUNNING: usize = 2;
+/// How many jobs the queue panel lists (the newest), and keeps as they change.
+pub const QUEUE_ROWS: u32 = 50;
 /// Every create asks the provider to stop the prediction after 15 minutes (`Cancel-After`,
 /// provider.rs); one still running 10 minutes past that will not end on its own (a provider that
 /// ignores the deadline, or lost the prediction), so the job gives up instead of polling forever.
@@ -62,13 +64,16 @@ pub struct QueueState {
     pub paused: bool,
     /// False when another process (the CLI, another window) runs the jobs of this data folder.
     pub runs_here: bool,
-    pub limit: u32,
+    /// How many jobs run at once.
+    pub max_running: u32,
+    /// How many jobs the panel shows: `jobs` holds at most this many, and so should the panel.
+    pub rows: u32,
     pub jobs: Vec<Job>,
 }
 
 pub struct Jobs {
     paused: AtomicBool,
-    limit: usize,
+    max_running: usize,
     /// How long a job waits for its prediction to end before giving up on it, in ms (run.rs).
     give_up_ms: AtomicU64,
     wake: Notify,
@@ -86,7 +91,7 @@ impl Default for Jobs {
     fn default() -> Self {
         Jobs {
             paused: AtomicBool::new(false),
-            limit: DEFAULT_LIMIT,
+            max_running: MAX_RUNNING,
             give_up_ms: AtomicU64::new(GIVE_UP_AFTER.as_millis() as u64),
             wake: Notify::new(),
             active: Mutex::new(HashMap::new()),
@@ -192,7 +197,7 @@ async fn dispatch(core: Arc<Core>) {
     loop {
         if !core.jobs.is_paused() {
             let active = core.jobs.active_ids();
-            let free = core.jobs.limit.saturating_sub(active.len());
+            let free = core.jobs.max_running.saturating_sub(active.len());
             if free > 0 {
                 match next_jobs(core.pool(), &active, free).await {
                     Ok(ids) => {

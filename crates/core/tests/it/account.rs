@@ -493,7 +493,7 @@ async fn not_enough_credits_is_refused_before_anything_runs() {
     sign_in(&w).await;
     let err = w.core.generate(&request("flux-dev", 1.0)).await.unwrap_err();
     assert_eq!(err, Error::InsufficientCredits { needed: 5, balance: 3 });
-    assert!(w.core.queue(10).await.unwrap().jobs.is_empty(), "nothing was written");
+    assert!(w.core.recent_jobs(10).await.unwrap().is_empty(), "nothing was written");
     assert_eq!(w.platform.fake.replicate().creates(), 0, "nothing was sent");
     w.core.sign_out().await.unwrap();
 }

@@ -276,7 +276,7 @@ async fn at_most_two_run_at_once_and_pause_holds_the_queue() {
     w.core.set_queue_paused(false);
     let mut most = 0;
     loop {
-        let jobs = w.core.queue(10).await.unwrap().jobs;
+        let jobs = w.core.recent_jobs(10).await.unwrap();
         let busy = jobs
             .iter()
             .filter(|j| matches!(j.status, Status::Submitted | Status::Running | Status::Downloading))
@@ -299,7 +299,7 @@ async fn the_budget_blocks_before_anything_is_written_or_sent() {
     w.core.set_monthly_budget(Some(0.005)).await.unwrap();
     let err = w.core.generate(&request("flux-schnell", "x", &[("num_outputs", n(2.0))])).await.unwrap_err();
     assert!(matches!(err, Error::BudgetExceeded { .. }), "{err:?}");
-    assert!(w.core.queue(10).await.unwrap().jobs.is_empty());
+    assert!(w.core.recent_jobs(10).await.unwrap().is_empty());
     assert_eq!(w.fake.fake.creates(), 0);
 }
 
@@ -309,7 +309,7 @@ async fn bad_inputs_are_refused_before_anything_is_written() {
     let err = w.core.generate(&request("flux-dev", "", &[("guidance", n(99.0))])).await.unwrap_err();
     let Error::InvalidFields { fields } = err else { panic!("{err:?}") };
     assert_eq!(fields.len(), 2);
-    assert!(w.core.queue(10).await.unwrap().jobs.is_empty());
+    assert!(w.core.recent_jobs(10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
