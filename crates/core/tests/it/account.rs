@@ -424,6 +424,7 @@ fn only_documented_calls(requests: &[String]) {
         "GET /api/v1/privacy/export",
         "DELETE /api/v1/privacy/",
         "POST /api/v1/privacy/account-deletion",
+        "POST /api/v1/files",
     ];
     assert!(!requests.is_empty());
     for r in requests {
@@ -485,6 +486,30 @@ async fn generating_with_credits_charges_only_delivered_images() {
     // Every consent is off here (the default).
     assert!(w.core.consents().await.unwrap().iter().all(|c| !c.granted));
     only_documented_calls(&w.platform.fake.requests());
+}
+
+/// A picture too big to inline goes up through the platform's `POST /files` (Replicate's files
+/// behind it, with the platform's token) and the prediction names the uploaded file: Kontext edits
+/// and image-to-image work in account mode with a real photo, not only a thumbnail.
+#[tokio::test]
+async fn a_large_input_picture_is_uploaded_through_the_platform() {
+    let w = world(PlatformKnobs::default()).await;
+    sign_in(&w).await;
+    assert!(w.core.start_jobs().unwrap());
+    let large = w.tmp.path().join("large.jpg");
+    std::fs::write(&large, crate::generation::jpeg_with_gps(1400, 1000)).unwrap();
+    assert!(std::fs::metadata(&large).unwrap().len() > 256 * 1024);
+    let mut kontext = request("flux-kontext-pro", 1.0);
+    kontext.inputs.insert("input_image".into(), InputValue::Text(large.display().to_string()));
+    let job = finished(&w.core, w.core.generate(&kontext).await.unwrap().id).await;
+    assert_eq!((job.status, job.images_returned, job.error.as_deref()), (Status::Done, 1, None));
+    let uploads = w.platform.fake.replicate().uploads();
+    assert_eq!(uploads.len(), 1, "one upload, through the platform");
+    assert!(uploads[0].bytes.len() > 256 * 1024 && !uploads[0].bytes.windows(11).any(|w| w == b"GPSLatitude"));
+    let sent = w.platform.fake.replicate().last_inputs().unwrap();
+    assert!(sent["input_image"].as_str().unwrap().contains("/v1/files/"), "{sent}");
+    only_documented_calls(&w.platform.fake.requests());
+    w.core.sign_out().await.unwrap();
 }
 
 #[tokio::test]

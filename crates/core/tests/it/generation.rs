@@ -371,7 +371,7 @@ async fn input_pictures_are_stripped_and_sent_inline_or_uploaded_by_size() {
 }
 
 /// A noisy JPEG (so it does not compress away) with an EXIF block carrying GPS text.
-fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
     let mut seed = 12345u32;
     let img = image::RgbImage::from_fn(width, height, |_, _| {
         seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);

@@ -15,6 +15,7 @@ mod catalog;
 mod checkout;
 mod consents;
 mod credits;
+mod files;
 mod knobs;
 mod predictions;
 mod privacy;
@@ -119,6 +120,7 @@ impl PlatformFake {
             .merge(credits::routes())
             .merge(checkout::api_routes())
             .merge(predictions::routes())
+            .merge(files::routes())
             .merge(privacy::routes())
             .merge(consents::routes())
             .fallback(not_found)

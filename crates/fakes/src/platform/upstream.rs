@@ -34,12 +34,24 @@ impl PlatformFake {
         cancel_after: Option<&HeaderValue>,
         body: Bytes,
     ) -> Answer {
+        self.upstream_as(method, path, "application/json", cancel_after, body).await
+    }
+
+    /// The same with another body type (an upload's multipart form).
+    pub(super) async fn upstream_as(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        cancel_after: Option<&HeaderValue>,
+        body: Bytes,
+    ) -> Answer {
         let mut req = Request::builder()
             .method(method)
             .uri(format!("/v1{path}"))
             .header(header::HOST, "api.replicate.internal")
             .header(header::AUTHORIZATION, format!("Bearer {}", self.inner.replicate_token))
-            .header(header::CONTENT_TYPE, "application/json");
+            .header(header::CONTENT_TYPE, content_type);
         if let Some(value) = cancel_after {
             req = req.header("cancel-after", value);
         }

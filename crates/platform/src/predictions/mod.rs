@@ -4,6 +4,7 @@
 //! the row are leased while the create runs, so a retry after its replica died resumes it);
 //! `GET /predictions/{id}` and `POST /predictions/{id}/cancel` show only the caller's own.
 
+mod files;
 mod present;
 mod replicate;
 pub mod settle;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<App> {
         .route("/models/{owner}/{name}/predictions", post(create))
         .route("/predictions/{id}", get(read))
         .route("/predictions/{id}/cancel", post(cancel))
+        .route("/files", post(files::upload).layer(axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD)))
 }
 
 /// How long an answer waits for another replica's settlement of the same prediction (the

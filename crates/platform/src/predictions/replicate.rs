@@ -60,6 +60,17 @@ pub async fn create(
     send(req).await
 }
 
+/// `POST /files`: the multipart body as the app sent it, under the platform's token.
+pub async fn upload(app: &App, content_type: &str, body: axum::body::Bytes) -> Result<Answer, String> {
+    let req = app
+        .http()
+        .post(url(app, "/files"))
+        .bearer_auth(app.config().replicate_api_token.expose())
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body);
+    send(req).await
+}
+
 pub async fn get(app: &App, replicate_id: &str) -> Result<Answer, String> {
     let req = app
         .http()

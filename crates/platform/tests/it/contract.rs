@@ -100,6 +100,19 @@ impl Target {
         (res.status(), res.json().await.unwrap_or_default())
     }
 
+    async fn upload(&self, token: &str, content_type: &str, body: &[u8]) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/files", self.url))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json().await.unwrap_or_default())
+    }
+
     async fn pay(&self, session_id: &str) {
         match &self.server {
             Server::Real(p) => {
@@ -117,6 +130,13 @@ impl Target {
             Server::Fake(f) => f.fake.replicate().set_knobs(knobs),
         }
     }
+}
+
+/// The app's upload form (crates/core/src/generation/provider.rs `upload`): a `content` part.
+fn multipart(bytes: &[u8]) -> Vec<u8> {
+    let head = "--b0undary\r\nContent-Disposition: form-data; name=\"content\"; filename=\"input.png\"\r\n\
+                Content-Type: image/png\r\n\r\n";
+    [head.as_bytes(), bytes, b"\r\n--b0undary--\r\n"].concat()
 }
 
 /// The keys of a JSON object, sorted.
@@ -223,6 +243,13 @@ async fn observe(t: &Target) -> Vec<(String, Value)> {
     let _ = poor;
     let (status, missing) = t.call(Method::GET, "/predictions/doesnotexist", &access, None, None).await;
     note("unknown prediction", json!([status.as_u16(), missing["code"]]));
+
+    // An input picture too big to inline goes through the platform to Replicate's files.
+    let picture = vec![7u8; 300 * 1024];
+    let (status, file) = t.upload(&access, "multipart/form-data; boundary=b0undary", &multipart(&picture)).await;
+    note("upload", json!([status.as_u16(), file["size"], file["urls"]["get"].is_string()]));
+    let (status, refused) = t.upload(&access, "image/png", &picture).await;
+    note("upload not multipart", json!([status.as_u16(), refused["code"]]));
 
     let (_, consents) =
         t.call(Method::PUT, "/privacy/consents", &access, None, Some(json!({"training_use": true}))).await;
