@@ -97,15 +97,24 @@ pub fn field_problem(item: &Value) -> FieldProblem {
     FieldProblem { field, reason }
 }
 
-/// Seconds to wait from `Retry-After`, else the "Expected available in N seconds" hint, else 1.
+/// Seconds to wait from `Retry-After`, else the detail's hint, else 1. Replicate has worded the
+/// hint "Expected available in N seconds" and now "Your rate limit resets in ~Ns" (docs/wire-facts.md
+/// §Replicate); both are read.
 pub fn retry_after(headers: &HeaderMap, detail: &str) -> u32 {
     if let Some(s) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) {
         return s.clamp(1, 3600);
     }
-    detail
-        .split("available in ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+    ["available in ", "resets in "]
+        .iter()
+        .find_map(|marker| detail.split(marker).nth(1))
+        .and_then(|rest| {
+            let rest = rest.trim_start().trim_start_matches('~');
+            let number: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            let number = number.trim_end_matches('.');
+            // "30s", "3", "0.4", "inf", "NaN": the unit letter is not part of the number.
+            let number = number.strip_suffix('s').filter(|n| n.parse::<f64>().is_ok()).unwrap_or(number);
+            number.parse::<f64>().ok()
+        })
         .filter(|s| !s.is_nan())
         .map(|s| s.ceil().clamp(1.0, 3600.0) as u32)
         .unwrap_or(1)
@@ -139,6 +148,9 @@ mod tests {
         assert_eq!(retry_after(&headers, "slow down"), 1);
         assert_eq!(retry_after(&headers, "Expected available in NaN seconds."), 1, "NaN is no number of seconds");
         assert_eq!(retry_after(&headers, "Expected available in inf seconds."), 3600);
+        let now = r#"Request was throttled. Your rate limit resets in ~30s."#;
+        assert_eq!(retry_after(&headers, now), 30, "Replicate's current wording");
+        assert_eq!(retry_after(&headers, "Your rate limit resets in 2.5s"), 3);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&headers, "Expected available in 3 seconds."), 7);
     }

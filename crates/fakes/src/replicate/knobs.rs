@@ -101,7 +101,7 @@ pub(super) fn throttled(fake: &ReplicateFake) -> Option<Response> {
     if !take(&mut state.knobs.throttle) {
         return None;
     }
-    let body = json!({ "detail": "Request was throttled. Expected available in 1 second." }).to_string();
+    let body = json!({ "detail": "Request was throttled. Your rate limit resets in ~1s." }).to_string();
     let mut res = (StatusCode::TOO_MANY_REQUESTS, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Some(s) = state.knobs.retry_after_s {
         res.headers_mut().insert(header::RETRY_AFTER, s.into());

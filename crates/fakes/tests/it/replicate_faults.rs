@@ -51,7 +51,7 @@ async fn throttle_answers_429_with_only_detail_and_retry_after_when_asked() {
     assert_eq!(res.status(), 429);
     assert!(!res.headers().contains_key("retry-after"));
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body, json!({ "detail": "Request was throttled. Expected available in 1 second." }));
+    assert_eq!(body, json!({ "detail": "Request was throttled. Your rate limit resets in ~1s." }));
 
     h.knobs(|k| {
         k.throttle = 1;
