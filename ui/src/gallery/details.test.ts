@@ -1,39 +1,47 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { catalogue } from '../create/fixtures';
-import { mockBindings, ok, tauriCore } from '../test/bindings';
+import { CommandError } from '../lib/errors';
+import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings';
 
+/** The item's first image, when it has one (the Show file button needs it). */
+let images: unknown[] = [];
+const revealFile = vi.fn(async (_file: string): Promise<Result> => ok(null));
 const requestFrom = vi.fn(async (id: number) =>
   ok({ model: 'flux-schnell', inputs: { prompt: 'a red fox', seed: 4242, num_inference_steps: 2 }, parent_id: id, exact_rerun: false }),
 );
 
+const generationDetails = vi.fn(async (id: number): Promise<Result> =>
+  ok({
+    generation: {
+      id,
+      provider: 'replicate',
+      model: 'flux-schnell',
+      inputs: '{}',
+      prompt: 'a red fox',
+      seed: 4242,
+      status: 'done',
+      error: null,
+      prediction_id: null,
+      cost_usd: 0.003,
+      cost_credits: null,
+      images_requested: 1,
+      images_returned: 1,
+      parent_id: null,
+      favourite: false,
+      created_at: 1_700_000_000_000,
+      completed_at: 1_700_000_001_000,
+    },
+    images,
+    collections: [],
+  }),
+);
+
 vi.mock('../lib/bindings', () =>
   mockBindings({
-    generationDetails: async (id: number) =>
-      ok({
-        generation: {
-          id,
-          provider: 'replicate',
-          model: 'flux-schnell',
-          inputs: '{}',
-          prompt: 'a red fox',
-          seed: 4242,
-          status: 'done',
-          error: null,
-          prediction_id: null,
-          cost_usd: 0.003,
-          cost_credits: null,
-          images_requested: 1,
-          images_returned: 1,
-          parent_id: null,
-          favourite: false,
-          created_at: 1_700_000_000_000,
-          completed_at: 1_700_000_001_000,
-        },
-        images: [],
-        collections: [],
-      }),
+    generationDetails: (id: number) => generationDetails(id),
     requestFrom: (id: number) => requestFrom(id),
+    revealFile: (file: string) => revealFile(file),
     modelCatalogue: async () => ok(catalogue),
   }),
 );
@@ -86,5 +94,72 @@ describe('Re-run and Remix in the details panel', () => {
     render(DetailsPanel, { props: { ...props, id: 8 } });
     await waitFor(() => expect(screen.getByTestId('details-prompt')).toBeTruthy());
     expect(createForm.values.prompt).toBe('my own draft');
+  });
+});
+
+describe('A failed action in the details panel is shown, not lost', () => {
+  const diskFull = async () => {
+    throw new CommandError({ kind: 'storage', path: 'history.db', reason: 'disk full' });
+  };
+  const shown = (testId: string) => screen.getByTestId(testId);
+
+  beforeEach(() => {
+    images = [];
+  });
+
+  it('says so when the favourite cannot be changed', async () => {
+    render(DetailsPanel, { props: { ...props, onFavourite: diskFull } });
+    await fireEvent.click(await waitFor(() => shown('details-favourite')));
+    await waitFor(() => expect(shown('details-action-error').textContent).toBe('Could not read or write history.db: disk full'));
+    expect(shown('details-action-error').getAttribute('role')).toBe('alert');
+    expect(shown('details-favourite').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('says so when the file cannot be shown', async () => {
+    images = [
+      {
+        id: 1,
+        idx: 0,
+        file: 'images/7-0.webp',
+        thumb: 'thumbs/7-0.webp',
+        width: 1024,
+        height: 1024,
+        format: 'webp',
+        bytes: 1000,
+        source_url: null,
+        downloaded_at: 1,
+      },
+    ];
+    revealFile.mockResolvedValueOnce(fail({ kind: 'not_found', what: 'images/7-0.webp' }));
+    render(DetailsPanel, { props });
+    await fireEvent.click(await waitFor(() => screen.getByRole('button', { name: 'Show file' })));
+    await waitFor(() => expect(shown('details-action-error').textContent).toBe('images/7-0.webp was not found.'));
+    expect(revealFile).toHaveBeenCalledWith('images/7-0.webp');
+  });
+
+  it('says so when the item cannot be deleted', async () => {
+    render(DetailsPanel, { props: { ...props, onDelete: diskFull } });
+    await fireEvent.click(await waitFor(() => shown('details-delete')));
+    await fireEvent.click(shown('confirm-delete'));
+    await waitFor(() => expect(shown('details-action-error').textContent).toBe('Could not read or write history.db: disk full'));
+  });
+
+  it('says so when the item cannot be added to a collection', async () => {
+    const collections = [{ id: 3, name: 'Foxes', created_at: 1, items: 0 }];
+    render(DetailsPanel, { props: { ...props, collections, onAddToCollection: diskFull } });
+    await fireEvent.change(await waitFor(() => shown('add-to-collection')), { target: { value: '3' } });
+    await waitFor(() => expect(shown('add-to-collection-error').textContent).toBe('Could not read or write history.db: disk full'));
+    expect(shown('add-to-collection-error').getAttribute('role')).toBe('alert');
+  });
+
+  it('says so when the item cannot be read again after adding it', async () => {
+    const collections = [{ id: 3, name: 'Foxes', created_at: 1, items: 0 }];
+    const onAddToCollection = vi.fn(async () => {});
+    render(DetailsPanel, { props: { ...props, collections, onAddToCollection } });
+    const select = await waitFor(() => shown('add-to-collection'));
+    generationDetails.mockResolvedValueOnce(fail({ kind: 'not_found', what: 'Generation 7' }));
+    await fireEvent.change(select, { target: { value: '3' } });
+    await waitFor(() => expect(shown('add-to-collection-error').textContent).toBe('Generation 7 was not found.'));
+    expect(onAddToCollection).toHaveBeenCalledWith(3, 7);
   });
 });
