@@ -75,7 +75,9 @@ rm -rf "$demo_dir" "$demo_err"
 step "Fuzz: a short run of each target (the corpus itself was replayed by the Rust tests)"
 ./scripts/fuzz.sh 20
 
-step "UI: type check and unit tests"
+step "UI: format (Prettier), lint (ESLint, no warnings), type check and unit tests"
+npm --prefix ui run format:check
+npm --prefix ui run lint
 npm --prefix ui run check
 npm --prefix ui test
 
