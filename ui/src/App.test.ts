@@ -44,7 +44,7 @@ vi.mock('./lib/bindings', () =>
     getRetention: async () => ok({ window_days: 365, disk_budget_bytes: null, keep_favourites: false }),
     previewPurge: async () => ok({ items: 0, bytes: 0 }),
     modelCatalogue: async () => ok((await import('./create/fixtures')).catalogue),
-    queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: queueJobs }),
+    queueState: async () => ok({ paused: false, runs_here: true, max_running: 2, rows: 50, jobs: queueJobs }),
     generationDetails: async (id: number) =>
       ok({
         generation: {
@@ -69,7 +69,7 @@ vi.mock('./lib/bindings', () =>
         images: [],
         collections: [],
       }),
-    replicateKeyStatus: async () => ok({ configured: false, source: null, account: null }),
+    replicateKeyStatus: async () => ok({ configured: false, source: null, account: null, keychain_unavailable: null }),
     spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
     privacyReport: async () =>
       ok({

@@ -2,8 +2,8 @@ import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { accountStatus, fail, mockBindings, ok, type Result } from '../test/bindings';
 
-const none = { configured: false, source: null, account: null };
-const ada = { configured: true, source: 'keychain', account: { type: 'user', username: 'ada', name: 'Ada Lovelace' } };
+const none = { configured: false, source: null, account: null, keychain_unavailable: null };
+const ada = { configured: true, source: 'keychain', account: { type: 'user', username: 'ada', name: 'Ada Lovelace' }, keychain_unavailable: null };
 
 let keyStatus: unknown = none;
 let saveAnswer: () => Result = () => ok(ada);
@@ -82,6 +82,15 @@ describe('Account screen', () => {
     saveAnswer = () => fail({ kind: 'keychain_unavailable', reason: 'no Secret Service' });
     await fireEvent.click(byTestId('replicate-key-save'));
     await waitFor(() => expect(byTestId('replicate-key-save-error').textContent).toContain('never keeps the key anywhere else'));
+  });
+
+  it('says when the keychain cannot be reached instead of "no key yet"', async () => {
+    keyStatus = { ...none, keychain_unavailable: 'no D-Bus session' };
+    render(AccountScreen);
+    const status = await waitFor(() => byTestId('replicate-key-status'));
+    expect(status.textContent).toContain("can't be reached (no D-Bus session)");
+    expect(status.textContent).toContain('REPLICATE_API_TOKEN');
+    expect(status.textContent).not.toContain('No key yet');
   });
 
   it('removes the key only after a confirmation', async () => {

@@ -74,7 +74,7 @@ vi.mock('../lib/bindings', () =>
       buyCredits: (p: string) => buyCredits(p),
       cancelCheckout: () => cancelCheckout(),
       confirmAge: () => confirmAge(),
-      replicateKeyStatus: async () => ok({ configured: false, source: null, account: null }),
+      replicateKeyStatus: async () => ok({ configured: false, source: null, account: null, keychain_unavailable: null }),
       spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
       modelCatalogue: async () => ok({ source: 't', models: [] }),
     },
@@ -115,6 +115,20 @@ describe('Account screen: account mode', () => {
     expect(screen.queryByTestId('mode-account')).toBeNull();
     expect(byTestId('replicate-key-card')).toBeTruthy();
     expect(byTestId('account-mode').textContent).toContain('Add your Replicate key');
+  });
+
+  it('says when the keychain cannot be reached, as a state rather than an error, and offers no sign-in that would fail', async () => {
+    accountStatus = status({ keychain_unavailable: 'no D-Bus session' });
+    render(AccountScreen);
+    const note = await waitFor(() => byTestId('keychain-unavailable'));
+    expect(note.textContent).toContain('no D-Bus session');
+    expect(note.textContent).toContain('GNOME Keyring');
+    expect(note.textContent).toContain('REPLICATE_API_TOKEN');
+    expect(screen.queryByRole('alert')).toBeNull();
+    for (const id of ['sign-in-google', 'sign-in-github']) {
+      expect((byTestId(id) as HTMLButtonElement).disabled).toBe(true);
+      expect(byTestId(id).getAttribute('aria-describedby')).toBe('keychain-note');
+    }
   });
 
   it('signs in with the chosen provider, waits for the browser, and a cancel is not an error', async () => {

@@ -13,9 +13,9 @@ const pickInputImage = vi.fn(async (_title: string): Promise<unknown> => ok('/pi
 vi.mock('../lib/bindings', () =>
   mockBindings({
     modelCatalogue: async () => ok(catalogue),
-    replicateKeyStatus: async () => ok({ configured: true, source: 'keychain', account: null }),
+    replicateKeyStatus: async () => ok({ configured: true, source: 'keychain', account: null, keychain_unavailable: null }),
     spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
-    queueState: async () => ok({ paused: false, runs_here: true, limit: 2, jobs: [] }),
+    queueState: async () => ok({ paused: false, runs_here: true, max_running: 2, rows: 50, jobs: [] }),
     pickInputImage: (title: string) => pickInputImage(title),
     previewInputImage: (path: string) => previewInputImage(path),
     stagePastedImage: (b64: string) => stagePastedImage(b64),

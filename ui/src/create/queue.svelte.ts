@@ -2,8 +2,6 @@ import { commands, events, type Job, type Status } from '../lib/bindings';
 import { messageOf, unwrap } from '../lib/errors';
 
 const FINISHED: readonly Status[] = ['done', 'failed', 'canceled'];
-/** As many finished jobs as the core lists (src-tauri QUEUE_LIMIT). */
-const KEEP_FINISHED = 50;
 
 export const isFinished = (job: Pick<Job, 'status'>): boolean => FINISHED.includes(job.status);
 
@@ -15,18 +13,19 @@ export function byQueueOrder(a: Job, b: Job): number {
 }
 
 /**
- * Replaces the job with the same id (or adds it), keeping the core's order and a bounded history.
+ * Replaces the job with the same id (or adds it), keeping the core's order and at most `rows`
+ * finished jobs (the core's `QueueState.rows`, so the panel keeps what the core lists).
  * An older snapshot than the one shown is dropped: a command's answer can arrive after the event of
  * the change that followed it (a cancel's "canceling" after the job's "canceled").
  */
-export function mergeJob(jobs: Job[], job: Job): Job[] {
+export function mergeJob(jobs: Job[], job: Job, rows: number): Job[] {
   const shown = jobs.find((j) => j.id === job.id);
   if (shown && shown.revision > job.revision) return jobs;
   const next = jobs.filter((j) => j.id !== job.id);
   next.push(job);
   next.sort(byQueueOrder);
   let finished = 0;
-  return next.filter((j) => !isFinished(j) || ++finished <= KEEP_FINISHED);
+  return next.filter((j) => !isFinished(j) || ++finished <= rows);
 }
 
 export interface ResultImage {
@@ -59,6 +58,8 @@ export class Queue {
   jobs = $state<Job[]>([]);
   paused = $state(false);
   runsHere = $state(true);
+  /** How many jobs the core lists; until the first snapshot, its own default. */
+  rows = $state(50);
   loaded = $state(false);
   error = $state<string | null>(null);
   /** The last action's failure (cancel, retry, pause), by job id (0 for the queue itself). */
@@ -95,7 +96,8 @@ export class Queue {
     try {
       const state = await unwrap(commands.queueState());
       let jobs: Job[] = [...state.jobs].sort(byQueueOrder);
-      for (const job of this.#buffered) jobs = mergeJob(jobs, job);
+      this.rows = state.rows;
+      for (const job of this.#buffered) jobs = mergeJob(jobs, job, state.rows);
       this.jobs = jobs;
       this.paused = state.paused;
       this.runsHere = state.runs_here;
@@ -112,7 +114,7 @@ export class Queue {
   /** One job changed (an event, or a command's answer). */
   apply(job: Job): void {
     if (this.#loading > 0) this.#buffered.push(job);
-    this.jobs = mergeJob(this.jobs, job);
+    this.jobs = mergeJob(this.jobs, job, this.rows);
   }
 
   async cancel(id: number): Promise<void> {

@@ -4,7 +4,13 @@ import { job } from './fixtures';
 import { mockBindings, ok } from '../test/bindings';
 
 let listener: ((e: { payload: { job: Job } }) => void) | null = null;
-let snapshot: { paused: boolean; runs_here: boolean; limit: number; jobs: Job[] } = { paused: false, runs_here: true, limit: 2, jobs: [] };
+let snapshot: { paused: boolean; runs_here: boolean; max_running: number; rows: number; jobs: Job[] } = {
+  paused: false,
+  runs_here: true,
+  max_running: 2,
+  rows: 50,
+  jobs: [],
+};
 let release: (() => void) | null = null;
 const cancelJob = vi.fn(async (id: number) => ok(job(id, { status: 'canceled', completed_at: 5 })));
 const retryJob = vi.fn(async (id: number) => ok(job(id + 100)));
@@ -42,35 +48,35 @@ const ids = (jobs: Job[]) => jobs.map((j) => j.id);
 describe('mergeJob', () => {
   it('replaces a job by id and keeps unfinished jobs first, newest first', () => {
     let jobs = [job(3, { status: 'running' }), job(2, { status: 'done' }), job(1, { status: 'failed' })];
-    jobs = mergeJob(jobs, job(4));
+    jobs = mergeJob(jobs, job(4), 50);
     expect(ids(jobs)).toEqual([4, 3, 2, 1]);
-    jobs = mergeJob(jobs, job(3, { status: 'done', images_returned: 1 }));
+    jobs = mergeJob(jobs, job(3, { status: 'done', images_returned: 1 }), 50);
     expect(ids(jobs)).toEqual([4, 3, 2, 1]);
     expect(jobs.find((j) => j.id === 3)?.status).toBe('done');
-    jobs = mergeJob(jobs, job(4, { status: 'done' }));
-    jobs = mergeJob(jobs, job(1, { status: 'downloading' })); // a retry fetching its outputs
+    jobs = mergeJob(jobs, job(4, { status: 'done' }), 50);
+    jobs = mergeJob(jobs, job(1, { status: 'downloading' }), 50); // a retry fetching its outputs
     expect(ids(jobs)).toEqual([1, 4, 3, 2]);
     expect(jobs).toHaveLength(4);
   });
 
   it('keeps the newer of two snapshots of a job, whichever arrives last', () => {
     const canceled = job(7, { status: 'canceled', cancel_requested: true, completed_at: 9, revision: 4 });
-    let jobs = mergeJob([job(7, { status: 'running', revision: 2 })], canceled);
+    let jobs = mergeJob([job(7, { status: 'running', revision: 2 })], canceled, 50);
     // The cancel command's answer, read before the job ended, arrives after the "canceled" event.
-    jobs = mergeJob(jobs, job(7, { status: 'running', cancel_requested: true, revision: 3 }));
+    jobs = mergeJob(jobs, job(7, { status: 'running', cancel_requested: true, revision: 3 }), 50);
     expect(jobs).toEqual([canceled]);
     // Progress alone does not bump the revision: an equal one is taken.
-    jobs = mergeJob([job(8, { status: 'running', revision: 2 })], job(8, { status: 'running', progress: 0.4, revision: 2 }));
+    jobs = mergeJob([job(8, { status: 'running', revision: 2 })], job(8, { status: 'running', progress: 0.4, revision: 2 }), 50);
     expect(jobs[0]?.progress).toBe(0.4);
     // A retry is a newer revision of a finished job.
-    jobs = mergeJob([canceled], job(7, { status: 'queued', revision: 5 }));
+    jobs = mergeJob([canceled], job(7, { status: 'queued', revision: 5 }), 50);
     expect(jobs[0]?.status).toBe('queued');
   });
 
   it('keeps a bounded number of finished jobs', () => {
     let jobs: Job[] = [];
-    for (let i = 1; i <= 60; i++) jobs = mergeJob(jobs, job(i, { status: 'done' }));
-    jobs = mergeJob(jobs, job(61, { status: 'running' }));
+    for (let i = 1; i <= 60; i++) jobs = mergeJob(jobs, job(i, { status: 'done' }), 50);
+    jobs = mergeJob(jobs, job(61, { status: 'running' }), 50);
     expect(jobs).toHaveLength(51);
     expect(jobs[0]?.id).toBe(61);
     expect(jobs.at(-1)?.id).toBe(11);
@@ -93,7 +99,18 @@ describe('Queue', () => {
   beforeEach(() => {
     listener = null;
     release = null;
-    snapshot = { paused: false, runs_here: true, limit: 2, jobs: [job(2, { status: 'running' }), job(1, { status: 'done' })] };
+    snapshot = { paused: false, runs_here: true, max_running: 2, rows: 50, jobs: [job(2, { status: 'running' }), job(1, { status: 'done' })] };
+  });
+
+  it('keeps as many finished jobs as the core lists (QueueState.rows)', async () => {
+    snapshot = { ...snapshot, rows: 2 };
+    const q = new Queue();
+    const stop = await q.start();
+    for (const id of [3, 4]) listener?.({ payload: { job: job(id, { status: 'done' }) } });
+    expect(ids(q.jobs)).toEqual([2, 4, 3]);
+    listener?.({ payload: { job: job(2, { status: 'failed' }) } });
+    expect(ids(q.jobs)).toEqual([4, 3]);
+    stop();
   });
 
   it('loads the snapshot and merges job-updated events by id', async () => {

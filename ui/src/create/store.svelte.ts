@@ -325,7 +325,7 @@ export class CreateForm {
       this.serverErrors = Object.fromEntries(mine.map((f) => [f.field, sentence(f.reason)]));
       this.formError = other.length ? describeError({ kind: 'invalid_fields', fields: other }) : null;
     } else if (error.kind === 'invalid_input' && error.field === 'replicate_token') {
-      this.keyStatus = { configured: false, source: null, account: null };
+      this.keyStatus = { configured: false, source: null, account: null, keychain_unavailable: null };
     } else if (error.kind === 'invalid_input' && known.has(error.field)) {
       this.serverErrors = { [error.field]: sentence(error.reason) };
     } else if (error.kind === 'invalid_input' && error.field === 'model') {
