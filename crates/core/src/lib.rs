@@ -1,5 +1,26 @@
 //! Flux Krea Desktop's core. It knows nothing of Tauri: the desktop shell and the CLI are thin
 //! layers over [`Core`], and everything here is testable without a window.
+//!
+//! # The façade, by domain
+//!
+//! [`Core`]'s methods are what the shell and the CLI call. Each domain keeps them in its own
+//! `api.rs`, as short calls into the domain's other modules, where the work is; a second
+//! `impl Core` block there holds the few `pub(crate)` methods other domains call.
+//!
+//! - `auth/api.rs` — sign in and out, the session (parked after an offline sign-out), account
+//!   status, generation mode; for the crate, the platform client and the access token.
+//! - `credits/api.rs` — the balance, the ledger, packs, the price list, buying a pack.
+//! - `generation/api.rs` — the catalogue, the job queue (generate, cancel, retry, re-run), the
+//!   own-key token and spend, picture inputs; for the crate, a job's provider and credentials.
+//! - `history/api.rs` — gallery pages, details, favourites, deletion, collections, cached files,
+//!   retention and the purge, synthetic seeding.
+//! - `privacy/api.rs` — consents, the "what is stored" report, export, erasure, the record of
+//!   requests, and the platform's side: consent sync, image removal, account deletion, age.
+//! - `updates/api.rs` — the update channel, a skipped version, the last check, generations in
+//!   flight.
+//!
+//! The `impl Core` in this file is the Core itself, not a domain: opening and closing, the data
+//! folder, the config, the pool, the app's info, the settings and the doctor.
 
 pub mod auth;
 pub mod clock;
@@ -71,6 +92,9 @@ pub struct AppInfo {
     pub recovered_database: Option<history::Recovery>,
 }
 
+/// The Core itself, not a domain: opening and closing, what it holds (data folder, config, pool,
+/// settings) and what it reports about itself. Each domain's methods are in its `api.rs` (see the
+/// crate's documentation, "The façade, by domain").
 impl Core {
     /// Opens (creating if needed, 0700) the data folder and the database in it.
     pub async fn open(data_dir: &Path, config: Config) -> Result<Core> {

@@ -34,70 +34,68 @@ pub fn http() -> Result<reqwest::Client> {
     crate::http::client(Duration::from_secs(30), crate::http::Redirects::Never)
 }
 
-impl Core {
-    /// `{platform}/api/v1`, or why account mode is off.
-    pub(crate) fn platform_api_base(&self) -> Result<String> {
-        let config = self.config();
-        match (&config.platform_url.value, &config.platform_anon_key.value) {
-            (Some(url), Some(_)) => Ok(format!("{url}/api/v1")),
-            _ => Err(crate::auth::session::unavailable()),
-        }
+/// `{platform}/api/v1`, or why account mode is off.
+pub(super) fn api_base(core: &Core) -> Result<String> {
+    let config = core.config();
+    match (&config.platform_url.value, &config.platform_anon_key.value) {
+        (Some(url), Some(_)) => Ok(format!("{url}/api/v1")),
+        _ => Err(crate::auth::session::unavailable()),
     }
+}
 
-    /// Sends `call` with the session, refreshing once on a 401; a second 401 signs out.
-    pub(crate) async fn platform<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
-        let token = self.access_token().await?;
-        match self.platform_with(&token, &call).await {
-            Err(Error::AuthRequired) => {
-                let fresh = self.refresh_after_rejection(&token).await?;
-                match self.platform_with(&fresh, &call).await {
-                    Err(Error::AuthRequired) => {
-                        tracing::warn!("the platform refused a fresh token; signing out");
-                        self.forget_session().await?;
-                        Err(Error::AuthRequired)
-                    }
-                    other => other,
+/// Sends `call` with the session, refreshing once on a 401; a second 401 signs out.
+pub(super) async fn send_call<T: DeserializeOwned>(core: &Core, call: Call<'_>) -> Result<T> {
+    let token = super::access_token(core).await?;
+    match send_call_with(core, &token, &call).await {
+        Err(Error::AuthRequired) => {
+            let fresh = super::refresh_after_rejection(core, &token).await?;
+            match send_call_with(core, &fresh, &call).await {
+                Err(Error::AuthRequired) => {
+                    tracing::warn!("the platform refused a fresh token; signing out");
+                    super::forget_session(core).await?;
+                    Err(Error::AuthRequired)
                 }
+                other => other,
             }
-            other => other,
         }
+        other => other,
     }
+}
 
-    /// Sends `call` with this exact token (sign-in uses it before the session is stored).
-    pub(crate) async fn platform_with<T: DeserializeOwned>(
-        &self,
-        token: &Sensitive<String>,
-        call: &Call<'_>,
-    ) -> Result<T> {
-        let url = format!("{}{}", self.platform_api_base()?, call.path);
-        let http = http()?;
-        let send = || async {
-            let mut request = http.request(call.method.clone(), &url).bearer_auth(token.expose());
-            if let Some(body) = call.body {
-                request = request.json(body);
-            }
-            if let Some(key) = call.idempotency_key {
-                request = request.header("Idempotency-Key", key);
-            }
-            let response = request.send().await.map_err(|e| transport(SERVICE, e))?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = answer_body(SERVICE, response, MAX_ANSWER_BYTES).await?;
-            read_answer(call.path, status, &headers, &bytes)
-        };
-        // Reads and idempotent writes may be repeated; others could take effect twice.
-        let repeatable = call.method == Method::GET || call.idempotency_key.is_some();
-        let retry = ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(200))
-            .with_max_delay(Duration::from_secs(4))
-            .with_max_times(3)
-            .with_jitter();
-        send.retry(retry)
-            .sleep(tokio::time::sleep)
-            .when(|e| if repeatable { retry_read(e) } else { matches!(e, Error::RateLimited { .. }) })
-            .adjust(honour_retry_after)
-            .await
-    }
+/// Sends `call` with this exact token (sign-in uses it before the session is stored).
+pub(super) async fn send_call_with<T: DeserializeOwned>(
+    core: &Core,
+    token: &Sensitive<String>,
+    call: &Call<'_>,
+) -> Result<T> {
+    let url = format!("{}{}", api_base(core)?, call.path);
+    let http = http()?;
+    let send = || async {
+        let mut request = http.request(call.method.clone(), &url).bearer_auth(token.expose());
+        if let Some(body) = call.body {
+            request = request.json(body);
+        }
+        if let Some(key) = call.idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.send().await.map_err(|e| transport(SERVICE, e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = answer_body(SERVICE, response, MAX_ANSWER_BYTES).await?;
+        read_answer(call.path, status, &headers, &bytes)
+    };
+    // Reads and idempotent writes may be repeated; others could take effect twice.
+    let repeatable = call.method == Method::GET || call.idempotency_key.is_some();
+    let retry = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(200))
+        .with_max_delay(Duration::from_secs(4))
+        .with_max_times(3)
+        .with_jitter();
+    send.retry(retry)
+        .sleep(tokio::time::sleep)
+        .when(|e| if repeatable { retry_read(e) } else { matches!(e, Error::RateLimited { .. }) })
+        .adjust(honour_retry_after)
+        .await
 }
 
 /// A platform answer as `T`, or the app's error for an error status (the fuzz targets call this).

@@ -76,7 +76,7 @@ pub(crate) struct Me {
 
 /// `/me` with a fresh token, plus the avatar.
 pub async fn fetch(core: &Core, token: &Sensitive<String>) -> Result<Profile> {
-    let me: Me = core.platform_with(token, &Call::get("/me")).await?;
+    let me: Me = super::platform::send_call_with(core, token, &Call::get("/me")).await?;
     let avatar = match me.avatar_url.as_deref() {
         Some(url) => avatar(url).await,
         None => None,

@@ -48,89 +48,76 @@ pub(crate) struct WireStatus {
     credits_granted: i64,
 }
 
-impl Core {
-    /// Creates a checkout session for a pack. The Idempotency-Key makes a retried request (a
-    /// double click, a lost answer) return the same session instead of a second one.
-    pub async fn start_checkout(&self, pack_id: &str) -> Result<Checkout> {
-        let pack_id = pack_id.trim();
-        if pack_id.is_empty() || !pack_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            return Err(Error::invalid("pack_id", format!("{pack_id:?} is not a pack id")));
-        }
-        let key = format!("checkout-{}", oauth2::CsrfToken::new_random().secret());
-        let body = json!({ "pack_id": pack_id });
-        let call = Call {
-            method: reqwest::Method::POST,
-            path: "/credits/checkout",
-            body: Some(&body),
-            idempotency_key: Some(&key),
-        };
-        let checkout: Checkout = self.platform(call).await?;
-        crate::config::check_remote_url("checkout_url", checkout.checkout_url.split('?').next().unwrap_or(""))?;
-        tracing::info!(pack = pack_id, "checkout started");
-        Ok(checkout)
+/// The work of [`Core::start_checkout`].
+pub(super) async fn start(core: &Core, pack_id: &str) -> Result<Checkout> {
+    let pack_id = pack_id.trim();
+    if pack_id.is_empty() || !pack_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(Error::invalid("pack_id", format!("{pack_id:?} is not a pack id")));
     }
+    let key = format!("checkout-{}", oauth2::CsrfToken::new_random().secret());
+    let body = json!({ "pack_id": pack_id });
+    let call = Call {
+        method: reqwest::Method::POST,
+        path: "/credits/checkout",
+        body: Some(&body),
+        idempotency_key: Some(&key),
+    };
+    let checkout: Checkout = core.platform(call).await?;
+    crate::config::check_remote_url("checkout_url", checkout.checkout_url.split('?').next().unwrap_or(""))?;
+    tracing::info!(pack = pack_id, "checkout started");
+    Ok(checkout)
+}
 
-    /// Buys a pack: `open` shows the checkout page (the system browser), then this waits for it.
-    pub async fn buy_credits(&self, pack_id: &str, open: impl FnOnce(&str) -> Result<()>) -> Result<CheckoutResult> {
-        let checkout = self.start_checkout(pack_id).await?;
-        open(&checkout.checkout_url)?;
-        self.wait_for_checkout(&checkout.session_id, CHECKOUT_WAIT).await
+/// The work of [`Core::wait_for_checkout`].
+pub(super) async fn wait(core: &Core, session_id: &str, timeout: Duration) -> Result<CheckoutResult> {
+    if session_id.is_empty() || !session_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(Error::invalid("session_id", "is not a checkout session id"));
     }
-
-    /// Polls the session until it completes or expires (or `cancel_checkout`), then refreshes the
-    /// balance. Canceling only stops waiting: a payment made later still lands on the account.
-    pub async fn wait_for_checkout(&self, session_id: &str, timeout: Duration) -> Result<CheckoutResult> {
-        if session_id.is_empty() || !session_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            return Err(Error::invalid("session_id", "is not a checkout session id"));
-        }
-        let cancel = CancellationToken::new();
-        if let Some(old) =
-            self.account.checkout.lock().map_err(|_| Error::internal("poisoned"))?.replace(cancel.clone())
-        {
-            old.cancel();
-        }
-        let path = format!("/credits/checkout/{session_id}");
-        let deadline = tokio::time::Instant::now() + timeout;
-        let outcome = loop {
-            match self.platform::<WireStatus>(Call::get(&path)).await {
-                Ok(s) if s.status != CheckoutState::Open => break Ok(s),
-                Ok(_) => {}
-                Err(e @ (Error::Offline { .. } | Error::Network { .. })) => {
-                    tracing::warn!(kind = "network", "checkout status unavailable; still waiting");
-                    if tokio::time::Instant::now() >= deadline {
-                        break Err(e);
-                    }
-                }
-                Err(e) => break Err(e),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = cancel.cancelled() => break Err(Error::Canceled { what: "waiting for the payment".into() }),
-                _ = tokio::time::sleep_until(deadline) => {
-                    break Err(Error::invalid("checkout", "the payment did not finish in time; if you paid, the credits still arrive"));
+    let cancel = CancellationToken::new();
+    if let Some(old) = core.account.checkout.lock().map_err(|_| Error::internal("poisoned"))?.replace(cancel.clone()) {
+        old.cancel();
+    }
+    let path = format!("/credits/checkout/{session_id}");
+    let deadline = tokio::time::Instant::now() + timeout;
+    let outcome = loop {
+        match core.platform::<WireStatus>(Call::get(&path)).await {
+            Ok(s) if s.status != CheckoutState::Open => break Ok(s),
+            Ok(_) => {}
+            Err(e @ (Error::Offline { .. } | Error::Network { .. })) => {
+                tracing::warn!(kind = "network", "checkout status unavailable; still waiting");
+                if tokio::time::Instant::now() >= deadline {
+                    break Err(e);
                 }
             }
-        };
-        self.account.checkout.lock().map_err(|_| Error::internal("poisoned"))?.take();
-        let status = outcome?;
-        tracing::info!(state = ?status.status, "checkout ended");
-        let balance = self.refresh_balance().await.ok();
-        Ok(CheckoutResult {
-            session_id: session_id.to_string(),
-            state: status.status,
-            credits_granted: super::int(status.credits_granted),
-            balance,
-        })
-    }
-
-    /// Stops waiting for a checkout; true if one was being waited for.
-    pub fn cancel_checkout(&self) -> bool {
-        match self.account.checkout.lock().ok().and_then(|mut c| c.take()) {
-            Some(token) => {
-                token.cancel();
-                true
-            }
-            None => false,
+            Err(e) => break Err(e),
         }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = cancel.cancelled() => break Err(Error::Canceled { what: "waiting for the payment".into() }),
+            _ = tokio::time::sleep_until(deadline) => {
+                break Err(Error::invalid("checkout", "the payment did not finish in time; if you paid, the credits still arrive"));
+            }
+        }
+    };
+    core.account.checkout.lock().map_err(|_| Error::internal("poisoned"))?.take();
+    let status = outcome?;
+    tracing::info!(state = ?status.status, "checkout ended");
+    let balance = core.refresh_balance().await.ok();
+    Ok(CheckoutResult {
+        session_id: session_id.to_string(),
+        state: status.status,
+        credits_granted: super::int(status.credits_granted),
+        balance,
+    })
+}
+
+/// The work of [`Core::cancel_checkout`].
+pub(super) fn cancel(core: &Core) -> bool {
+    match core.account.checkout.lock().ok().and_then(|mut c| c.take()) {
+        Some(token) => {
+            token.cancel();
+            true
+        }
+        None => false,
     }
 }

@@ -1,6 +1,8 @@
 //! Platform credits (docs/platform-api.md §2): the balance (cached, so it shows offline as "last
-//! known"), the ledger, packs and the server's price list. Purchases are in `checkout`.
+//! known"), the ledger, packs and the server's price list. Purchases are in `checkout`. The [`Core`] methods are in
+//! `api.rs`.
 
+mod api;
 pub(crate) mod checkout;
 
 use serde::{Deserialize, Serialize};
@@ -98,66 +100,59 @@ fn int(n: i64) -> i32 {
     n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
-impl Core {
-    /// Asks the platform; offline, the last known balance (marked not live) stands in.
-    pub async fn refresh_balance(&self) -> Result<KnownBalance> {
-        match self.platform::<WireBalance>(Call::get("/credits")).await {
-            Ok(wire) => {
-                let known = KnownBalance {
-                    credits: int(wire.balance),
-                    updated_at: wire.updated_at,
-                    fetched_at: now_ms(),
-                    live: true,
-                };
-                put_document(self.pool(), BALANCE_KEY, Some(&known)).await?;
-                Ok(known)
-            }
-            Err(e @ (Error::Offline { .. } | Error::Network { .. })) => cached_balance(self).await?.ok_or(e),
-            Err(e) => Err(e),
+/// The work of [`Core::refresh_balance`].
+async fn refresh_balance(core: &Core) -> Result<KnownBalance> {
+    match core.platform::<WireBalance>(Call::get("/credits")).await {
+        Ok(wire) => {
+            let known = KnownBalance {
+                credits: int(wire.balance),
+                updated_at: wire.updated_at,
+                fetched_at: now_ms(),
+                live: true,
+            };
+            put_document(core.pool(), BALANCE_KEY, Some(&known)).await?;
+            Ok(known)
         }
+        Err(e @ (Error::Offline { .. } | Error::Network { .. })) => cached_balance(core).await?.ok_or(e),
+        Err(e) => Err(e),
     }
+}
 
-    /// One page of the credit ledger, newest first.
-    pub async fn credit_ledger(&self, cursor: Option<&str>) -> Result<LedgerPage> {
-        let path = match cursor {
-            Some(c) => format!(
-                "/credits/ledger?cursor={}",
-                url::form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()
-            ),
-            None => "/credits/ledger".to_string(),
-        };
-        self.platform(Call::get(&path)).await
-    }
+/// The work of [`Core::credit_ledger`].
+async fn ledger(core: &Core, cursor: Option<&str>) -> Result<LedgerPage> {
+    let path = match cursor {
+        Some(c) => {
+            format!("/credits/ledger?cursor={}", url::form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>())
+        }
+        None => "/credits/ledger".to_string(),
+    };
+    core.platform(Call::get(&path)).await
+}
 
-    pub async fn credit_packs(&self) -> Result<Vec<CreditPack>> {
-        self.platform(Call::get("/credits/packs")).await
-    }
-
-    /// The platform's per-image prices for the catalogue's models; offline, the last list seen.
-    pub async fn credit_prices(&self) -> Result<Vec<ModelPrice>> {
-        match self.platform::<Vec<WireModel>>(Call::get("/models")).await {
-            Ok(wire) => {
-                let prices: Vec<ModelPrice> = wire
-                    .into_iter()
-                    .filter_map(|m| {
-                        let model = catalogue().models.iter().find(|c| c.replicate == m.id)?;
-                        Some(ModelPrice {
-                            model: model.id.clone(),
-                            credits_per_image: int(m.credits_per_image.max(0)),
-                            max_outputs: int(m.max_outputs.unwrap_or(1).max(1)),
-                            enabled: m.enabled,
-                        })
+/// The work of [`Core::credit_prices`].
+async fn prices(core: &Core) -> Result<Vec<ModelPrice>> {
+    match core.platform::<Vec<WireModel>>(Call::get("/models")).await {
+        Ok(wire) => {
+            let prices: Vec<ModelPrice> = wire
+                .into_iter()
+                .filter_map(|m| {
+                    let model = catalogue().models.iter().find(|c| c.replicate == m.id)?;
+                    Some(ModelPrice {
+                        model: model.id.clone(),
+                        credits_per_image: int(m.credits_per_image.max(0)),
+                        max_outputs: int(m.max_outputs.unwrap_or(1).max(1)),
+                        enabled: m.enabled,
                     })
-                    .collect();
-                put_document(self.pool(), PRICES_KEY, Some(&prices)).await?;
-                Ok(prices)
-            }
-            Err(e @ (Error::Offline { .. } | Error::Network { .. })) => {
-                let cached = get_document(self.pool(), PRICES_KEY).await?;
-                cached.and_then(|raw| serde_json::from_str(&raw).ok()).ok_or(e)
-            }
-            Err(e) => Err(e),
+                })
+                .collect();
+            put_document(core.pool(), PRICES_KEY, Some(&prices)).await?;
+            Ok(prices)
         }
+        Err(e @ (Error::Offline { .. } | Error::Network { .. })) => {
+            let cached = get_document(core.pool(), PRICES_KEY).await?;
+            cached.and_then(|raw| serde_json::from_str(&raw).ok()).ok_or(e)
+        }
+        Err(e) => Err(e),
     }
 }
 

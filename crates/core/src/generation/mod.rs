@@ -1,8 +1,10 @@
 //! Generation: the model catalogue (data), request validation, the Replicate-format client, image
-//! inputs, the crash-safe job journal and runner, own-key credentials and the spend ledger.
+//! inputs, the crash-safe job journal and runner, own-key credentials and the spend ledger. The
+//! [`Core`](crate::Core) methods are in `api.rs`.
 
-pub mod api;
+mod api;
 pub mod catalogue;
+mod enqueue;
 pub mod input_image;
 pub mod jobs;
 pub mod own_key;

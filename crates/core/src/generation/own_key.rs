@@ -51,96 +51,96 @@ fn clean(token: &str) -> Result<Sensitive<String>> {
     Ok(Sensitive::new(token.to_string()))
 }
 
-impl Core {
-    /// Uses this token for the life of the process (the CLI's `REPLICATE_API_TOKEN`); not stored.
-    pub fn use_replicate_token_from_environment(&self, token: &str) -> Result<()> {
-        let token = clean(token)?;
-        *self.credentials.from_environment.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
-        Ok(())
-    }
+/// The work of [`Core::use_replicate_token_from_environment`].
+pub(super) fn use_token_from_environment(core: &Core, token: &str) -> Result<()> {
+    let token = clean(token)?;
+    *core.credentials.from_environment.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
+    Ok(())
+}
 
-    /// Checks the token with Replicate, then stores it in the keychain.
-    pub async fn set_replicate_token(&self, token: &str) -> Result<KeyStatus> {
-        let token = clean(token)?;
-        crate::secrets::ready().await?;
-        let provider = ProviderClient::replicate(&self.config().replicate_url.value, token.clone())?;
-        let account = match provider.account().await {
-            Ok(a) => a,
-            Err(Error::AuthRequired) => {
-                return Err(Error::invalid("replicate_token", "Replicate did not accept this token"));
-            }
-            Err(e) => return Err(e),
-        };
-        let stored = token.clone();
-        blocking(move || KeychainEntry::new(KEYCHAIN_NAME).set(&stored)).await?;
-        *self.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
-        self.save_account(Some(&account)).await?;
-        tracing::info!("replicate token stored in the keychain");
-        self.replicate_key().await
-    }
-
-    pub async fn remove_replicate_token(&self) -> Result<KeyStatus> {
-        blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
-        *self.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = None;
-        self.save_account(None).await?;
-        tracing::info!("replicate token removed from the keychain");
-        self.replicate_key().await
-    }
-
-    pub async fn replicate_key(&self) -> Result<KeyStatus> {
-        let source = match self.replicate_token().await {
-            Ok(Some((_, source))) => Some(source),
-            Ok(None) => None,
-            Err(e) => return Err(e),
-        };
-        let account = match source {
-            Some(KeySource::Keychain) => self.load_account().await?,
-            _ => None,
-        };
-        let keychain_unavailable = crate::secrets::unreachable_reason();
-        Ok(KeyStatus { configured: source.is_some(), source, account, keychain_unavailable })
-    }
-
-    /// The token in force and where it came from.
-    pub(crate) async fn replicate_token(&self) -> Result<Option<(Sensitive<String>, KeySource)>> {
-        let poisoned = || Error::internal("credentials poisoned");
-        if let Some(t) = self.credentials.from_environment.lock().map_err(|_| poisoned())?.clone() {
-            return Ok(Some((t, KeySource::Environment)));
+/// The work of [`Core::set_replicate_token`].
+pub(super) async fn set_token(core: &Core, token: &str) -> Result<KeyStatus> {
+    let token = clean(token)?;
+    crate::secrets::ready().await?;
+    let provider = ProviderClient::replicate(&core.config().replicate_url.value, token.clone())?;
+    let account = match provider.account().await {
+        Ok(a) => a,
+        Err(Error::AuthRequired) => {
+            return Err(Error::invalid("replicate_token", "Replicate did not accept this token"));
         }
-        if let Some(t) = self.credentials.cached.lock().map_err(|_| poisoned())?.clone() {
-            return Ok(Some((t, KeySource::Keychain)));
-        }
-        // Unreachable reads as "no stored key" (#24): REPLICATE_API_TOKEN still works.
-        let found = blocking(|| Ok(KeychainEntry::new(KEYCHAIN_NAME).read())).await?;
-        if let Some(t) = &found {
-            *self.credentials.cached.lock().map_err(|_| poisoned())? = Some(t.clone());
-        }
-        Ok(found.map(|t| (t, KeySource::Keychain)))
-    }
+        Err(e) => return Err(e),
+    };
+    let stored = token.clone();
+    blocking(move || KeychainEntry::new(KEYCHAIN_NAME).set(&stored)).await?;
+    *core.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = Some(token);
+    save_account(core, Some(&account)).await?;
+    tracing::info!("replicate token stored in the keychain");
+    key_status(core).await
+}
 
-    /// The client for a job's provider, with its credentials.
-    pub(crate) async fn provider_for(&self, provider: Provider) -> Result<ProviderClient> {
-        match provider {
-            Provider::Replicate => match self.replicate_token().await? {
-                Some((token, _)) => ProviderClient::replicate(&self.config().replicate_url.value, token),
-                None => Err(no_token()),
-            },
-            Provider::Platform => {
-                let token = self.access_token().await?;
-                ProviderClient::new("Flux Krea", &self.platform_api_base()?, token, true)
-            }
-            Provider::Synthetic => Err(Error::internal("synthetic history has no provider")),
+/// The work of [`Core::remove_replicate_token`].
+pub(super) async fn remove_token(core: &Core) -> Result<KeyStatus> {
+    blocking(|| KeychainEntry::new(KEYCHAIN_NAME).delete()).await?;
+    *core.credentials.cached.lock().map_err(|_| Error::internal("credentials poisoned"))? = None;
+    save_account(core, None).await?;
+    tracing::info!("replicate token removed from the keychain");
+    key_status(core).await
+}
+
+/// The work of [`Core::replicate_key`].
+pub(super) async fn key_status(core: &Core) -> Result<KeyStatus> {
+    let source = match replicate_token(core).await {
+        Ok(Some((_, source))) => Some(source),
+        Ok(None) => None,
+        Err(e) => return Err(e),
+    };
+    let account = match source {
+        Some(KeySource::Keychain) => load_account(core).await?,
+        _ => None,
+    };
+    let keychain_unavailable = crate::secrets::unreachable_reason();
+    Ok(KeyStatus { configured: source.is_some(), source, account, keychain_unavailable })
+}
+
+/// The token in force and where it came from.
+pub(super) async fn replicate_token(core: &Core) -> Result<Option<(Sensitive<String>, KeySource)>> {
+    let poisoned = || Error::internal("credentials poisoned");
+    if let Some(t) = core.credentials.from_environment.lock().map_err(|_| poisoned())?.clone() {
+        return Ok(Some((t, KeySource::Environment)));
+    }
+    if let Some(t) = core.credentials.cached.lock().map_err(|_| poisoned())?.clone() {
+        return Ok(Some((t, KeySource::Keychain)));
+    }
+    // Unreachable reads as "no stored key" (#24): REPLICATE_API_TOKEN still works.
+    let found = blocking(|| Ok(KeychainEntry::new(KEYCHAIN_NAME).read())).await?;
+    if let Some(t) = &found {
+        *core.credentials.cached.lock().map_err(|_| poisoned())? = Some(t.clone());
+    }
+    Ok(found.map(|t| (t, KeySource::Keychain)))
+}
+
+/// The client for a job's provider, with its credentials.
+pub(super) async fn provider_for(core: &Core, provider: Provider) -> Result<ProviderClient> {
+    match provider {
+        Provider::Replicate => match replicate_token(core).await? {
+            Some((token, _)) => ProviderClient::replicate(&core.config().replicate_url.value, token),
+            None => Err(no_token()),
+        },
+        Provider::Platform => {
+            let token = core.access_token().await?;
+            ProviderClient::new("Flux Krea", &core.platform_api_base()?, token, true)
         }
+        Provider::Synthetic => Err(Error::internal("synthetic history has no provider")),
     }
+}
 
-    async fn save_account(&self, account: Option<&ProviderAccount>) -> Result<()> {
-        crate::settings::put_document(self.pool(), ACCOUNT_KEY, account).await
-    }
+async fn save_account(core: &Core, account: Option<&ProviderAccount>) -> Result<()> {
+    crate::settings::put_document(core.pool(), ACCOUNT_KEY, account).await
+}
 
-    async fn load_account(&self) -> Result<Option<ProviderAccount>> {
-        let raw = crate::settings::get_document(self.pool(), ACCOUNT_KEY).await?;
-        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
-    }
+async fn load_account(core: &Core) -> Result<Option<ProviderAccount>> {
+    let raw = crate::settings::get_document(core.pool(), ACCOUNT_KEY).await?;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
 pub fn no_token() -> Error {

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::history::{images, thumbnail};
-use crate::Core;
 
 const STAGING_DIR: &str = "staging";
 const MAX_PASTE: usize = 20 * 1024 * 1024;
@@ -49,36 +48,34 @@ fn preview_of_bytes(path: &Path, file_name: String, bytes: &[u8]) -> Result<Inpu
     })
 }
 
-impl Core {
-    /// Checks a picked or dropped file and makes its preview.
-    pub async fn preview_input_image(&self, path: &str) -> Result<InputPreview> {
-        let path = PathBuf::from(path);
-        tokio::task::spawn_blocking(move || preview_of(&path)).await.map_err(|_| Error::internal("preview stopped"))?
-    }
+/// The work of [`crate::Core::preview_input_image`].
+pub(super) async fn preview_input_image(path: &str) -> Result<InputPreview> {
+    let path = PathBuf::from(path);
+    tokio::task::spawn_blocking(move || preview_of(&path)).await.map_err(|_| Error::internal("preview stopped"))?
+}
 
-    /// Keeps pasted image bytes as a private file (named by content) and previews it.
-    pub async fn stage_pasted_image(&self, bytes: Vec<u8>) -> Result<InputPreview> {
-        if bytes.len() > MAX_PASTE {
-            return Err(Error::invalid("image", "the pasted picture is larger than 20 MB"));
-        }
-        let ext = match image::guess_format(&bytes) {
-            Ok(image::ImageFormat::Png) => "png",
-            Ok(image::ImageFormat::Jpeg) => "jpg",
-            Ok(image::ImageFormat::WebP) => "webp",
-            _ => return Err(Error::invalid("image", "the clipboard does not hold a PNG, JPEG or WebP picture")),
-        };
-        let dir = self.data_dir().join(STAGING_DIR);
-        tokio::task::spawn_blocking(move || {
-            let path = dir.join(format!("pasted-{}.{ext}", &images::content_hash(&bytes)[..16]));
-            // Checked (decoded within the limits) before anything is written: a damaged paste
-            // leaves no file behind.
-            let preview = preview_of_bytes(&path, "the pasted picture".into(), &bytes)?;
-            crate::storage::create_private_dir(&dir)?;
-            images::write_atomic(&path, &bytes)?;
-            let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
-            Ok(InputPreview { file_name, ..preview })
-        })
-        .await
-        .map_err(|_| Error::internal("staging stopped"))?
+/// The work of [`crate::Core::stage_pasted_image`]: the file goes into `data_dir`'s staging folder.
+pub(super) async fn stage_pasted_image(data_dir: &Path, bytes: Vec<u8>) -> Result<InputPreview> {
+    if bytes.len() > MAX_PASTE {
+        return Err(Error::invalid("image", "the pasted picture is larger than 20 MB"));
     }
+    let ext = match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Png) => "png",
+        Ok(image::ImageFormat::Jpeg) => "jpg",
+        Ok(image::ImageFormat::WebP) => "webp",
+        _ => return Err(Error::invalid("image", "the clipboard does not hold a PNG, JPEG or WebP picture")),
+    };
+    let dir = data_dir.join(STAGING_DIR);
+    tokio::task::spawn_blocking(move || {
+        let path = dir.join(format!("pasted-{}.{ext}", &images::content_hash(&bytes)[..16]));
+        // Checked (decoded within the limits) before anything is written: a damaged paste
+        // leaves no file behind.
+        let preview = preview_of_bytes(&path, "the pasted picture".into(), &bytes)?;
+        crate::storage::create_private_dir(&dir)?;
+        images::write_atomic(&path, &bytes)?;
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("image").to_string();
+        Ok(InputPreview { file_name, ..preview })
+    })
+    .await
+    .map_err(|_| Error::internal("staging stopped"))?
 }

@@ -1,8 +1,9 @@
 //! Privacy: the policy's promises kept on this computer (docs/privacy-promises.md) — consents, the
 //! data export, erasure, the "what is stored" report and the record of the rights exercised.
 //! When signed in, the platform's side too (`platform`): consents synced, its copy exported and
-//! erased, account deletion requested.
+//! erased, account deletion requested. The [`Core`] methods are in `api.rs`.
 
+mod api;
 pub mod consents;
 pub mod erasure;
 pub mod export;
@@ -35,157 +36,150 @@ pub struct PrivacyRequest {
     pub due_at: Option<i64>,
 }
 
-impl Core {
-    pub async fn consents(&self) -> Result<Vec<Consent>> {
-        consents::current(self.pool()).await
+/// The work of [`Core::set_consent`].
+async fn set_consent(core: &Core, name: &str, granted: bool, source: ConsentSource) -> Result<Vec<Consent>> {
+    let consents = consents::set(core.pool(), name, granted, source, now_ms()).await?;
+    if let Err(e) = platform::sync_consents(core).await {
+        tracing::warn!(error = %e, "consents not synced to the platform yet");
     }
+    Ok(consents)
+}
 
-    /// Records the change here, then sends it to the platform when signed in. A failed send is
-    /// kept as "not yet synced" and retried with the next change or sign-in.
-    pub async fn set_consent(&self, name: &str, granted: bool, source: ConsentSource) -> Result<Vec<Consent>> {
-        let consents = consents::set(self.pool(), name, granted, source, now_ms()).await?;
-        if let Err(e) = self.sync_consents().await {
-            tracing::warn!(error = %e, "consents not synced to the platform yet");
+/// The work of [`Core::privacy_report`].
+async fn privacy_report(core: &Core) -> Result<PrivacyReport> {
+    let policy = core.retention().await?;
+    let last_purge_at = core.purge_lock.try_lock().ok().and_then(|last| *last);
+    let mut keychain_entries = match core.replicate_key().await {
+        Ok(status) if status.source == Some(crate::generation::KeySource::Keychain) => {
+            vec!["replicate-token".to_string()]
         }
-        Ok(consents)
+        _ => Vec::new(),
+    };
+    if core.signed_in().await.unwrap_or(false) {
+        keychain_entries.push("platform-session".into());
     }
+    report::report(report::ReportInput {
+        pool: core.pool(),
+        data_dir: core.data_dir(),
+        log_dir: &core.config().log_dir.value,
+        retention_days: policy.window_days,
+        last_purge_at,
+        purge_every_ms: crate::history::api::PURGE_EVERY.as_millis() as i64,
+        keychain_entries,
+    })
+    .await
+}
 
-    pub async fn consent_history(&self) -> Result<Vec<ConsentChange>> {
-        consents::history(self.pool()).await
-    }
-
-    pub async fn privacy_report(&self) -> Result<PrivacyReport> {
-        let policy = self.retention().await?;
-        let last_purge_at = self.purge_lock.try_lock().ok().and_then(|last| *last);
-        let mut keychain_entries = match self.replicate_key().await {
-            Ok(status) if status.source == Some(crate::generation::KeySource::Keychain) => {
-                vec!["replicate-token".to_string()]
-            }
-            _ => Vec::new(),
-        };
-        if self.signed_in().await.unwrap_or(false) {
-            keychain_entries.push("platform-session".into());
+/// The work of [`Core::suggested_export_path`].
+fn suggested_export_path() -> Result<String> {
+    let dir = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| crate::Error::invalid("out", "no Downloads or home folder; choose where to save"))?;
+    let date = crate::clock::format_time(now_ms());
+    let day = date.get(..10).unwrap_or("export");
+    for n in 1..1000 {
+        let name =
+            if n == 1 { format!("flux-krea-export-{day}.zip") } else { format!("flux-krea-export-{day}-{n}.zip") };
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(path.display().to_string());
         }
-        report::report(report::ReportInput {
-            pool: self.pool(),
-            data_dir: self.data_dir(),
-            log_dir: &self.config().log_dir.value,
-            retention_days: policy.window_days,
-            last_purge_at,
-            purge_every_ms: crate::history::api::PURGE_EVERY.as_millis() as i64,
-            keychain_entries,
+    }
+    Err(crate::Error::invalid("out", "too many exports today in the Downloads folder; choose where to save"))
+}
+
+/// The work of [`Core::export_data`].
+async fn export_data(core: &Core, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
+    let documents = vec![
+        (
+            "consents.json",
+            serde_json::json!({ "current": core.consents().await?, "history": core.consent_history().await? }),
+        ),
+        (
+            "settings.json",
+            serde_json::json!({ "settings": core.settings().await, "retention": core.retention().await? }),
+        ),
+        (
+            "spend_ledger.json",
+            serde_json::to_value(crate::generation::spend::summary(core.pool(), now_ms(), 1000).await?)
+                .unwrap_or_default(),
+        ),
+        ("privacy_requests.json", serde_json::to_value(requests(core).await?).unwrap_or_default()),
+    ];
+    let mut documents = documents;
+    // Signed in: the platform's copy of the account (profile, ledger, consents, stored prompts).
+    let account_note = match platform::export(core).await {
+        Ok(Some(data)) => {
+            documents.push(("platform_account.json", data));
+            ", with your account's data from Flux Krea"
+        }
+        Ok(None) => "",
+        Err(e) => {
+            documents.push(("platform_account.json", serde_json::json!({ "unavailable": e.to_string() })));
+            "; your account's data could not be fetched from Flux Krea (see platform_account.json)"
+        }
+    };
+    let report = export::export(core.pool(), core.data_dir(), out, documents, progress).await?;
+    let outcome = format!(
+        "{} generations and {} images written to {}{account_note}",
+        report.generations, report.images, report.path
+    );
+    record_request(core, "export", &outcome).await?;
+    Ok(report)
+}
+
+/// The work of [`Core::erase_prompts`].
+async fn erase_prompts(core: &Core) -> Result<ErasureReport> {
+    let mut report = erasure::erase_prompts(core.pool()).await?;
+    let platform = platform_outcome(&platform::erase(core, "prompts").await, "stored prompts");
+    let outcome = format!("prompts and parameters of {} generations erased{platform}", report.generations);
+    record_request(core, "erase_prompts", &outcome).await?;
+    report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
+    Ok(report)
+}
+
+/// The work of [`Core::erase_everything`].
+async fn erase_everything(core: &Core) -> Result<ErasureReport> {
+    let mut report = erasure::erase_everything(core.pool(), core.data_dir()).await?;
+    let platform = platform_outcome(&platform::erase(core, "prompts").await, "stored prompts")
+        + &platform_outcome(&platform::erase(core, "images").await, "images in temporary storage");
+    let outcome = format!("{} generations and {} files erased{platform}", report.generations, report.files_removed);
+    record_request(core, "erase_all", &outcome).await?;
+    report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
+    Ok(report)
+}
+
+/// The work of [`Core::privacy_requests`]: the record of the rights exercised, newest first.
+async fn requests(core: &Core) -> Result<Vec<PrivacyRequest>> {
+    let rows = sqlx::query!(
+        "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
+    )
+    .fetch_all(core.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PrivacyRequest {
+            id: r.id as i32,
+            kind: r.kind,
+            requested_at: r.requested_at,
+            outcome: r.outcome,
+            platform_request_id: r.platform_request_id,
+            due_at: r.due_at,
         })
-        .await
-    }
+        .collect())
+}
 
-    /// Where "Export my data" writes by default: the Downloads folder (else home), a dated name
-    /// that does not exist yet.
-    pub fn suggested_export_path(&self) -> Result<String> {
-        let dir = dirs::download_dir()
-            .or_else(dirs::home_dir)
-            .ok_or_else(|| crate::Error::invalid("out", "no Downloads or home folder; choose where to save"))?;
-        let date = crate::clock::format_time(now_ms());
-        let day = date.get(..10).unwrap_or("export");
-        for n in 1..1000 {
-            let name =
-                if n == 1 { format!("flux-krea-export-{day}.zip") } else { format!("flux-krea-export-{day}-{n}.zip") };
-            let path = dir.join(name);
-            if !path.exists() {
-                return Ok(path.display().to_string());
-            }
-        }
-        Err(crate::Error::invalid("out", "too many exports today in the Downloads folder; choose where to save"))
-    }
-
-    /// Writes the archive to `out`; `progress(done, total)` counts generations written.
-    pub async fn export_data(&self, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
-        let documents = vec![
-            (
-                "consents.json",
-                serde_json::json!({ "current": self.consents().await?, "history": self.consent_history().await? }),
-            ),
-            (
-                "settings.json",
-                serde_json::json!({ "settings": self.settings().await, "retention": self.retention().await? }),
-            ),
-            (
-                "spend_ledger.json",
-                serde_json::to_value(crate::generation::spend::summary(self.pool(), now_ms(), 1000).await?)
-                    .unwrap_or_default(),
-            ),
-            ("privacy_requests.json", serde_json::to_value(self.privacy_requests().await?).unwrap_or_default()),
-        ];
-        let mut documents = documents;
-        // Signed in: the platform's copy of the account (profile, ledger, consents, stored prompts).
-        let account_note = match self.platform_export().await {
-            Ok(Some(data)) => {
-                documents.push(("platform_account.json", data));
-                ", with your account's data from Flux Krea"
-            }
-            Ok(None) => "",
-            Err(e) => {
-                documents.push(("platform_account.json", serde_json::json!({ "unavailable": e.to_string() })));
-                "; your account's data could not be fetched from Flux Krea (see platform_account.json)"
-            }
-        };
-        let report = export::export(self.pool(), self.data_dir(), out, documents, progress).await?;
-        let outcome = format!(
-            "{} generations and {} images written to {}{account_note}",
-            report.generations, report.images, report.path
-        );
-        self.record_request("export", &outcome).await?;
-        Ok(report)
-    }
-
-    pub async fn erase_prompts(&self) -> Result<ErasureReport> {
-        let mut report = erasure::erase_prompts(self.pool()).await?;
-        let platform = platform_outcome(&self.platform_erase("prompts").await, "stored prompts");
-        let outcome = format!("prompts and parameters of {} generations erased{platform}", report.generations);
-        self.record_request("erase_prompts", &outcome).await?;
-        report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
-        Ok(report)
-    }
-
-    pub async fn erase_everything(&self) -> Result<ErasureReport> {
-        let mut report = erasure::erase_everything(self.pool(), self.data_dir()).await?;
-        let platform = platform_outcome(&self.platform_erase("prompts").await, "stored prompts")
-            + &platform_outcome(&self.platform_erase("images").await, "images in temporary storage");
-        let outcome = format!("{} generations and {} files erased{platform}", report.generations, report.files_removed);
-        self.record_request("erase_all", &outcome).await?;
-        report.platform = (!platform.is_empty()).then(|| platform.trim_start_matches("; ").to_string());
-        Ok(report)
-    }
-
-    pub async fn privacy_requests(&self) -> Result<Vec<PrivacyRequest>> {
-        let rows = sqlx::query!(
-            "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| PrivacyRequest {
-                id: r.id as i32,
-                kind: r.kind,
-                requested_at: r.requested_at,
-                outcome: r.outcome,
-                platform_request_id: r.platform_request_id,
-                due_at: r.due_at,
-            })
-            .collect())
-    }
-
-    pub(crate) async fn record_request(&self, kind: &str, outcome: &str) -> Result<()> {
-        sqlx::query!(
-            "INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)",
-            kind,
-            now_ms(),
-            outcome
-        )
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
+/// Adds a right exercised to the record.
+async fn record_request(core: &Core, kind: &str, outcome: &str) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO privacy_requests (kind, requested_at, outcome) VALUES (?, ?, ?)",
+        kind,
+        now_ms(),
+        outcome
+    )
+    .execute(core.pool())
+    .await?;
+    Ok(())
 }
 
 /// What the platform did, for the request's outcome line (empty when not signed in).

@@ -1,11 +1,12 @@
 //! What the app decides and remembers about updates: the channel, a skipped version, the last
 //! check, and whether generations are in flight (an update waits for them). Fetching, verifying
 //! and installing belong to the shell's updater plugin; the words the user reads are made here so
-//! the window and the CLI say the same thing.
+//! the window and the CLI say the same thing. The [`Core`] methods are in `api.rs`.
+
+mod api;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_ms;
 use crate::error::{Error, Result};
 use crate::settings::{get_document, put_document};
 use crate::Core;
@@ -158,56 +159,46 @@ pub fn channel_endpoints(configured: &[String], channel: UpdateChannel) -> Vec<S
         .collect()
 }
 
-impl Core {
-    pub async fn update_prefs(&self) -> Result<UpdatePrefs> {
-        Ok(match get_document(self.pool(), KEY).await? {
-            // A document from a newer version, or damaged: start from defaults rather than fail.
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => UpdatePrefs::default(),
-        })
-    }
+/// The work of [`Core::update_prefs`].
+async fn load(core: &Core) -> Result<UpdatePrefs> {
+    Ok(match get_document(core.pool(), KEY).await? {
+        // A document from a newer version, or damaged: start from defaults rather than fail.
+        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+        None => UpdatePrefs::default(),
+    })
+}
 
-    pub async fn set_update_channel(&self, channel: UpdateChannel) -> Result<UpdatePrefs> {
-        self.edit_update_prefs(|p| p.channel = channel).await
-    }
-
-    /// `None` offers every version again.
-    pub async fn skip_update_version(&self, version: Option<String>) -> Result<UpdatePrefs> {
-        if let Some(v) = &version {
-            if v.trim().is_empty() || v.len() > 64 {
-                return Err(Error::invalid("version", "give the version to skip, e.g. 1.4.0"));
-            }
+/// The work of [`Core::skip_update_version`].
+async fn skip_version(core: &Core, version: Option<String>) -> Result<UpdatePrefs> {
+    if let Some(v) = &version {
+        if v.trim().is_empty() || v.len() > 64 {
+            return Err(Error::invalid("version", "give the version to skip, e.g. 1.4.0"));
         }
-        self.edit_update_prefs(|p| p.skipped_version = version).await
     }
+    edit(core, |p| p.skipped_version = version).await
+}
 
-    pub async fn record_update_check(&self, outcome: impl Into<String>) -> Result<UpdatePrefs> {
-        let outcome = outcome.into();
-        self.edit_update_prefs(|p| p.last_check = Some(LastCheck { at_ms: now_ms(), outcome })).await
-    }
-
-    /// How many generations an update would interrupt right now. Counts as "in flight": submitted,
-    /// running or downloading, and queued ones unless the queue is paused (they would start any moment).
-    pub async fn generations_in_flight(&self) -> Result<u32> {
-        let paused = self.jobs.is_paused();
-        let n: i64 = sqlx::query_scalar!(
-            "SELECT COUNT(*) FROM generations WHERE status IN ('submitted', 'running', 'downloading')
+/// The work of [`Core::generations_in_flight`].
+async fn in_flight(core: &Core) -> Result<u32> {
+    let paused = core.jobs.is_paused();
+    let n: i64 = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM generations WHERE status IN ('submitted', 'running', 'downloading')
      OR (status = 'queued' AND ?1 = 0)",
-            paused
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n.max(0) as u32)
-    }
+        paused
+    )
+    .fetch_one(core.pool())
+    .await?;
+    Ok(n.max(0) as u32)
+}
 
-    async fn edit_update_prefs(&self, edit: impl FnOnce(&mut UpdatePrefs)) -> Result<UpdatePrefs> {
-        // The settings lock also serialises this document's read-modify-write.
-        let _guard = self.settings.lock().await;
-        let mut prefs = self.update_prefs().await?;
-        edit(&mut prefs);
-        put_document(self.pool(), KEY, Some(&prefs)).await?;
-        Ok(prefs)
-    }
+/// Reads, edits and saves the preferences.
+async fn edit(core: &Core, edit: impl FnOnce(&mut UpdatePrefs)) -> Result<UpdatePrefs> {
+    // The settings lock also serialises this document's read-modify-write.
+    let _guard = core.settings.lock().await;
+    let mut prefs = load(core).await?;
+    edit(&mut prefs);
+    put_document(core.pool(), KEY, Some(&prefs)).await?;
+    Ok(prefs)
 }
 
 #[cfg(test)]

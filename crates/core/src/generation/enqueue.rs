@@ -1,0 +1,151 @@
+//! Putting work in the queue and taking it back: a new job (after the budget or balance check),
+//! a cancel, a retry, and the request an earlier generation was made from. The [`Core`] methods
+//! that call these are in `api.rs`.
+
+use serde_json::Value;
+
+use crate::auth::profile::active_mode;
+use crate::auth::GenerationMode;
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::generation::catalogue::catalogue;
+use crate::generation::jobs::{self, Job};
+use crate::generation::request::{validate, GenerationRequest, InputValue};
+use crate::generation::spend;
+use crate::history::journal::{self, NewGeneration};
+use crate::history::{Provider, Status};
+use crate::Core;
+
+/// The work of [`Core::generate`].
+pub(super) async fn generate(core: &Core, request: &GenerationRequest) -> Result<Job> {
+    let valid = validate(request)?;
+    let now = now_ms();
+    let mut new = NewGeneration {
+        provider: Provider::Replicate,
+        model: valid.model.id.clone(),
+        inputs: Value::Object(valid.input.clone()),
+        prompt: valid.prompt.clone(),
+        seed: Some(valid.seed),
+        images_requested: valid.images_requested as i32,
+        parent_id: request.parent_id,
+        cost_usd: Some(valid.estimate_usd),
+        cost_credits: None,
+        price_usd: Some(valid.model.price_usd),
+        price_credits: None,
+        status: Status::Queued,
+        created_at: now,
+    };
+    match active_mode(core).await? {
+        Some(GenerationMode::Account) => {
+            let per_image = check_credits(core, &valid.model.id, valid.images_requested).await?;
+            new.provider = Provider::Platform;
+            new.cost_usd = None;
+            new.price_usd = None;
+            new.price_credits = Some(per_image);
+            new.cost_credits = Some(per_image * valid.images_requested as i32);
+        }
+        Some(GenerationMode::OwnKey) => spend::check_budget(core.pool(), valid.estimate_usd, now).await?,
+        None => return Err(crate::generation::own_key::no_token()),
+    }
+    let mut tx = core.pool().begin().await?;
+    let id = journal::insert_generation(&mut *tx, &new).await?;
+    if new.provider == Provider::Replicate {
+        spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(job = id, model = %valid.model.id, images = valid.images_requested, "job queued");
+    core.jobs.wake();
+    jobs::announce(core, id).await;
+    jobs::job(core, id).await
+}
+
+/// Credits per image for this model, after checking the account can pay for `images` of them
+/// (the platform's price list and a fresh balance; offline, the last known one).
+async fn check_credits(core: &Core, model: &str, images: u32) -> Result<i32> {
+    let prices = core.credit_prices().await?;
+    let price = prices
+        .iter()
+        .find(|p| p.model == model && p.enabled)
+        .ok_or_else(|| Error::invalid("model", format!("{model} is not offered with Flux Krea credits right now")))?;
+    if images as i32 > price.max_outputs {
+        return Err(Error::invalid("num_outputs", format!("at most {} per run with credits", price.max_outputs)));
+    }
+    let needed = price.credits_per_image * images as i32;
+    let balance = core.refresh_balance().await?;
+    if balance.credits < needed {
+        return Err(Error::InsufficientCredits { needed: needed as u32, balance: balance.credits });
+    }
+    Ok(price.credits_per_image)
+}
+
+/// The work of [`Core::cancel_job`].
+pub(super) async fn cancel_job(core: &Core, id: i32) -> Result<Job> {
+    let job = jobs::job(core, id).await?;
+    if job.status.is_finished() {
+        return Err(Error::invalid("job", format!("job {id} has already ended ({})", job.status.as_str())));
+    }
+    journal::request_cancel(core.pool(), id).await?;
+    // Only if it is still queued: the runner may have picked it up meanwhile.
+    if job.status == Status::Queued && journal::cancel_if_queued(core.pool(), id, now_ms()).await? {
+        spend::settle(core.pool(), id, 0, 0.0).await?;
+    }
+    // The answer is the job as this request left it, read before the runner is woken: its
+    // end comes later with a higher revision (unless the runner saw the flag on its own first,
+    // and the answer is the end itself).
+    let answer = jobs::job(core, id).await;
+    if let Ok(job) = &answer {
+        jobs::publish(core, job.clone());
+    }
+    core.jobs.cancel_active(id);
+    answer
+}
+
+/// The work of [`Core::retry_job`].
+pub(super) async fn retry_job(core: &Core, id: i32) -> Result<Job> {
+    let job = jobs::job(core, id).await?;
+    if !matches!(job.status, Status::Failed | Status::Canceled) {
+        return Err(Error::invalid(
+            "job",
+            format!("job {id} is {}; only failed or canceled jobs can be retried", job.status.as_str()),
+        ));
+    }
+    let prediction_id = journal::load(core.pool(), id).await?.prediction_id;
+    if prediction_id.is_some() && job.status == Status::Failed {
+        journal::reopen_for_download(core.pool(), id).await?;
+        spend::reopen(core.pool(), id).await?;
+        core.jobs.wake();
+        jobs::announce(core, id).await;
+        return jobs::job(core, id).await;
+    }
+    let mut request = request_from(core, id).await?;
+    request.parent_id = Some(id);
+    generate(core, &request).await
+}
+
+/// The work of [`Core::request_from`].
+pub(super) async fn request_from(core: &Core, id: i32) -> Result<GenerationRequest> {
+    let stored = sqlx::query!("SELECT model, inputs FROM generations WHERE id = ?", id)
+        .fetch_optional(core.pool())
+        .await?
+        .ok_or_else(|| Error::NotFound { what: format!("generation {id}") })?;
+    let (model, inputs) = (stored.model, stored.inputs);
+    let model = catalogue().model(&model)?;
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&inputs) else {
+        return Err(Error::internal("the generation's stored inputs are unreadable"));
+    };
+    let inputs = map
+        .into_iter()
+        // Only fields the form knows; go_fast is decided by "exact re-run".
+        .filter(|(k, _)| model.field(k).is_some() && k != "go_fast")
+        .filter_map(|(k, v)| {
+            let value = match v {
+                Value::Bool(b) => InputValue::Toggle(b),
+                Value::Number(n) => InputValue::Number(n.as_f64()?),
+                Value::String(s) => InputValue::Text(s),
+                _ => return None,
+            };
+            Some((k, value))
+        })
+        .collect();
+    Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false })
+}
