@@ -14,6 +14,7 @@ pub mod request;
 mod run;
 pub mod spend;
 pub mod staging;
+pub mod variations;
 
 pub use catalogue::{catalogue, Catalogue, Model};
 pub use jobs::{Job, Jobs, QueueState};
