@@ -42,6 +42,8 @@ pub mod retention;
 pub mod secrets;
 pub mod settings;
 pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod updates;
 pub mod write_lock;
 

@@ -6,28 +6,26 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use flux_krea_core::testing::Sandbox;
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
 use serde_json::Value;
 
 struct World {
-    tmp: tempfile::TempDir,
+    /// Account mode only: Replicate points nowhere, so an own-key call would fail.
+    sandbox: Sandbox,
     platform: RunningPlatform,
 }
 
 impl World {
+    fn new(platform: RunningPlatform) -> World {
+        let sandbox =
+            Sandbox::new().with("FLUX_KREA_PLATFORM_URL", platform.url()).with("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY);
+        World { sandbox, platform }
+    }
+
     fn cli(&self) -> Command {
-        let tmp = self.tmp.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-        cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-            .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-            .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-            .env("FLUX_KREA_PLATFORM_URL", self.platform.url())
-            .env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
-            .env("FLUX_KREA_REPLICATE_URL", "http://127.0.0.1:9/v1")
-            .env_remove("REPLICATE_API_TOKEN")
-            .env_remove("FLUX_KREA_LOG");
-        cmd
+        crate::cli(&self.sandbox)
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -81,7 +79,7 @@ async fn sign_in_buy_generate_and_sign_out_from_the_command_line() {
     let _turn = crate::KEYCHAIN.lock().await;
     let platform = RunningPlatform::start().await.unwrap();
     platform.fake.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let w = World { tmp: tempfile::tempdir().unwrap(), platform };
+    let w = World::new(platform);
     assert!(w.run(&["account", "sign-out"]).status.success(), "a clean start");
 
     // The age question comes first, naming the flag that answers it.
@@ -152,7 +150,7 @@ async fn sign_in_buy_generate_and_sign_out_from_the_command_line() {
     assert!(!denied.status.success());
     assert!(String::from_utf8_lossy(&denied.stderr).contains("sign-in required"));
     // Nothing logged holds the e-mail address.
-    for entry in std::fs::read_dir(w.tmp.path().join("logs")).unwrap().flatten() {
+    for entry in std::fs::read_dir(w.sandbox.path().join("logs")).unwrap().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap();
         assert!(!text.contains("grace@example.com"), "an e-mail address in the log");
     }

@@ -1,23 +1,16 @@
 //! Runs the real binary with an isolated environment.
 
-use std::process::Command;
+use flux_krea_core::testing::Sandbox;
 
-fn cli(tmp: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-    cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-        .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-        .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-        .env_remove("FLUX_KREA_REPLICATE_URL")
-        .env_remove("FLUX_KREA_PLATFORM_URL")
-        .env_remove("FLUX_KREA_UPDATE_URL")
-        .env_remove("FLUX_KREA_LOG");
-    cmd
+/// The defaults in force: no URL set (none of these tests reaches Replicate).
+fn sandbox() -> Sandbox {
+    Sandbox::new().without("FLUX_KREA_REPLICATE_URL")
 }
 
 #[test]
 fn version_prints_the_crate_version() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = cli(tmp.path()).arg("--version").output().unwrap();
+    let tmp = sandbox();
+    let out = crate::cli(&tmp).arg("--version").output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("flux-krea-cli {}", env!("CARGO_PKG_VERSION")));
 }
@@ -25,8 +18,8 @@ fn version_prints_the_crate_version() {
 /// Needs the keychain (scripts/test.sh runs the suite in a D-Bus session with gnome-keyring).
 #[test]
 fn doctor_reports_the_config_in_force_and_passes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = cli(tmp.path())
+    let tmp = sandbox();
+    let out = crate::cli(&tmp)
         .args(["doctor", "--json"])
         .env("FLUX_KREA_PLATFORM_URL", "http://127.0.0.1:9")
         .output()
@@ -50,9 +43,9 @@ fn doctor_reports_the_config_in_force_and_passes() {
 
 #[test]
 fn doctor_refuses_plain_http_to_a_remote_host_and_names_the_variable() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = sandbox();
     let out =
-        cli(tmp.path()).arg("doctor").env("FLUX_KREA_REPLICATE_URL", "http://api.replicate.com/v1").output().unwrap();
+        crate::cli(&tmp).arg("doctor").env("FLUX_KREA_REPLICATE_URL", "http://api.replicate.com/v1").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("FLUX_KREA_REPLICATE_URL") && stderr.contains("plain http"), "{stderr}");
@@ -61,9 +54,9 @@ fn doctor_refuses_plain_http_to_a_remote_host_and_names_the_variable() {
 
 #[test]
 fn a_broken_config_file_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = sandbox();
     std::fs::write(tmp.path().join("config.toml"), "platform_url = \n").unwrap();
-    let out = cli(tmp.path()).arg("doctor").output().unwrap();
+    let out = crate::cli(&tmp).arg("doctor").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("config.toml"), "{stderr}");
@@ -71,18 +64,18 @@ fn a_broken_config_file_is_named() {
 
 #[test]
 fn settings_set_persists_and_bad_values_name_the_field() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = cli(tmp.path()).args(["settings", "set", "theme", "dark"]).output().unwrap();
+    let tmp = sandbox();
+    let out = crate::cli(&tmp).args(["settings", "set", "theme", "dark"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = cli(tmp.path()).args(["settings", "get"]).output().unwrap();
+    let out = crate::cli(&tmp).args(["settings", "get"]).output().unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["theme"], "dark");
 
-    let out = cli(tmp.path()).args(["settings", "set", "theme", "neon"]).output().unwrap();
+    let out = crate::cli(&tmp).args(["settings", "set", "theme", "neon"]).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("error: theme:"), "{stderr}");
-    let out = cli(tmp.path()).arg("settings").output().unwrap();
+    let out = crate::cli(&tmp).arg("settings").output().unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["theme"], "dark", "a refused value changes nothing");
 }

@@ -6,34 +6,27 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use flux_krea_core::testing::Sandbox;
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 use serde_json::Value;
 
 const TOKEN: &str = "r8_cli_test_token";
 
 struct World {
-    tmp: tempfile::TempDir,
+    sandbox: Sandbox,
     fake: RunningReplicate,
 }
 
 async fn world(knobs: Knobs) -> World {
     let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
     fake.fake.set_knobs(Knobs { image_side: Some(64), ..knobs });
-    World { tmp: tempfile::tempdir().unwrap(), fake }
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url()).with("REPLICATE_API_TOKEN", TOKEN);
+    World { sandbox, fake }
 }
 
 impl World {
     fn cli(&self) -> Command {
-        let tmp = self.tmp.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-        cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-            .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-            .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-            .env("FLUX_KREA_REPLICATE_URL", self.fake.base_url())
-            .env("REPLICATE_API_TOKEN", TOKEN)
-            .env_remove("FLUX_KREA_PLATFORM_URL")
-            .env_remove("FLUX_KREA_LOG");
-        cmd
+        crate::cli(&self.sandbox)
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -70,7 +63,8 @@ impl World {
     fn image_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for area in ["images", "thumbs"] {
-            for shard in std::fs::read_dir(self.tmp.path().join("data").join(area)).into_iter().flatten().flatten() {
+            for shard in std::fs::read_dir(self.sandbox.path().join("data").join(area)).into_iter().flatten().flatten()
+            {
                 out.extend(std::fs::read_dir(shard.path()).unwrap().flatten().map(|f| f.path()));
             }
         }

@@ -2,38 +2,27 @@
 //! of stdin is the token. Both use a token the Replicate fake refuses, so no keychain is touched.
 
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use flux_krea_core::testing::Sandbox;
 use flux_krea_fakes::replicate::RunningReplicate;
 
 const ACCEPTED: &str = "r8_cli_key_accepted";
 const REFUSED: &str = "r8_typed_but_not_accepted_42";
 
-fn key_set(tmp: &Path, url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-    cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-        .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-        .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-        .env("FLUX_KREA_REPLICATE_URL", url)
-        .env_remove("REPLICATE_API_TOKEN")
-        .env_remove("FLUX_KREA_PLATFORM_URL")
-        .env_remove("FLUX_KREA_LOG")
-        .args(["key", "set"]);
+fn key_set(sandbox: &Sandbox) -> Command {
+    let mut cmd = crate::cli(sandbox);
+    cmd.args(["key", "set"]);
     cmd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn piped_key_set_reads_the_first_line_of_stdin() {
     let fake = RunningReplicate::start(&[ACCEPTED]).await.unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let mut child = key_set(tmp.path(), &fake.base_url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url());
+    let mut child =
+        key_set(&sandbox).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(format!("{REFUSED}\nnot part of it\n").as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -50,7 +39,7 @@ async fn on_a_terminal_key_set_hides_the_token_and_enter_ends_it() {
     use std::os::unix::process::CommandExt;
 
     let fake = RunningReplicate::start(&[ACCEPTED]).await.unwrap();
-    let tmp = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url());
     let (mut master, slave) = {
         let (mut m, mut s) = (-1, -1);
         // SAFETY: openpty writes two new descriptors, owned from here on.
@@ -58,7 +47,7 @@ async fn on_a_terminal_key_set_hides_the_token_and_enter_ends_it() {
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
         unsafe { (std::fs::File::from(OwnedFd::from_raw_fd(m)), OwnedFd::from_raw_fd(s)) }
     };
-    let mut cmd = key_set(tmp.path(), &fake.base_url());
+    let mut cmd = key_set(&sandbox);
     let end = || Stdio::from(slave.try_clone().unwrap());
     cmd.stdin(end()).stdout(end()).stderr(end());
     // SAFETY: only async-signal-safe calls. The terminal becomes the child's controlling one

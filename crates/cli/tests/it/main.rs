@@ -9,5 +9,10 @@ mod no_keychain;
 mod platform_journey;
 mod privacy;
 
+/// The real `flux-krea-cli` in a sandboxed install (only the sandbox's variables, none inherited).
+pub fn cli(sandbox: &flux_krea_core::testing::Sandbox) -> std::process::Command {
+    sandbox.command(env!("CARGO_BIN_EXE_flux-krea-cli"))
+}
+
 /// The keychain is one per OS user: the sign-in test and the erasure test take turns.
 pub static KEYCHAIN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output, Stdio};
 
+use flux_krea_core::testing::Sandbox;
 use flux_krea_fakes::platform::{RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 use serde_json::Value;
@@ -11,42 +12,37 @@ use serde_json::Value;
 const TOKEN: &str = "r8_no_keychain_token";
 
 struct World {
-    tmp: tempfile::TempDir,
+    sandbox: Sandbox,
     replicate: RunningReplicate,
-    platform: RunningPlatform,
+    _platform: RunningPlatform,
 }
 
 async fn world() -> World {
     let replicate = RunningReplicate::start(&[TOKEN]).await.unwrap();
     replicate.fake.set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
     let platform = RunningPlatform::start().await.unwrap();
-    World { tmp: tempfile::tempdir().unwrap(), replicate, platform }
+    let sandbox = Sandbox::new()
+        .with("FLUX_KREA_REPLICATE_URL", replicate.base_url())
+        .with("FLUX_KREA_PLATFORM_URL", platform.url())
+        .with("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY);
+    World { sandbox, replicate, _platform: platform }
 }
 
 impl World {
     /// The binary with no session bus, no display and an empty runtime dir: libdbus can neither
     /// find a bus nor autolaunch one, which is what an SSH login without a desktop looks like.
     fn cli(&self, token: Option<&str>) -> Command {
-        let tmp = self.tmp.path();
-        let runtime = tmp.join("runtime");
+        let runtime = self.sandbox.path().join("runtime");
         std::fs::create_dir_all(&runtime).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-        cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-            .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-            .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-            .env("FLUX_KREA_REPLICATE_URL", self.replicate.base_url())
-            .env("FLUX_KREA_PLATFORM_URL", self.platform.url())
-            .env("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY)
-            .env("XDG_RUNTIME_DIR", &runtime)
+        let mut cmd = crate::cli(&self.sandbox);
+        cmd.env("XDG_RUNTIME_DIR", &runtime)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
-            .env_remove("FLUX_KREA_LOG")
             .stdin(Stdio::null());
-        match token {
-            Some(t) => cmd.env("REPLICATE_API_TOKEN", t),
-            None => cmd.env_remove("REPLICATE_API_TOKEN"),
-        };
+        if let Some(t) = token {
+            cmd.env("REPLICATE_API_TOKEN", t);
+        }
         cmd
     }
 

@@ -33,7 +33,7 @@ async fn the_account_journey_against_the_real_platform() {
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { replicas: 2, signup_credits: 0, ..StackOptions::default() }).await;
     stack.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    let w = World::new(stack);
     w.ok(&["account", "sign-out"]); // whatever an earlier test left in the keychain
 
     let octo_session = github_user_starts_a_purchase(&w).await;

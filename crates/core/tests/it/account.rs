@@ -14,7 +14,8 @@ use flux_krea_core::credits::{CheckoutState, LedgerReason};
 use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
 use flux_krea_core::secrets::KeychainEntry;
-use flux_krea_core::{Config, Core, Error};
+use flux_krea_core::testing::Sandbox;
+use flux_krea_core::{Core, Error};
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::Knobs;
 use tokio::sync::MutexGuard;
@@ -23,25 +24,10 @@ use crate::KEYCHAIN;
 
 struct World {
     _turn: MutexGuard<'static, ()>,
-    tmp: tempfile::TempDir,
+    /// Account mode: Replicate points nowhere, so nothing may reach a real Replicate from here.
+    sandbox: Sandbox,
     platform: RunningPlatform,
     core: Arc<Core>,
-}
-
-fn config(dir: &Path, platform_url: &str) -> Config {
-    let data = dir.join("data").display().to_string();
-    let logs = dir.join("logs").display().to_string();
-    let url = platform_url.to_string();
-    Config::resolve(&dir.join("none.toml"), move |k| match k {
-        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
-        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
-        "FLUX_KREA_PLATFORM_URL" => Some(url.clone()),
-        "FLUX_KREA_PLATFORM_ANON_KEY" => Some(ANON_KEY.to_string()),
-        // Nothing may reach a real Replicate from here.
-        "FLUX_KREA_REPLICATE_URL" => Some("http://127.0.0.1:9/v1".into()),
-        _ => None,
-    })
-    .unwrap()
 }
 
 async fn world(knobs: PlatformKnobs) -> World {
@@ -49,13 +35,13 @@ async fn world(knobs: PlatformKnobs) -> World {
     let platform = RunningPlatform::start().await.unwrap();
     platform.fake.set_knobs(knobs);
     platform.fake.replicate().set_knobs(Knobs { image_side: Some(64), run_ms: 300, ..Knobs::default() });
-    let tmp = tempfile::tempdir().unwrap();
-    let config = config(tmp.path(), &platform.url());
-    let core = Arc::new(Core::open(&config.data_dir.value.clone(), config).await.unwrap());
+    let sandbox =
+        Sandbox::new().with("FLUX_KREA_PLATFORM_URL", platform.url()).with("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY);
+    let core = Arc::new(sandbox.open().await);
     // A session left by an earlier failed run must not leak into this one.
     KeychainEntry::new("platform-session").delete().unwrap();
     KeychainEntry::new("platform-session-ending").delete().unwrap();
-    World { _turn: turn, tmp, platform, core }
+    World { _turn: turn, sandbox, platform, core }
 }
 
 fn browser() -> reqwest::Client {
@@ -138,11 +124,10 @@ async fn sign_in_round_trip_keeps_the_session_only_in_the_keychain() {
     // A new process (a fresh core on the same data folder) finds the session in the keychain.
     let session = stored_session().expect("the session is in the keychain");
     w.core.close().await;
-    let config = config(w.tmp.path(), &w.platform.url());
-    let again = Core::open(&config.data_dir.value.clone(), config).await.unwrap();
+    let again = w.sandbox.open().await;
     assert!(again.account_status().await.unwrap().signed_in);
     assert_eq!(again.refresh_balance().await.unwrap().credits, 20);
-    tokens_not_in_files(&w.tmp.path().join("data"), &session);
+    tokens_not_in_files(w.sandbox.data_dir(), &session);
     again.sign_out().await.unwrap();
 }
 
@@ -496,7 +481,7 @@ async fn a_large_input_picture_is_uploaded_through_the_platform() {
     let w = world(PlatformKnobs::default()).await;
     sign_in(&w).await;
     assert!(w.core.start_jobs().unwrap());
-    let large = w.tmp.path().join("large.jpg");
+    let large = w.sandbox.path().join("large.jpg");
     std::fs::write(&large, crate::generation::jpeg_with_gps(1400, 1000)).unwrap();
     assert!(std::fs::metadata(&large).unwrap().len() > 256 * 1024);
     let mut kontext = request("flux-kontext-pro", 1.0);
@@ -563,7 +548,7 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     let job = w.core.generate(&request("flux-schnell", 1.0)).await.unwrap();
     assert_eq!(finished(&w.core, job.id).await.status, Status::Done);
 
-    let out = w.tmp.path().join("export.zip");
+    let out = w.sandbox.path().join("export.zip");
     w.core.export_data(&out, &|_, _| {}).await.unwrap();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
     let mut text = String::new();

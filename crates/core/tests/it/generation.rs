@@ -7,39 +7,26 @@ use std::time::Duration;
 
 use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
-use flux_krea_core::{Config, Core, Error};
+use flux_krea_core::testing::Sandbox;
+use flux_krea_core::{Core, Error};
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 
 const TOKEN: &str = "r8_test_token_0123456789";
 
 struct World {
-    tmp: tempfile::TempDir,
+    sandbox: Sandbox,
     fake: RunningReplicate,
     core: Arc<Core>,
-}
-
-fn config(dir: &Path, replicate_url: &str) -> Config {
-    let data = dir.join("data").display().to_string();
-    let logs = dir.join("logs").display().to_string();
-    let url = replicate_url.to_string();
-    Config::resolve(&dir.join("none.toml"), move |k| match k {
-        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
-        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
-        "FLUX_KREA_REPLICATE_URL" => Some(url.clone()),
-        _ => None,
-    })
-    .unwrap()
 }
 
 async fn world(knobs: Knobs) -> World {
     let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
     fake.fake.set_knobs(Knobs { image_side: Some(64), ..knobs });
-    let tmp = tempfile::tempdir().unwrap();
-    let config = config(tmp.path(), &fake.base_url());
-    let core = Arc::new(Core::open(&config.data_dir.value.clone(), config).await.unwrap());
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url());
+    let core = Arc::new(sandbox.open().await);
     core.use_replicate_token_from_environment(TOKEN).unwrap();
     assert!(core.start_jobs().unwrap(), "this test process must run the jobs");
-    World { tmp, fake, core }
+    World { sandbox, fake, core }
 }
 
 fn request(model: &str, prompt: &str, extra: &[(&str, InputValue)]) -> GenerationRequest {
@@ -66,7 +53,7 @@ async fn finished(core: &Core, id: i32) -> Job {
 
 /// No temp files anywhere in the cache, and every recorded file exists.
 async fn cache_is_whole(w: &World) {
-    let data = w.tmp.path().join("data");
+    let data = w.sandbox.path().join("data");
     for area in ["images", "thumbs"] {
         let Ok(shards) = std::fs::read_dir(data.join(area)) else { continue };
         for shard in shards.flatten() {
@@ -324,9 +311,8 @@ async fn a_refused_token_and_no_network_give_clear_errors() {
 
     // A port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let config = config(tmp.path(), &format!("http://{closed}/v1"));
-    let core = Arc::new(Core::open(&config.data_dir.value.clone(), config).await.unwrap());
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", format!("http://{closed}/v1"));
+    let core = Arc::new(sandbox.open().await);
     core.use_replicate_token_from_environment(TOKEN).unwrap();
     core.start_jobs().unwrap();
     let job = finished(&core, core.generate(&request("flux-schnell", "x", &[])).await.unwrap().id).await;
@@ -336,7 +322,7 @@ async fn a_refused_token_and_no_network_give_clear_errors() {
 #[tokio::test]
 async fn input_pictures_are_stripped_and_sent_inline_or_uploaded_by_size() {
     let w = world(Knobs::default()).await;
-    let small = w.tmp.path().join("small.jpg");
+    let small = w.sandbox.path().join("small.jpg");
     std::fs::write(&small, jpeg_with_gps(64, 48)).unwrap();
     let job = w
         .core
@@ -351,7 +337,7 @@ async fn input_pictures_are_stripped_and_sent_inline_or_uploaded_by_size() {
     let bytes = base64::engine::general_purpose::STANDARD.decode(&url[23..]).unwrap();
     assert!(!bytes.windows(11).any(|w| w == b"GPSLatitude"), "GPS must not leave the machine");
 
-    let large = w.tmp.path().join("large.jpg");
+    let large = w.sandbox.path().join("large.jpg");
     std::fs::write(&large, jpeg_with_gps(1400, 1000)).unwrap();
     assert!(std::fs::metadata(&large).unwrap().len() > 256 * 1024);
     let job = w
@@ -397,9 +383,8 @@ pub(crate) fn jpeg_with_gps(width: u32, height: u32) -> Vec<u8> {
 async fn own_key_is_checked_then_kept_in_the_keychain_only() {
     let _turn = crate::KEYCHAIN.lock().await;
     let w = world(Knobs::default()).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let config = config(tmp.path(), &w.fake.base_url());
-    let core = Core::open(&config.data_dir.value.clone(), config).await.unwrap();
+    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", w.fake.base_url());
+    let core = sandbox.open().await;
     let err = core.set_replicate_token("r8_not_valid").await.unwrap_err();
     assert_eq!(err, Error::invalid("replicate_token", "Replicate did not accept this token"));
     let status = core.set_replicate_token(&format!("  {TOKEN}\n")).await.unwrap();
@@ -408,7 +393,7 @@ async fn own_key_is_checked_then_kept_in_the_keychain_only() {
     let shown = serde_json::to_string(&status).unwrap();
     assert!(!shown.contains(TOKEN), "the status must not carry the token");
     // Nothing in the data folder holds it.
-    for entry in walk(tmp.path()) {
+    for entry in walk(sandbox.path()) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "token found in {}", entry.display());
     }

@@ -15,7 +15,7 @@ async fn a_carried_out_deletion_signs_the_app_out_and_leaves_nothing_personal() 
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { signup_credits: 5, ..StackOptions::default() }).await;
     stack.replicate().set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    let w = World::new(stack);
     w.ok(&["account", "sign-out"]); // whatever an earlier test left in the keychain
     w.sign_in("google", w.stack.google_url().to_string()).await;
     w.ok(&["generate", "--model", "flux-schnell", "--prompt", PROMPT]);

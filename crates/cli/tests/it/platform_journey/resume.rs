@@ -13,7 +13,7 @@ use super::world::{text, World};
 async fn killed_during_a_create_the_resumed_job_gets_the_one_paid_prediction() {
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { signup_credits: 10, ..StackOptions::default() }).await;
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    let w = World::new(stack);
     w.ok(&["account", "sign-out"]);
     w.sign_in("google", w.stack.google_url().to_string()).await;
     // Replicate takes 3 s: the service holds the create open for the app's Prefer: wait.

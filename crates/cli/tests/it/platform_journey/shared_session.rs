@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use flux_krea_core::{Config, Core};
+use flux_krea_core::Core;
 use flux_krea_platform::testing::{Stack, StackOptions};
 
 use super::world::World;
@@ -18,20 +18,7 @@ const PAST_REUSE_INTERVAL: Duration = Duration::from_millis(10_500);
 
 /// "The window": a core on the same data folder and keychain as the CLI.
 async fn window(w: &World) -> Core {
-    let tmp = w.tmp.path().to_path_buf();
-    let (url, key) = (w.stack.url().to_string(), w.stack.anon_key());
-    let env = move |name: &str| -> Option<String> {
-        Some(match name {
-            "FLUX_KREA_DATA_DIR" => tmp.join("data").display().to_string(),
-            "FLUX_KREA_LOG_DIR" => tmp.join("logs").display().to_string(),
-            "FLUX_KREA_PLATFORM_URL" => url.clone(),
-            "FLUX_KREA_PLATFORM_ANON_KEY" => key.into(),
-            "FLUX_KREA_REPLICATE_URL" => "http://127.0.0.1:9/v1".into(),
-            _ => return None,
-        })
-    };
-    let config = Config::resolve(&w.path("config.toml"), env).unwrap();
-    Core::open(&w.path("data"), config).await.unwrap()
+    w.sandbox.open().await
 }
 
 // Multi-threaded: the blocking CLI calls must not starve the test's own tasks.
@@ -39,7 +26,7 @@ async fn window(w: &World) -> Core {
 async fn a_pair_rotated_by_the_cli_is_taken_up_by_the_window_not_reused() {
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { access_ttl: Some(TTL), ..StackOptions::default() }).await;
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    let w = World::new(stack);
     w.ok(&["account", "sign-out"]); // whatever an earlier test left in the keychain
     w.sign_in("google", w.stack.google_url().to_string()).await;
     let issued = Instant::now();
@@ -71,7 +58,7 @@ async fn a_pair_rotated_by_the_cli_is_taken_up_by_the_window_not_reused() {
 async fn a_session_signed_out_offline_is_ended_at_the_service_later() {
     let _turn = crate::KEYCHAIN.lock().await;
     let stack = Stack::start(StackOptions { access_ttl: Some(TTL), ..StackOptions::default() }).await;
-    let w = World { tmp: tempfile::tempdir().unwrap(), stack, credentials: Default::default() };
+    let w = World::new(stack);
     w.ok(&["account", "sign-out"]);
     w.sign_in("github", w.stack.github_url().to_string()).await;
     let issued = Instant::now();

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use flux_krea_core::testing::Sandbox;
 use flux_krea_platform::testing::{sqlx, Stack};
 use serde_json::Value;
 
 pub struct World {
-    pub tmp: tempfile::TempDir,
+    /// Account mode only: Replicate points nowhere, so an own-key call would fail.
+    pub sandbox: Sandbox,
     pub stack: Stack,
     /// Every OAuth `code` and `state` the browser carried, which no log line may hold.
     pub credentials: std::sync::Mutex<Vec<String>>,
@@ -21,23 +23,19 @@ pub fn text(out: &Output) -> (String, String) {
 }
 
 impl World {
+    pub fn new(stack: Stack) -> World {
+        let sandbox = Sandbox::new()
+            .with("FLUX_KREA_PLATFORM_URL", stack.url())
+            .with("FLUX_KREA_PLATFORM_ANON_KEY", stack.anon_key());
+        World { sandbox, stack, credentials: Default::default() }
+    }
+
     pub fn cli(&self) -> Command {
-        let tmp = self.tmp.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flux-krea-cli"));
-        cmd.env("FLUX_KREA_DATA_DIR", tmp.join("data"))
-            .env("FLUX_KREA_LOG_DIR", tmp.join("logs"))
-            .env("FLUX_KREA_CONFIG", tmp.join("config.toml"))
-            .env("FLUX_KREA_PLATFORM_URL", self.stack.url())
-            .env("FLUX_KREA_PLATFORM_ANON_KEY", self.stack.anon_key())
-            // Account mode only: an own-key call would go nowhere.
-            .env("FLUX_KREA_REPLICATE_URL", "http://127.0.0.1:9/v1")
-            .env_remove("REPLICATE_API_TOKEN")
-            .env_remove("FLUX_KREA_LOG");
-        cmd
+        self.sandbox.command(env!("CARGO_BIN_EXE_flux-krea-cli"))
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
+        self.sandbox.path().join(name)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
