@@ -61,6 +61,7 @@ macro_rules! with_commands {
             account::cancel_checkout,
             account::confirm_age,
             privacy::request_account_deletion,
+            privacy::cancel_account_deletion,
             privacy::delete_platform_images,
             updates::update_status,
             updates::update_prefs,

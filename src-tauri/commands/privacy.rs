@@ -118,6 +118,13 @@ pub async fn request_account_deletion(state: State<'_, AppState>) -> Result<Priv
     state.core()?.request_account_deletion().await
 }
 
+/// Withdraws the pending account deletion request.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_account_deletion(state: State<'_, AppState>) -> Result<PrivacyRequest, Error> {
+    state.core()?.cancel_account_deletion().await
+}
+
 /// Asks the platform to remove the account's images from its temporary storage (signed in).
 #[tauri::command]
 #[specta::specta]

@@ -85,6 +85,8 @@ export const commands = {
 	confirmAge: () => typedError<AccountStatus_Serialize, Error>(__TAURI_INVOKE("confirm_age")),
 	/**  Asks the platform to delete the account (signed in); the request and its due date are kept. */
 	requestAccountDeletion: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("request_account_deletion")),
+	/**  Withdraws the pending account deletion request. */
+	cancelAccountDeletion: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("cancel_account_deletion")),
 	/**  Asks the platform to remove the account's images from its temporary storage (signed in). */
 	deletePlatformImages: () => typedError<PrivacyRequest_Serialize, Error>(__TAURI_INVOKE("delete_platform_images")),
 	updateStatus: () => __TAURI_INVOKE<UpdateStatus_Serialize>("update_status"),
@@ -874,6 +876,7 @@ export type PrivacyRequest = PrivacyRequest_Serialize | PrivacyRequest_Deseriali
 export type PrivacyRequest_Deserialize = {
 	id: number,
 	kind: string,
+	status: RequestStatus,
 	requested_at: number,
 	outcome: string,
 	platform_request_id?: string | null,
@@ -884,6 +887,7 @@ export type PrivacyRequest_Deserialize = {
 export type PrivacyRequest_Serialize = {
 	id: number,
 	kind: string,
+	status: RequestStatus,
 	requested_at: number,
 	outcome: string,
 	platform_request_id: string | null,
@@ -995,6 +999,9 @@ export type Recovery = {
 	/**  What the check found, safe to show. */
 	reason: string,
 };
+
+/**  Where a request stands. Only an account deletion waits (30 days) and can be withdrawn. */
+export type RequestStatus = "done" | "pending" | "cancelled";
 
 export type RetentionPolicy = RetentionPolicy_Serialize | RetentionPolicy_Deserialize;
 

@@ -53,6 +53,7 @@ const DUE_AT = Date.UTC(2025, 8, 3, 10);
 const deletionRequest = {
   id: 7,
   kind: 'account_deletion',
+  status: 'pending',
   requested_at: REQUESTED_AT,
   outcome: 'account deletion requested; the platform answers by the due date',
   platform_request_id: 'del_8f3a2c',
@@ -62,6 +63,7 @@ const deletePlatformImages = vi.fn(async (): Promise<Result> =>
   ok({
     id: 6,
     kind: 'delete_images',
+    status: 'done',
     requested_at: REQUESTED_AT,
     outcome: 'Flux Krea removed 3 images from its temporary storage',
     platform_request_id: null,
@@ -71,6 +73,15 @@ const deletePlatformImages = vi.fn(async (): Promise<Result> =>
 const requestAccountDeletion = vi.fn(async (): Promise<Result> => {
   requests = [deletionRequest, ...requests];
   return ok(deletionRequest);
+});
+const cancelled = {
+  ...deletionRequest,
+  status: 'cancelled',
+  outcome: 'account deletion requested, then cancelled: the account stays',
+};
+const cancelAccountDeletion = vi.fn(async (): Promise<Result> => {
+  requests = requests.map((r) => ((r as { id: number }).id === deletionRequest.id ? cancelled : r));
+  return ok(cancelled);
 });
 
 vi.mock('../lib/bindings', () =>
@@ -91,6 +102,7 @@ vi.mock('../lib/bindings', () =>
       accountStatus: async () => ok(account),
       deletePlatformImages: () => deletePlatformImages(),
       requestAccountDeletion: () => requestAccountDeletion(),
+      cancelAccountDeletion: () => cancelAccountDeletion(),
     },
     {
       exportProgress: {
@@ -226,6 +238,7 @@ describe('Privacy screen', () => {
       {
         id: 1,
         kind: 'export',
+        status: 'done',
         requested_at: Date.UTC(2025, 7, 4),
         outcome: '42 generations and 120 images written to /home/me/flux.zip',
         platform_request_id: null,
@@ -332,6 +345,28 @@ describe('Privacy screen', () => {
     await waitFor(() => expect(byTestId('privacy-request-7').textContent).toContain('Account deletion requested'));
     expect(byTestId('privacy-request-7').textContent).toContain('del_8f3a2c');
     expect(byTestId('privacy-request-7').textContent).toContain(`answer due by ${due}`);
+  });
+
+  it('withdraws a pending deletion request and then shows it as withdrawn, not pending', async () => {
+    account = SIGNED_IN;
+    requests = [deletionRequest];
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('deletion-request').getAttribute('data-status')).toBe('pending'));
+    await fireEvent.click(byTestId('cancel-deletion'));
+    await waitFor(() => expect(byTestId('deletion-request').getAttribute('data-status')).toBe('cancelled'));
+    expect(cancelAccountDeletion).toHaveBeenCalledTimes(1);
+    expect(byTestId('deletion-request').textContent).toContain('then withdrawn: your account stays');
+    expect(byTestId('deletion-request').textContent).not.toContain('answer due by');
+    expect(screen.queryByTestId('cancel-deletion')).toBeNull();
+    await waitFor(() => expect(byTestId('privacy-request-7').textContent).toContain('then cancelled'));
+  });
+
+  it('offers no withdrawal while signed out (the platform must be asked)', async () => {
+    account = SIGNED_OUT;
+    requests = [deletionRequest];
+    render(PrivacyScreen, { props: { info } });
+    await waitFor(() => expect(byTestId('deletion-request').getAttribute('data-status')).toBe('pending'));
+    expect(screen.queryByTestId('cancel-deletion')).toBeNull();
   });
 
   it('shows a pending deletion request from the list, even signed out', async () => {

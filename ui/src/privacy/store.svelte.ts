@@ -50,6 +50,7 @@ export class PrivacyStore {
   imagesError = $state<string | null>(null);
 
   requestingDeletion = $state(false);
+  cancellingDeletion = $state(false);
   deletionError = $state<string | null>(null);
   #deletionSent = $state<PrivacyRequest | null>(null);
 
@@ -69,7 +70,7 @@ export class PrivacyStore {
 
   /** A platform action is running. */
   get platformBusy(): boolean {
-    return this.deletingImages || this.requestingDeletion;
+    return this.deletingImages || this.requestingDeletion || this.cancellingDeletion;
   }
 
   async load(): Promise<void> {
@@ -237,6 +238,24 @@ export class PrivacyStore {
       return false;
     } finally {
       this.requestingDeletion = false;
+    }
+  }
+
+  /** Withdraws the pending account deletion: Flux Krea keeps the account, and the record says so. */
+  async cancelAccountDeletion(): Promise<boolean> {
+    if (this.platformBusy) return false;
+    this.cancellingDeletion = true;
+    this.deletionError = null;
+    try {
+      this.#deletionSent = await unwrap(commands.cancelAccountDeletion());
+      void this.loadRequests();
+      return true;
+    } catch (e) {
+      this.deletionError = messageOf(e);
+      this.#afterPlatformError(e);
+      return false;
+    } finally {
+      this.cancellingDeletion = false;
     }
   }
 

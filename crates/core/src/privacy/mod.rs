@@ -12,7 +12,7 @@ pub mod report;
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::now_ms;
 use crate::error::Result;
@@ -28,12 +28,32 @@ pub use report::{PrivacyReport, UsageStats};
 pub struct PrivacyRequest {
     pub id: i32,
     pub kind: String,
+    pub status: RequestStatus,
     #[specta(type = crate::JsInt)]
     pub requested_at: i64,
     pub outcome: String,
     pub platform_request_id: Option<String>,
     #[specta(type = Option<crate::JsInt>)]
     pub due_at: Option<i64>,
+}
+
+/// Where a request stands. Only an account deletion waits (30 days) and can be withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Done,
+    Pending,
+    Cancelled,
+}
+
+impl RequestStatus {
+    fn parse(text: &str) -> RequestStatus {
+        match text {
+            "pending" => RequestStatus::Pending,
+            "cancelled" => RequestStatus::Cancelled,
+            _ => RequestStatus::Done,
+        }
+    }
 }
 
 /// The work of [`Core::set_consent`].
@@ -152,7 +172,8 @@ async fn erase_everything(core: &Core) -> Result<ErasureReport> {
 /// The work of [`Core::privacy_requests`]: the record of the rights exercised, newest first.
 async fn requests(core: &Core) -> Result<Vec<PrivacyRequest>> {
     let rows = sqlx::query!(
-        "SELECT id, kind, requested_at, outcome, platform_request_id, due_at FROM privacy_requests ORDER BY id DESC",
+        "SELECT id, kind, status, requested_at, outcome, platform_request_id, due_at FROM privacy_requests
+         ORDER BY id DESC",
     )
     .fetch_all(core.pool())
     .await?;
@@ -161,6 +182,7 @@ async fn requests(core: &Core) -> Result<Vec<PrivacyRequest>> {
         .map(|r| PrivacyRequest {
             id: r.id as i32,
             kind: r.kind,
+            status: RequestStatus::parse(&r.status),
             requested_at: r.requested_at,
             outcome: r.outcome,
             platform_request_id: r.platform_request_id,

@@ -130,8 +130,8 @@ pub(super) async fn request_account_deletion(core: &Core) -> Result<super::Priva
     }
     let outcome = "account deletion requested; the platform answers by the due date".to_string();
     let id: i64 = sqlx::query_scalar!(
-        "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id, due_at)
-             VALUES ('account_deletion', ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO privacy_requests (kind, status, requested_at, outcome, platform_request_id, due_at)
+             VALUES ('account_deletion', 'pending', ?, ?, ?, ?) RETURNING id",
         now_ms(),
         outcome,
         answer.request_id,
@@ -154,10 +154,14 @@ pub(super) async fn cancel_account_deletion(core: &Core) -> Result<super::Privac
     }
     let call =
         Call { method: reqwest::Method::DELETE, path: "/privacy/account-deletion", body: None, idempotency_key: None };
-    let answer: CancelAnswer = core.platform(call).await?;
+    let answer: CancelAnswer = core.platform(call).await.map_err(|e| match e {
+        Error::Upstream { status: 404, .. } => Error::NotFound { what: "pending account deletion request".into() },
+        e => e,
+    })?;
     let outcome = "account deletion requested, then cancelled: the account stays".to_string();
     let updated = sqlx::query!(
-        "UPDATE privacy_requests SET outcome = ? WHERE kind = 'account_deletion' AND platform_request_id = ?",
+        "UPDATE privacy_requests SET outcome = ?, status = 'cancelled'
+         WHERE kind = 'account_deletion' AND platform_request_id = ?",
         outcome,
         answer.request_id
     )
@@ -167,8 +171,8 @@ pub(super) async fn cancel_account_deletion(core: &Core) -> Result<super::Privac
     // Asked from another computer: recorded here as what happened.
     if updated == 0 {
         sqlx::query!(
-            "INSERT INTO privacy_requests (kind, requested_at, outcome, platform_request_id)
-                 VALUES ('account_deletion', ?, ?, ?)",
+            "INSERT INTO privacy_requests (kind, status, requested_at, outcome, platform_request_id)
+                 VALUES ('account_deletion', 'cancelled', ?, ?, ?)",
             now_ms(),
             outcome,
             answer.request_id

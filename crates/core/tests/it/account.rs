@@ -13,6 +13,7 @@ use flux_krea_core::auth::{GenerationMode, IdentityProvider, ParkedSession};
 use flux_krea_core::credits::{CheckoutState, LedgerReason};
 use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
+use flux_krea_core::privacy::RequestStatus;
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_core::testing::Sandbox;
 use flux_krea_core::{Core, Error};
@@ -576,6 +577,17 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     assert_eq!(w.core.request_account_deletion().await.unwrap().platform_request_id, Some(id), "asked once");
     let kept = w.core.privacy_requests().await.unwrap().iter().filter(|r| r.kind == "account_deletion").count();
     assert_eq!(kept, 1, "a repeated request is not recorded twice");
+    assert_eq!(request.status, RequestStatus::Pending);
+    // Withdrawn: the same record, now cancelled, and the platform holds no pending request.
+    let withdrawn = w.core.cancel_account_deletion().await.unwrap();
+    assert_eq!((withdrawn.id, withdrawn.status), (request.id, RequestStatus::Cancelled));
+    let listed = w.core.privacy_requests().await.unwrap();
+    let deletions: Vec<_> = listed.iter().filter(|r| r.kind == "account_deletion").collect();
+    assert_eq!(deletions.len(), 1);
+    assert_eq!(deletions[0].status, RequestStatus::Cancelled);
+    assert!(listed.iter().filter(|r| r.kind != "account_deletion").all(|r| r.status == RequestStatus::Done));
+    let again = w.core.cancel_account_deletion().await;
+    assert!(matches!(again, Err(Error::NotFound { .. })), "nothing left to withdraw: {again:?}");
     w.core.sign_out().await.unwrap();
     assert_eq!(w.core.request_account_deletion().await.unwrap_err(), Error::AuthRequired);
 }

@@ -137,7 +137,17 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
     let asked: Vec<String> = sqlx::query_scalar("SELECT id FROM deletion_requests WHERE cancelled_at IS NULL")
         .fetch_all(platform.db())
         .await?;
-    assert_eq!(asked, vec![shown], "one request, and its id is shown");
+    assert_eq!(asked, vec![shown.clone()], "one request, and its id is shown");
+    // Withdrawn from the window: the service cancels it, and the screen says it was withdrawn.
+    app.click("[data-testid='cancel-deletion']").await?;
+    wait_until("the withdrawn request", 10, || async {
+        Ok(app.attr("[data-testid='deletion-request']", "data-status").await?.as_deref() == Some("cancelled"))
+    })
+    .await?;
+    let cancelled: Vec<String> = sqlx::query_scalar("SELECT id FROM deletion_requests WHERE cancelled_at IS NOT NULL")
+        .fetch_all(platform.db())
+        .await?;
+    assert_eq!(cancelled, vec![shown], "the same request, cancelled at the service");
 
     // Sign out: the platform ends the session and the keychain forgets it.
     app.click("nav button[data-screen='account']").await?;
