@@ -75,6 +75,11 @@ pub fn answer_error(service: &str, status: StatusCode, headers: &HeaderMap, body
             }
         }
         StatusCode::TOO_MANY_REQUESTS => Error::RateLimited { retry_after_s: retry_after(headers, &detail) },
+        // The platform is still answering an earlier try with this Idempotency-Key (docs/platform-api.md
+        // §4.1): the same as "busy, retry shortly", so a retried checkout or create waits for it.
+        StatusCode::CONFLICT if json.get("code").and_then(Value::as_str) == Some("idempotency_key_in_flight") => {
+            Error::RateLimited { retry_after_s: retry_after(headers, &detail) }
+        }
         StatusCode::UNPROCESSABLE_ENTITY => match json.get("invalid_fields").and_then(Value::as_array) {
             Some(fields) if !fields.is_empty() => {
                 Error::InvalidFields { fields: fields.iter().map(field_problem).collect() }
@@ -161,6 +166,16 @@ mod tests {
             &serde_json::json!({"type": "x", "field": "input.num_outputs", "description": "Must be ≤ 4"}),
         );
         assert_eq!((p.field.as_str(), p.reason.as_str()), ("num_outputs", "Must be ≤ 4"));
+    }
+
+    #[test]
+    fn an_idempotency_key_still_in_flight_is_waited_for_like_a_throttle() {
+        let body = br#"{"title":"Request in progress","status":409,"code":"idempotency_key_in_flight","detail":"retry shortly."}"#;
+        let err = answer_error("Flux Krea", StatusCode::CONFLICT, &HeaderMap::new(), body);
+        assert_eq!(err, Error::RateLimited { retry_after_s: 1 });
+        assert!(retry_read(&err), "a repeatable call tries again");
+        let other = answer_error("Flux Krea", StatusCode::CONFLICT, &HeaderMap::new(), br#"{"code":"conflict"}"#);
+        assert!(matches!(other, Error::Upstream { status: 409, .. }), "{other:?}");
     }
 
     #[test]
