@@ -75,7 +75,7 @@ vi.mock('./lib/bindings', () =>
       ok({
         data_dir: '/home/me/.local/share/com.fluxkrea.desktop',
         kinds: [],
-        oldest_item: null,
+        oldest_item_at: null,
         retention_days: 365,
         next_purge_at: null,
         keychain_entries: [],

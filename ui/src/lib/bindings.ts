@@ -846,7 +846,7 @@ export type PrivacyReport = PrivacyReport_Serialize | PrivacyReport_Deserialize;
 export type PrivacyReport_Deserialize = {
 	data_dir: string,
 	kinds: StoredKind[],
-	oldest_item?: number | null,
+	oldest_item_at?: number | null,
 	/**  Days history is kept (`None` = forever). */
 	retention_days?: number | null,
 	/**  When the next automatic purge runs, unix ms (every few hours while the app is open). */
@@ -859,7 +859,7 @@ export type PrivacyReport_Deserialize = {
 export type PrivacyReport_Serialize = {
 	data_dir: string,
 	kinds: StoredKind[],
-	oldest_item: number | null,
+	oldest_item_at: number | null,
 	/**  Days history is kept (`None` = forever). */
 	retention_days: number | null,
 	/**  When the next automatic purge runs, unix ms (every few hours while the app is open). */

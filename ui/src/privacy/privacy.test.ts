@@ -10,7 +10,7 @@ const report = {
     { key: 'prompts', label: 'Prompts (searchable)', count: 40, bytes: 0, location: `${DIR}/history.db` },
     { key: 'images', label: 'Images', count: 120, bytes: 340_000_000, location: `${DIR}/images` },
   ],
-  oldest_item: Date.UTC(2025, 0, 15, 12),
+  oldest_item_at: Date.UTC(2025, 0, 15, 12),
   retention_days: 365,
   next_purge_at: Date.UTC(2025, 7, 3, 18),
   keychain_entries: ['replicate-token'],

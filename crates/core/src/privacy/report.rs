@@ -39,7 +39,7 @@ pub struct PrivacyReport {
     pub data_dir: String,
     pub kinds: Vec<StoredKind>,
     #[specta(type = Option<crate::JsInt>)]
-    pub oldest_item: Option<i64>,
+    pub oldest_item_at: Option<i64>,
     /// Days history is kept (`None` = forever).
     pub retention_days: Option<i32>,
     /// When the next automatic purge runs, unix ms (every few hours while the app is open).
@@ -156,7 +156,7 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     Ok(PrivacyReport {
         data_dir: dir.display().to_string(),
         kinds,
-        oldest_item: oldest,
+        oldest_item_at: oldest,
         retention_days: input.retention_days,
         next_purge_at: input.last_purge_at.map(|t| t + input.purge_every_ms),
         keychain_entries: input.keychain_entries,

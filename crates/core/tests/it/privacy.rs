@@ -105,7 +105,7 @@ async fn the_report_counts_what_is_stored_and_erasure_empties_it() {
     let report = core.privacy_report().await.unwrap();
     let count = |key: &str| report.kinds.iter().find(|k| k.key == key).unwrap().count;
     assert_eq!((count("generations"), count("prompts")), (30, 30));
-    assert!(count("images") > 0 && report.oldest_item.is_some());
+    assert!(count("images") > 0 && report.oldest_item_at.is_some());
     assert_eq!(report.retention_days, None, "kept forever");
     assert!(report.next_purge_at.is_some(), "a purge ran, so the next one is known");
     let erased = core.erase_prompts().await.unwrap();
