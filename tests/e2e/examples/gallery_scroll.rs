@@ -58,7 +58,7 @@ async fn main() -> TestResult {
     let idle_mb = memory::tree_of_binary_mb(&binary);
 
     // The same frames without scrolling: what this machine's compositor gives an idle page.
-    let idle = app.client.execute_async(FLING, vec![100.into(), 0.into()]).await?;
+    let idle = app.execute_async(FLING, vec![100.into(), 0.into()]).await?;
     let mut idle: Vec<f64> = serde_json::from_value(idle["frames"].clone())?;
     idle.sort_by(f64::total_cmp);
     eprintln!("first tiles {first_tiles_ms:.0} ms; idle {idle_mb:.0} MB");
@@ -71,7 +71,7 @@ async fn main() -> TestResult {
     let mut max_tiles = 0;
     let mut reached = false;
     while !reached && frames.len() < 4000 {
-        let burst = app.client.execute_async(FLING, vec![150.into(), 0.5.into()]).await?;
+        let burst = app.execute_async(FLING, vec![150.into(), 0.5.into()]).await?;
         let got: Vec<f64> = serde_json::from_value(burst["frames"].clone())?;
         frames.extend(got.into_iter().skip(1));
         max_tiles = max_tiles.max(burst["maxTiles"].as_u64().unwrap_or(0));

@@ -72,7 +72,7 @@ async fn main() -> TestResult {
     })
     .await?;
 
-    let result = app.client.execute_async(PROBE, vec![]).await?;
+    let result = app.execute_async(PROBE, vec![]).await?;
     let mut all: Vec<f64> = Vec::new();
     let mut worst: Vec<(String, f64)> = Vec::new();
     if let Some(times) = result["times"].as_object() {

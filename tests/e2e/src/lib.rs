@@ -200,9 +200,14 @@ where
     Ok(())
 }
 
-/// A running app under tauri-driver. Call [`App::quit`] at the end of a test.
+/// How long one WebDriver call may take: more than WebKitWebDriver's own 30 s script limit, far
+/// less than a CI run. A driver that stops answering fails the test here, naming the step (#21).
+const STEP_LIMIT: Duration = Duration::from_secs(45);
+
+/// A running app under tauri-driver. Call [`App::quit`] at the end of a test. Every WebDriver call
+/// goes through [`App::step`] (the client is not public), so none can hang a run.
 pub struct App {
-    pub client: Client,
+    client: Client,
     driver: Child,
 }
 
@@ -258,19 +263,78 @@ impl App {
         Ok(app)
     }
 
+    /// Runs one WebDriver call (or a few that belong together) within [`STEP_LIMIT`]; an error or
+    /// a hang is reported with `what`, so a failed run says where it stopped.
+    pub async fn step<T, F, Fut>(&self, what: impl std::fmt::Display, call: F) -> TestResult<T>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
+        match tokio::time::timeout(STEP_LIMIT, call(self.client.clone())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(format!("{what}: {e}").into()),
+            Err(_) => Err(format!("{what}: WebDriver did not answer within {} s", STEP_LIMIT.as_secs()).into()),
+        }
+    }
+
     /// Waits (up to 10 s) for an element to exist.
     pub async fn wait_for(&self, locator: Locator<'_>) -> TestResult<Element> {
-        Ok(self.client.wait().at_most(Duration::from_secs(10)).for_element(locator).await?)
+        let what = format!("waiting for {locator:?}");
+        self.step(what, |c| async move { c.wait().at_most(Duration::from_secs(10)).for_element(locator).await }).await
+    }
+
+    /// The visible text of the element (waited for, up to 10 s).
+    pub async fn text(&self, css: &str) -> TestResult<String> {
+        let el = self.find(css).await?;
+        self.step(format!("the text of {css}"), |_| async move { el.text().await }).await
+    }
+
+    /// Types into the element (waited for).
+    pub async fn type_into(&self, css: &str, text: &str) -> TestResult {
+        let el = self.find(css).await?;
+        self.step(format!("typing into {css}"), |_| async move { el.send_keys(text).await }).await
+    }
+
+    /// Clicks the element as soon as it exists, without waiting for it to settle.
+    pub async fn click_now(&self, css: &str) -> TestResult {
+        let el = self.find(css).await?;
+        self.step(format!("click {css}"), |_| async move { el.click().await }).await
+    }
+
+    /// Whether the element is there now (no waiting).
+    pub async fn exists(&self, css: &str) -> TestResult<bool> {
+        let locator = Locator::Css(css);
+        match tokio::time::timeout(STEP_LIMIT, self.client.find(locator)).await {
+            Ok(found) => Ok(found.is_ok()),
+            Err(_) => {
+                Err(format!("looking for {css}: WebDriver did not answer within {} s", STEP_LIMIT.as_secs()).into())
+            }
+        }
+    }
+
+    /// A synchronous script's result.
+    pub async fn execute(&self, script: &str, args: Vec<serde_json::Value>) -> TestResult<serde_json::Value> {
+        let what = format!("script {}", script.chars().take(60).collect::<String>());
+        self.step(what, |c| async move { c.execute(script, args).await }).await
+    }
+
+    /// An asynchronous script's result (it calls its last argument when done).
+    pub async fn execute_async(&self, script: &str, args: Vec<serde_json::Value>) -> TestResult<serde_json::Value> {
+        let what = format!("async script {}", script.chars().take(60).collect::<String>());
+        self.step(what, |c| async move { c.execute_async(script, args).await }).await
     }
 
     /// Polls until the element's text equals `expected` (up to 10 s); returns the last text.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> TestResult<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let text = match self.client.find(Locator::Css(css)).await {
-                Ok(el) => el.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
+            let read = |c: Client| async move {
+                Ok(match c.find(Locator::Css(css)).await {
+                    Ok(el) => el.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                })
             };
+            let text = self.step(format!("the text of {css}"), read).await?;
             if text == expected || Instant::now() > deadline {
                 return Ok(text);
             }
@@ -296,16 +360,15 @@ impl App {
             const tick = () => { const now = at(); still = now !== null && now === last ? still + 1 : 0; last = now;
               if (still >= 2 || ++tries > 30) done(still >= 2); else setTimeout(tick, 100); };
             setTimeout(tick, 100);";
-        let _ = self.client.execute_async(settled, vec![css.into()]).await;
-        self.find(css).await?.click().await.map_err(|e| format!("click {css}: {e}"))?;
-        Ok(())
+        let _ = self.execute_async(settled, vec![css.into()]).await;
+        self.click_now(css).await
     }
 
     /// The element's text content now, or empty when it is not there (yet). Not WebDriver's
     /// "visible text": WebKitWebDriver answers "" for some visible one-line, ellipsized elements.
     pub async fn text_of(&self, css: &str) -> String {
         let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : '';";
-        match self.client.execute(script, vec![css.into()]).await {
+        match self.execute(script, vec![css.into()]).await {
             Ok(v) => v.as_str().unwrap_or_default().trim().to_string(),
             Err(_) => String::new(),
         }
@@ -315,16 +378,20 @@ impl App {
     /// while scrolling).
     pub async fn tile_ids(&self) -> TestResult<Vec<i64>> {
         let script = "return [...document.querySelectorAll(arguments[0])].map(e => Number(e.dataset.id));";
-        let value = self.client.execute(script, vec![GALLERY_TILES.into()]).await?;
+        let value = self.execute(script, vec![GALLERY_TILES.into()]).await?;
         Ok(serde_json::from_value(value)?)
     }
 
     pub async fn js(&self, script: &str) -> TestResult<serde_json::Value> {
-        Ok(self.client.execute(script, vec![]).await?)
+        self.execute(script, vec![]).await
     }
 
     pub async fn attr(&self, css: &str, name: &str) -> TestResult<Option<String>> {
-        Ok(self.client.find(Locator::Css(css)).await?.attr(name).await?)
+        self.step(
+            format!("attribute {name} of {css}"),
+            |c| async move { c.find(Locator::Css(css)).await?.attr(name).await },
+        )
+        .await
     }
 
     /// Kills the app with SIGKILL, as a crash or a power cut would: no shutdown code runs. The
@@ -340,11 +407,11 @@ impl App {
     }
 
     pub async fn quit(mut self) -> TestResult {
-        let result = self.client.clone().close().await;
+        let result = self.step("closing the session", |c| c.close()).await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         wait_for_app_exit()?;
-        result.map_err(Into::into)
+        result
     }
 }
 

@@ -108,7 +108,7 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
     let tokens: Vec<String> =
         ["access_token", "refresh_token"].iter().map(|k| session[k].as_str().unwrap_or_default().to_string()).collect();
     assert!(tokens.iter().all(|t| t.len() > 10), "the session holds real tokens");
-    let answers = app.client.execute_async(IPC_ANSWERS, vec![]).await?;
+    let answers = app.execute_async(IPC_ANSWERS, vec![]).await?;
     let answers = answers.as_str().unwrap_or_default();
     assert!(answers.contains("Ada Lovelace") && answers.contains("\"credits\":118"), "the IPC answers were read");
     for token in &tokens {

@@ -18,7 +18,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     let newest_id = newest[0]["id"].as_i64().ok_or("no seeded item")?;
 
     let app = App::launch(&sandbox).await?;
-    app.client.find(Locator::Css("nav button[data-screen='gallery']")).await?.click().await?;
+    app.click_now("nav button[data-screen='gallery']").await?;
     wait_until("thumbnails", 30, || async { Ok(!app.tile_ids().await?.is_empty()) }).await?;
     let first = app.tile_ids().await?;
     assert_eq!(first[0], newest_id, "newest first");
@@ -26,8 +26,7 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
 
     // Scroll to the end repeatedly: later pages load until the oldest item is rendered.
     wait_until("the last page", 30, || async {
-        app.client
-            .execute(
+        app.execute(
                 "const s = document.querySelector(\"[data-testid='gallery-grid']\"); s.scrollTop = s.scrollHeight; return s.scrollHeight;",
                 vec![],
             )
@@ -38,7 +37,6 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     })
     .await?;
     let img_ok: bool = app
-        .client
         .execute(
             "return [...document.querySelectorAll(arguments[0] + ' img')].some(i => i.complete && i.naturalWidth > 0);",
             vec![TILES.into()],
@@ -49,11 +47,9 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
     assert!(img_ok, "no thumbnail decoded in the webview (asset protocol scope?)");
 
     // Search: results only contain the word, marked.
-    let search = app.client.find(Locator::Css("[data-testid='gallery-search']")).await?;
-    search.send_keys("lighthouse").await?;
+    app.type_into("[data-testid='gallery-search']", "lighthouse").await?;
     wait_until("search results", 30, || async {
         let marks = app
-            .client
             .execute("return document.querySelectorAll(arguments[0]).length;", vec![format!("{TILES} mark").into()])
             .await?;
         Ok(marks.as_u64().unwrap_or(0) > 0)
@@ -68,22 +64,22 @@ async fn browse_scroll_search_and_delete_in_a_seeded_gallery() -> TestResult {
 
     // Details, then delete from the panel.
     let target = expected_ids[0];
-    app.client.find(Locator::Css(&format!("{TILES}[data-id='{target}']"))).await?.click().await?;
-    let prompt = app.wait_for(Locator::Css("[data-testid='details-prompt']")).await?.text().await?;
+    app.click_now(&format!("{TILES}[data-id='{target}']")).await?;
+    let prompt = app.text("[data-testid='details-prompt']").await?;
     assert!(prompt.to_lowercase().contains("lighthouse"), "{prompt}");
-    app.client.find(Locator::Css("[data-testid='details-delete']")).await?.click().await?;
-    app.client.find(Locator::Css("[data-testid='confirm-delete']")).await?.click().await?;
+    app.click_now("[data-testid='details-delete']").await?;
+    app.click_now("[data-testid='confirm-delete']").await?;
     wait_until("the tile to go", 30, || async { Ok(!app.tile_ids().await?.contains(&target)) }).await?;
     assert!(sandbox.cli(&["history", "show", &target.to_string()]).is_err(), "the row is gone from the database");
 
     // Favourite another one and put it in a new collection, from the details panel.
     let other = expected_ids[1];
-    app.client.find(Locator::Css(&format!("{TILES}[data-id='{other}']"))).await?.click().await?;
+    app.click_now(&format!("{TILES}[data-id='{other}']")).await?;
     app.wait_for(Locator::Css("[data-testid='details-prompt']")).await?;
-    app.client.find(Locator::Css("[data-testid='details-favourite']")).await?.click().await?;
-    app.client.find(Locator::Css("[data-testid='add-to-collection'] option[value='new']")).await?.click().await?;
-    app.wait_for(Locator::Css("input[aria-label='Collection name']")).await?.send_keys("Lighthouses").await?;
-    app.client.find(Locator::Css(".new-collection button[type='submit']")).await?.click().await?;
+    app.click_now("[data-testid='details-favourite']").await?;
+    app.click_now("[data-testid='add-to-collection'] option[value='new']").await?;
+    app.type_into("input[aria-label='Collection name']", "Lighthouses").await?;
+    app.click_now(".new-collection button[type='submit']").await?;
     wait_until("the collection to be saved", 30, || async {
         let shown: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "show", &other.to_string()])?)?;
         Ok(shown["generation"]["favourite"] == true && shown["collections"][0]["name"] == "Lighthouses")

@@ -49,7 +49,7 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
         Ok(app.text_of("[data-testid='replicate-key-status']").await.contains("fake-user"))
     })
     .await?;
-    let page = app.client.source().await?;
+    let page = app.step("the page source", |c| async move { c.source().await }).await?;
     assert!(!page.contains(TOKEN), "the token must not stay in the page");
 
     app.click("nav button[data-screen='create']").await?;
@@ -99,9 +99,7 @@ async fn own_key_generation_shows_progress_and_is_in_the_gallery_after_a_restart
     let tile = format!("[data-testid='gallery-grid'] button.tile[data-id='{job_id}']");
     app.find(&tile).await?;
     wait_until("the thumbnail to decode", 10, || async {
-        let ok = app
-            .client
-            .execute("const i = document.querySelector(arguments[0] + ' img'); return !!i && i.complete && i.naturalWidth > 0;", vec![tile.clone().into()])
+        let ok = app.execute("const i = document.querySelector(arguments[0] + ' img'); return !!i && i.complete && i.naturalWidth > 0;", vec![tile.clone().into()])
             .await?;
         Ok(ok.as_bool() == Some(true))
     })

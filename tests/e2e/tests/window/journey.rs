@@ -466,7 +466,7 @@ async fn paste_picture(app: &App) -> TestResult {
           window.dispatchEvent(ev);
           done(ev.defaultPrevented);
         }, 'image/png');";
-    let taken = app.client.execute_async(script, vec![]).await?;
+    let taken = app.execute_async(script, vec![]).await?;
     assert_eq!(taken.as_bool(), Some(true), "the Create screen took the pasted picture");
     app.find("[data-image-field='image'] img.thumb").await?;
     Ok(())
@@ -506,7 +506,6 @@ async fn wait_status(app: &App, id: i64, wanted: &[&str], secs: u64) -> TestResu
 
 async fn marks(app: &App) -> TestResult<u64> {
     let v = app
-        .client
         .execute("return document.querySelectorAll(arguments[0]).length;", vec![format!("{TILES} mark").into()])
         .await?;
     Ok(v.as_u64().unwrap_or(0))
@@ -514,7 +513,6 @@ async fn marks(app: &App) -> TestResult<u64> {
 
 async fn decoded(app: &App, id: i64) -> TestResult<bool> {
     let v = app
-        .client
         .execute(
             "const i = document.querySelector(arguments[0]); return !!i && i.complete && i.naturalWidth > 0;",
             vec![format!("{TILES}[data-id='{id}'] img").into()],
@@ -526,7 +524,7 @@ async fn decoded(app: &App, id: i64) -> TestResult<bool> {
 async fn select(app: &App, css: &str, value: &str) -> TestResult {
     let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1];
         s.dispatchEvent(new Event('change', { bubbles: true })); return s.value;";
-    let v = app.client.execute(script, vec![css.into(), value.into()]).await?;
+    let v = app.execute(script, vec![css.into(), value.into()]).await?;
     assert_eq!(v.as_str(), Some(value), "{css} has no option {value}");
     Ok(())
 }

@@ -15,7 +15,7 @@ async fn invoke(app: &App, command: &str, args: Value) -> TestResult<Value> {
     const CALL: &str = "const done = arguments[arguments.length - 1];
         window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
           .then((ok) => done({ ok: ok === undefined ? null : ok }), (err) => done({ err }));";
-    Ok(app.client.execute_async(CALL, vec![command.into(), args]).await?)
+    app.execute_async(CALL, vec![command.into(), args]).await
 }
 
 /// The `field` of an `invalid_input` rejection; anything else fails the test.
@@ -96,7 +96,7 @@ async fn the_window_only_shows_the_app_and_opens_allowed_links_in_the_browser() 
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(app.js("return location.origin;").await?, origin);
     app.wait_for(Locator::Css("nav button[data-screen='create']")).await?;
-    assert_eq!(app.client.windows().await?.len(), 1, "a second window opened");
+    assert_eq!(app.step("the windows", |c| async move { c.windows().await }).await?.len(), 1, "a second window opened");
     assert_eq!(browser.opened_count(), 0, "a site off the allow-list went to the browser");
 
     // An allowed link leaves for the system browser; the window stays.

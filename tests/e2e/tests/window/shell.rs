@@ -18,7 +18,7 @@ async fn press_ctrl(app: &App, key: char) -> TestResult {
         .then(KeyAction::Down { value: key })
         .then(KeyAction::Up { value: key })
         .then(KeyAction::Up { value: Key::Control.into() });
-    app.client.perform_actions(actions).await?;
+    app.step("pressing keys", |c| async move { c.perform_actions(actions).await }).await?;
     Ok(())
 }
 
@@ -32,7 +32,7 @@ async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
     assert_eq!(app.attr("main", "data-screen").await?.as_deref(), Some("create"));
 
     for (id, title) in SCREENS {
-        app.client.find(Locator::Css(&format!("nav button[data-screen='{id}']"))).await?.click().await?;
+        app.click_now(&format!("nav button[data-screen='{id}']")).await?;
         assert_eq!(app.wait_for_text("main h1", title).await?, title);
         assert_eq!(
             app.attr(&format!("nav button[data-screen='{id}']"), "aria-current").await?.as_deref(),
@@ -53,7 +53,7 @@ async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
                 app.wait_for(Locator::Css("[data-testid='rights']")).await?;
             }
             _ => {
-                let empty = app.wait_for(Locator::Css("main [data-testid='empty-state'] h2")).await?.text().await?;
+                let empty = app.text("main [data-testid='empty-state'] h2").await?;
                 assert!(empty.ends_with("Your gallery is empty"), "{id}: {empty}");
             }
         }
@@ -67,7 +67,7 @@ async fn walks_the_four_screens_by_sidebar_and_keyboard() -> TestResult {
 
     // The Privacy screen shows where the data lives: the sandbox's folder, from the core.
     press_ctrl(&app, '4').await?;
-    let data_dir = app.wait_for(Locator::Css("[data-testid='data-dir']")).await?.text().await?;
+    let data_dir = app.text("[data-testid='data-dir']").await?;
     assert_eq!(data_dir, sandbox.data_dir().display().to_string());
     assert!(sandbox.data_dir().join("history.db").is_file());
 
@@ -84,8 +84,8 @@ async fn theme_choice_applies_and_survives_a_restart() -> TestResult {
     let os_theme = app.attr("html", "data-theme").await?;
     assert!(matches!(os_theme.as_deref(), Some("light" | "dark")), "{os_theme:?}");
 
-    app.client.find(Locator::Css(toggle)).await?.click().await?; // system → light
-    app.client.find(Locator::Css(toggle)).await?.click().await?; // light → dark
+    app.click_now(toggle).await?; // system → light
+    app.click_now(toggle).await?; // light → dark
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while app.attr(toggle, "data-theme-preference").await?.as_deref() != Some("dark") {
         assert!(std::time::Instant::now() < deadline, "theme did not become dark");
@@ -147,15 +147,15 @@ async fn a_refused_config_is_explained_instead_of_a_blank_window() -> TestResult
 async fn the_window_size_and_position_are_remembered() -> TestResult {
     let sandbox = Sandbox::new()?;
     let app = App::launch(&sandbox).await?;
-    app.client.set_window_rect(40, 30, 1000, 700).await?;
-    let (x, y, w, h) = app.client.get_window_rect().await?;
+    app.step("resizing the window", |c| async move { c.set_window_rect(40, 30, 1000, 700).await }).await?;
+    let (x, y, w, h) = app.step("the window's place", |c| async move { c.get_window_rect().await }).await?;
     assert_eq!((w, h), (1000, 700), "the resize itself applied");
     // Saved shortly after the change, so even an app that is killed keeps it.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.quit().await?;
 
     let app = App::launch(&sandbox).await?;
-    let (x2, y2, w2, h2) = app.client.get_window_rect().await?;
+    let (x2, y2, w2, h2) = app.step("the window's place", |c| async move { c.get_window_rect().await }).await?;
     assert_eq!((w2, h2), (w, h), "size restored");
     assert_eq!((x2, y2), (x, y), "position restored");
     app.quit().await

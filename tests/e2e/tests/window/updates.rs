@@ -71,7 +71,7 @@ async fn no_update_is_quiet_and_feed_failures_are_explained_in_settings() -> Tes
     .await?;
     let line = check_now(&app).await?;
     assert!(line.to_lowercase().contains("up to date"), "204 means up to date: {line}");
-    assert!(app.client.find(fantoccini::Locator::Css("[data-testid='update-banner']")).await.is_err());
+    assert!(!app.exists("[data-testid='update-banner']").await?);
 
     for (feed, expected) in [
         (Feed::Malformed, "cannot read"),
@@ -82,7 +82,7 @@ async fn no_update_is_quiet_and_feed_failures_are_explained_in_settings() -> Tes
         let line = check_now(&app).await?;
         assert!(line.contains(expected), "{feed:?}: {line}");
         assert!(
-            app.client.find(fantoccini::Locator::Css("[data-testid='update-banner']")).await.is_err(),
+            !app.exists("[data-testid='update-banner']").await?,
             "a failed check does not raise the banner ({feed:?})"
         );
     }
@@ -141,7 +141,7 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     let (mut saw_progress, mut saw_waiting) = (false, false);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        saw_progress |= app.client.find(fantoccini::Locator::Css("[data-testid='update-progress']")).await.is_ok();
+        saw_progress |= app.exists("[data-testid='update-progress']").await?;
         let text = app.text_of("[data-testid='update-banner']").await;
         saw_waiting |= text.contains("running generation");
         if text.contains("not installed from a package") {
@@ -166,7 +166,7 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     app.click("[data-testid='update-skip']").await?;
     let line = check_now(&app).await?;
     assert!(line.to_lowercase().contains("up to date") || line.contains("skipped"), "{line}");
-    assert!(app.client.find(fantoccini::Locator::Css("[data-testid='update-banner']")).await.is_err());
+    assert!(!app.exists("[data-testid='update-banner']").await?);
     app.quit().await?;
     sandbox.scan_logs()?;
     Ok(())
