@@ -10,8 +10,9 @@
 //! - `auth/api.rs` — sign in and out, the session (parked after an offline sign-out), account
 //!   status, generation mode; for the crate, the platform client and the access token.
 //! - `credits/api.rs` — the balance, the ledger, packs, the price list, buying a pack.
-//! - `generation/api.rs` — the catalogue, the job queue (generate, cancel, retry, re-run), the
-//!   own-key token and spend, picture inputs; for the crate, a job's provider and credentials.
+//! - `generation/api.rs` — the catalogue, the job queue (generate, a plan of several jobs from
+//!   `{a|b}` variations × models, cancel, retry, re-run), the own-key token and spend, picture
+//!   inputs; for the crate, a job's provider and credentials.
 //! - `history/api.rs` — gallery pages, details, favourites, deletion, collections, cached files,
 //!   retention and the purge, synthetic seeding.
 //! - `privacy/api.rs` — consents, the "what is stored" report, export, erasure, the record of

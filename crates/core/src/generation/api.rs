@@ -1,6 +1,6 @@
 //! The generation façade on [`Core`]: what the window's commands and the CLI call — the catalogue,
-//! the job queue (generate, cancel, retry, re-run), the own-key token, the picture inputs and the
-//! own-key spend. The work is in this folder's other modules.
+//! the job queue (generate, plans of several jobs, cancel, retry, re-run), the own-key token, the
+//! picture inputs and the own-key spend. The work is in this folder's other modules.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use crate::generation::catalogue::{catalogue, Catalogue};
 use crate::generation::enqueue;
 use crate::generation::jobs::{self, Job, QueueState};
 use crate::generation::own_key::{self, KeySource, KeyStatus};
+use crate::generation::plan::{self, GenerationPlan};
 use crate::generation::provider::ProviderClient;
 use crate::generation::request::GenerationRequest;
 use crate::generation::spend::{self, SpendSummary};
@@ -34,6 +35,25 @@ impl Core {
     /// journal and wakes the runner. Nothing is sent when any check fails.
     pub async fn generate(&self, request: &GenerationRequest) -> Result<Job> {
         enqueue::generate(self, request).await
+    }
+
+    /// Every job one form makes: the prompt's `{a|b}` variations (at most `cap` prompts, see
+    /// [`variations`](crate::generation::variations)) on each of `models` (none: the request's
+    /// model), each validated for its model and priced in the active mode, with the total. Queues
+    /// nothing; [`Core::generate_plan`] does.
+    pub async fn plan_generation(
+        &self,
+        request: &GenerationRequest,
+        models: &[String],
+        cap: usize,
+    ) -> Result<GenerationPlan> {
+        plan::plan(self, request, models, cap).await
+    }
+
+    /// Queues every job of a plan, or none: each is validated again, and the budget (own key) or
+    /// the balance (account) is checked against their total. Refused if the mode changed since.
+    pub async fn generate_plan(&self, plan: &GenerationPlan) -> Result<Vec<Job>> {
+        plan::queue(self, plan).await
     }
 
     pub async fn job(&self, id: i32) -> Result<Job> {

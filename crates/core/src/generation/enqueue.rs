@@ -7,10 +7,11 @@ use serde_json::Value;
 use crate::auth::profile::active_mode;
 use crate::auth::GenerationMode;
 use crate::clock::now_ms;
+use crate::credits::ModelPrice;
 use crate::error::{Error, Result};
 use crate::generation::catalogue::catalogue;
 use crate::generation::jobs::{self, Job};
-use crate::generation::request::{validate, GenerationRequest, InputValue};
+use crate::generation::request::{validate, GenerationRequest, InputValue, Validated};
 use crate::generation::spend;
 use crate::history::journal::{self, NewGeneration};
 use crate::history::{Provider, Status};
@@ -19,7 +20,76 @@ use crate::Core;
 /// The work of [`Core::generate`].
 pub(super) async fn generate(core: &Core, request: &GenerationRequest) -> Result<Job> {
     let valid = validate(request)?;
+    let mut queued = queue_validated(core, vec![(valid, request.parent_id)], None).await?;
+    queued.pop().ok_or_else(|| Error::internal("the job was not queued"))
+}
+
+/// Queues jobs that passed validation, all or none: checks the budget (own key) or the balance
+/// (account) against their total, then writes them in one transaction and wakes the runner. With
+/// `expected`, refuses to queue in another mode than the one the caller priced them in.
+pub(super) async fn queue_validated(
+    core: &Core,
+    jobs: Vec<(Validated, Option<i32>)>,
+    expected: Option<GenerationMode>,
+) -> Result<Vec<Job>> {
     let now = now_ms();
+    let mode = active_mode(core).await?.ok_or_else(crate::generation::own_key::no_token)?;
+    if expected.is_some_and(|expected| expected != mode) {
+        return Err(Error::invalid(
+            "mode",
+            "the generation mode changed since these jobs were priced (a sign-in, a sign-out or a new key); \
+             plan them again",
+        ));
+    }
+    let mut rows = Vec::with_capacity(jobs.len());
+    match mode {
+        GenerationMode::Account => {
+            let prices = core.credit_prices().await?;
+            let mut needed = 0;
+            for (valid, parent_id) in &jobs {
+                let per_image = credit_price(&prices, &valid.model.id, valid.images_requested)?;
+                needed += per_image * valid.images_requested as i32;
+                rows.push(new_generation(valid, *parent_id, now, Some(per_image)));
+            }
+            let balance = core.refresh_balance().await?;
+            if balance.credits < needed {
+                return Err(Error::InsufficientCredits { needed: needed as u32, balance: balance.credits });
+            }
+        }
+        GenerationMode::OwnKey => {
+            let total: f64 = jobs.iter().map(|(valid, _)| valid.estimate_usd).sum();
+            spend::check_budget(core.pool(), total, now).await?;
+            rows.extend(jobs.iter().map(|(valid, parent_id)| new_generation(valid, *parent_id, now, None)));
+        }
+    }
+    let mut tx = core.pool().begin().await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for ((valid, _), new) in jobs.iter().zip(&rows) {
+        let id = journal::insert_generation(&mut *tx, new).await?;
+        if new.provider == Provider::Replicate {
+            spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now)
+                .await?;
+        }
+        ids.push(id);
+    }
+    tx.commit().await?;
+    core.jobs.wake();
+    let mut queued = Vec::with_capacity(ids.len());
+    for ((valid, _), id) in jobs.iter().zip(ids) {
+        tracing::info!(job = id, model = %valid.model.id, images = valid.images_requested, "job queued");
+        jobs::announce(core, id).await;
+        queued.push(jobs::job(core, id).await?);
+    }
+    Ok(queued)
+}
+
+/// The journal row of a validated job: own key (in USD) or, with the credits per image, account.
+fn new_generation(
+    valid: &Validated,
+    parent_id: Option<i32>,
+    now: i64,
+    credits_per_image: Option<i32>,
+) -> NewGeneration {
     let mut new = NewGeneration {
         provider: Provider::Replicate,
         model: valid.model.id.clone(),
@@ -27,7 +97,7 @@ pub(super) async fn generate(core: &Core, request: &GenerationRequest) -> Result
         prompt: valid.prompt.clone(),
         seed: Some(valid.seed),
         images_requested: valid.images_requested as i32,
-        parent_id: request.parent_id,
+        parent_id,
         cost_usd: Some(valid.estimate_usd),
         cost_credits: None,
         price_usd: Some(valid.model.price_usd),
@@ -35,45 +105,25 @@ pub(super) async fn generate(core: &Core, request: &GenerationRequest) -> Result
         status: Status::Queued,
         created_at: now,
     };
-    match active_mode(core).await? {
-        Some(GenerationMode::Account) => {
-            let per_image = check_credits(core, &valid.model.id, valid.images_requested).await?;
-            new.provider = Provider::Platform;
-            new.cost_usd = None;
-            new.price_usd = None;
-            new.price_credits = Some(per_image);
-            new.cost_credits = Some(per_image * valid.images_requested as i32);
-        }
-        Some(GenerationMode::OwnKey) => spend::check_budget(core.pool(), valid.estimate_usd, now).await?,
-        None => return Err(crate::generation::own_key::no_token()),
+    if let Some(per_image) = credits_per_image {
+        new.provider = Provider::Platform;
+        new.cost_usd = None;
+        new.price_usd = None;
+        new.price_credits = Some(per_image);
+        new.cost_credits = Some(per_image * valid.images_requested as i32);
     }
-    let mut tx = core.pool().begin().await?;
-    let id = journal::insert_generation(&mut *tx, &new).await?;
-    if new.provider == Provider::Replicate {
-        spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now).await?;
-    }
-    tx.commit().await?;
-    tracing::info!(job = id, model = %valid.model.id, images = valid.images_requested, "job queued");
-    core.jobs.wake();
-    jobs::announce(core, id).await;
-    jobs::job(core, id).await
+    new
 }
 
-/// Credits per image for this model, after checking the account can pay for `images` of them
-/// (the platform's price list and a fresh balance; offline, the last known one).
-async fn check_credits(core: &Core, model: &str, images: u32) -> Result<i32> {
-    let prices = core.credit_prices().await?;
+/// Credits per image for this model in the platform's price list, after checking the model is
+/// offered with credits and `images` of it fit in one run.
+pub(super) fn credit_price(prices: &[ModelPrice], model: &str, images: u32) -> Result<i32> {
     let price = prices
         .iter()
         .find(|p| p.model == model && p.enabled)
         .ok_or_else(|| Error::invalid("model", format!("{model} is not offered with Flux Krea credits right now")))?;
     if images as i32 > price.max_outputs {
         return Err(Error::invalid("num_outputs", format!("at most {} per run with credits", price.max_outputs)));
-    }
-    let needed = price.credits_per_image * images as i32;
-    let balance = core.refresh_balance().await?;
-    if balance.credits < needed {
-        return Err(Error::InsufficientCredits { needed: needed as u32, balance: balance.credits });
     }
     Ok(price.credits_per_image)
 }

@@ -1,7 +1,7 @@
 //! What a caller asks to generate, and the checks it must pass before anything is sent: every bad
 //! field is reported at once, each with its name and the reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,16 @@ pub struct Validated {
 
 /// Checks a request against the catalogue. Sends nothing and writes nothing.
 pub fn validate(request: &GenerationRequest) -> Result<Validated> {
+    validate_with(request, &mut ImageChecks::default())
+}
+
+/// What the checks of picture inputs found, by path and limit, so the requests of one plan (the
+/// same picture for every prompt and model) read and decode each picture once, not once per job.
+#[derive(Debug, Default)]
+pub struct ImageChecks(HashMap<(String, u64), std::result::Result<(), String>>);
+
+/// [`validate`], reusing the picture checks already made for earlier requests of the same batch.
+pub fn validate_with(request: &GenerationRequest, images: &mut ImageChecks) -> Result<Validated> {
     let model = catalogue().model(&request.model)?;
     let mut problems = Vec::new();
     let mut input = Map::new();
@@ -65,7 +75,7 @@ pub fn validate(request: &GenerationRequest) -> Result<Validated> {
             problems.push(problem(name, format!("is not an input of {}", model.id)));
             continue;
         };
-        match check(field, value) {
+        match check(field, value, images) {
             Ok(v) => {
                 input.insert(name.clone(), v);
             }
@@ -125,7 +135,7 @@ fn problem(field: &str, reason: String) -> FieldProblem {
 }
 
 /// Checks one value against its field and returns it as it goes on the wire.
-fn check(field: &Field, value: &InputValue) -> std::result::Result<Value, String> {
+fn check(field: &Field, value: &InputValue, images: &mut ImageChecks) -> std::result::Result<Value, String> {
     match (&field.kind, value) {
         (FieldKind::Prompt { max_chars }, InputValue::Text(text)) => {
             // Invisible characters (zero-width spaces, BOM, soft hyphens) count as blank too: a
@@ -172,9 +182,12 @@ fn check(field: &Field, value: &InputValue) -> std::result::Result<Value, String
             }
         }
         (FieldKind::Toggle { .. }, InputValue::Toggle(b)) => Ok(Value::Bool(*b)),
-        (FieldKind::Image { max_bytes }, InputValue::Text(path)) => {
-            check_image(Path::new(path), u64::from(*max_bytes)).map(|()| Value::from(path.clone()))
-        }
+        (FieldKind::Image { max_bytes }, InputValue::Text(path)) => images
+            .0
+            .entry((path.clone(), u64::from(*max_bytes)))
+            .or_insert_with(|| check_image(Path::new(path), u64::from(*max_bytes)))
+            .clone()
+            .map(|()| Value::from(path.clone())),
         (FieldKind::Prompt { .. } | FieldKind::Image { .. }, _) => Err("must be text".into()),
         (FieldKind::Integer { .. } | FieldKind::Number { .. }, _) => Err("must be a number".into()),
         (FieldKind::Toggle { .. }, _) => Err("must be true or false".into()),

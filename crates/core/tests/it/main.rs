@@ -9,6 +9,7 @@ mod fuzz_corpus;
 mod generation;
 mod origins;
 mod picked_paths;
+mod plan;
 mod privacy;
 
 /// The keychain's entries are one per OS user and every test here shares them: the tests that
