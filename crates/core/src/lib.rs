@@ -13,8 +13,8 @@
 //! - `generation/api.rs` — the catalogue, the job queue (generate, a plan of several jobs from
 //!   `{a|b}` variations × models, cancel, retry, re-run), the own-key token and spend, picture
 //!   inputs; for the crate, a job's provider and credentials.
-//! - `history/api.rs` — gallery pages, details, favourites, deletion, collections, cached files,
-//!   retention and the purge, synthetic seeding.
+//! - `history/api.rs` — gallery pages, details, recent prompts, favourites, deletion, collections,
+//!   cached files, retention and the purge, synthetic seeding.
 //! - `privacy/api.rs` — consents, the "what is stored" report, export, erasure, the record of
 //!   requests, and the platform's side: consent sync, image removal, account deletion, age.
 //! - `updates/api.rs` — the update channel, a skipped version, the last check, generations in

@@ -10,6 +10,7 @@ use crate::history::collections::{self, Collection};
 use crate::history::deletion::{self, DeleteReport};
 use crate::history::details::{self, GenerationDetails};
 use crate::history::gallery::{self, GalleryPage, GalleryQuery};
+use crate::history::prompts::{self, RecentPrompt};
 use crate::history::seed::{self, SeedReport};
 use crate::history::{favourites, images};
 use crate::retention::{self, PurgePreview, PurgeReport, RetentionPolicy};
@@ -18,6 +19,12 @@ use crate::Core;
 impl Core {
     pub async fn gallery_page(&self, query: &GalleryQuery) -> Result<GalleryPage> {
         gallery::page(self.pool(), query).await
+    }
+
+    /// Recall: distinct prompts of the history, most recently used first, with how often each was
+    /// used; with `search`, only those the Gallery's search would match. Erased prompts never appear.
+    pub async fn recent_prompts(&self, search: Option<&str>, limit: i32) -> Result<Vec<RecentPrompt>> {
+        prompts::recent(self.pool(), search, limit).await
     }
 
     pub async fn generation_details(&self, id: i32) -> Result<GenerationDetails> {

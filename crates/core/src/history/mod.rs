@@ -1,5 +1,5 @@
 //! The local history: generations and their images in SQLite (schema in `migrations/0002_history.sql`),
-//! the content-addressed image cache, gallery pages, search, collections and edits.
+//! the content-addressed image cache, gallery pages, search, recent prompts, collections and edits.
 //!
 //! Queries are checked at compile time (`sqlx::query!` and friends) against the migrations, from the
 //! committed `crates/core/.sqlx` folder, so no build needs `DATABASE_URL`. Only SQL that is built at
@@ -17,6 +17,7 @@ pub mod favourites;
 pub mod gallery;
 pub mod images;
 pub mod journal;
+pub mod prompts;
 pub mod recovery;
 pub mod search;
 pub mod seed;
