@@ -6,19 +6,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use flux_krea_core::generation::{GenerationRequest, InputValue, Job};
+use flux_krea_core::generation::{GenerationPlan, GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
 use flux_krea_core::{Core, Error};
 
 use crate::json::to_json;
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("which_models").required(true).args(["model", "models"])))]
 pub struct GenerateArgs {
     /// A catalogue id: flux-schnell, flux-dev, flux-krea-dev, flux-1.1-pro, flux-kontext-pro.
     #[arg(long)]
-    model: String,
+    model: Option<String>,
+    /// Several catalogue ids, comma-separated: the same prompt runs on each (every input must be
+    /// valid for every one of them).
+    #[arg(long, value_delimiter = ',', value_name = "M1,M2,…")]
+    models: Vec<String>,
+    /// The prompt. `{a|b|c}` makes one job per alternative (groups multiply, and nest); `\{`,
+    /// `\}`, `\|` and `\\` are the literal characters.
     #[arg(long)]
     prompt: String,
+    /// The most prompts `{a|b}` variations may make (1–256).
+    #[arg(long, default_value_t = flux_krea_core::generation::variations::DEFAULT_CAP)]
+    variations_cap: usize,
     /// A picture: img2img for dev models, the image to edit for Kontext, the image prompt for 1.1 pro.
     #[arg(long)]
     image: Option<String>,
@@ -32,10 +42,10 @@ pub struct GenerateArgs {
     /// Any other model input, `name=value` (repeatable), e.g. `--set guidance=3.5`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     set: Vec<String>,
-    /// Queue it and return at once; a background runner does the work.
+    /// Queue the jobs and return at once; a background runner does the work.
     #[arg(long)]
     detach: bool,
-    /// Print the finished job as JSON.
+    /// Print the finished job as JSON (`{job, files}`; several jobs: an array of them).
     #[arg(long)]
     json: bool,
 }
@@ -82,17 +92,24 @@ pub fn token_from_environment(core: &Core) -> Result<(), Error> {
     }
 }
 
-fn request(args: &GenerateArgs, core: &Core) -> Result<GenerationRequest, Error> {
-    let model = core.catalogue().model(&args.model)?;
+/// The models asked for: `--models`, or `--model`.
+fn models(args: &GenerateArgs) -> Vec<String> {
+    match &args.model {
+        Some(model) => vec![model.clone()],
+        None => args.models.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect(),
+    }
+}
+
+/// The form's request (for the first model; the plan validates it for each).
+fn request(args: &GenerateArgs, core: &Core, models: &[String]) -> Result<GenerationRequest, Error> {
+    let first = models.first().ok_or_else(|| Error::invalid("models", "name at least one model"))?;
+    let model = core.catalogue().model(first)?;
     let mut inputs = std::collections::BTreeMap::new();
     inputs.insert("prompt".to_string(), InputValue::Text(args.prompt.clone()));
     if let Some(path) = &args.image {
-        let field = model
-            .image_fields()
-            .next()
-            .ok_or_else(|| Error::invalid("image", format!("{} takes no input picture", model.id)))?;
+        let field = image_field(core, models)?;
         let absolute = std::path::absolute(path).map_err(|e| Error::invalid("image", e.to_string()))?;
-        inputs.insert(field.name.clone(), InputValue::Text(absolute.display().to_string()));
+        inputs.insert(field, InputValue::Text(absolute.display().to_string()));
     }
     if let Some(n) = args.n {
         inputs.insert("num_outputs".into(), InputValue::Number(f64::from(n)));
@@ -111,21 +128,92 @@ fn request(args: &GenerateArgs, core: &Core) -> Result<GenerationRequest, Error>
     Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: None, exact_rerun: false })
 }
 
+/// The input `--image` fills: each model's picture field, which must be the same for every model.
+fn image_field(core: &Core, models: &[String]) -> Result<String, Error> {
+    let mut fields = Vec::new();
+    for id in models {
+        let model = core.catalogue().model(id)?;
+        let field = model
+            .image_fields()
+            .next()
+            .ok_or_else(|| Error::invalid("image", format!("{} takes no input picture", model.id)))?;
+        fields.push((model.id.as_str(), field.name.as_str()));
+    }
+    match fields.split_first() {
+        Some(((_, name), rest)) if rest.iter().all(|(_, other)| other == name) => Ok(name.to_string()),
+        _ => {
+            let named: Vec<String> = fields.iter().map(|(model, field)| format!("{model} as {field}")).collect();
+            Err(Error::invalid(
+                "image",
+                format!(
+                    "these models take the picture as different inputs ({}); run them separately",
+                    named.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
 pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, Error> {
-    let request = request(&args, &core)?;
+    let models = models(&args);
+    let request = request(&args, &core, &models)?;
     say_mode(&core).await?;
-    let job = core.generate(&request).await?;
+    let plan = core.plan_generation(&request, &models, args.variations_cap).await?;
+    describe(&plan);
+    let jobs = core.generate_plan(&plan).await?;
     if args.detach {
         spawn_runner()?;
-        println!("queued job {} ({}); follow it with `flux-krea-cli jobs`", job.id, job.model);
+        for job in &jobs {
+            println!("queued job {} ({}); follow it with `flux-krea-cli jobs`", job.id, job.model);
+        }
         return Ok(ExitCode::SUCCESS);
     }
+    let ids: Vec<i32> = jobs.iter().map(|j| j.id).collect();
     if !core.start_jobs()? {
-        eprintln!("The Flux Krea window is running this data folder's jobs; waiting for job {}.", job.id);
+        eprintln!("The Flux Krea window is running this data folder's jobs; waiting for {}.", job_words(&ids));
     }
-    eprintln!("job {} queued: {} × {} (about {})", job.id, job.images_requested, job.model, cost(&job));
-    let job = wait_for(&core, job.id).await?;
-    report(&core, &job, args.json).await
+    for job in &jobs {
+        eprintln!("job {} queued: {} × {} (about {})", job.id, job.images_requested, job.model, cost(job));
+    }
+    let jobs = wait_for(&core, &ids).await?;
+    report(&core, &jobs, args.json).await
+}
+
+/// On stderr, before anything is sent: how many jobs, what each runs, and the total.
+fn describe(plan: &GenerationPlan) {
+    let total = match (plan.total_credits, plan.total_usd) {
+        (Some(credits), _) => format!("{credits} credits"),
+        (None, usd) => format!("about ${:.3}", usd.unwrap_or(0.0)),
+    };
+    let jobs = plan.jobs.len();
+    if jobs == 1 {
+        return eprintln!("1 job: {} × {}, {total}", plan.jobs[0].images, plan.jobs[0].model);
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{jobs} jobs: {} × {} ({}), {} images, {total}",
+        plural(plan.prompts as usize, "prompt"),
+        plural(plan.models.len(), "model"),
+        plan.models.join(", "),
+        plan.images
+    );
+    let width = plan.models.iter().map(|m| m.len()).max().unwrap_or(0);
+    for job in &plan.jobs {
+        eprintln!("  {:<width$}  {} × {}", job.model, job.images, one_line(&job.prompt));
+    }
+}
+
+/// A prompt on one line of a listing.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn job_words(ids: &[i32]) -> String {
+    let ids: Vec<String> = ids.iter().map(i32::to_string).collect();
+    match ids.len() {
+        1 => format!("job {}", ids[0]),
+        _ => format!("jobs {}", ids.join(", ")),
+    }
 }
 
 /// Once, on stderr: which mode pays for the run and where the token comes from (#24).
@@ -147,37 +235,55 @@ async fn say_mode(core: &Core) -> Result<(), Error> {
     Ok(())
 }
 
-/// Follows a job until it ends, printing each status change; Ctrl-C cancels it.
-async fn wait_for(core: &Core, id: i32) -> Result<Job, Error> {
-    let mut last = None;
+/// Follows jobs until every one has ended, printing each status change; Ctrl-C cancels them all.
+async fn wait_for(core: &Core, ids: &[i32]) -> Result<Vec<Job>, Error> {
+    let mut last: Vec<Option<Status>> = vec![None; ids.len()];
     let mut canceling = false;
     loop {
-        let job = core.job(id).await?;
-        if last != Some(job.status) {
-            eprintln!("job {id}: {}", job.status.as_str());
-            last = Some(job.status);
+        let mut jobs = Vec::with_capacity(ids.len());
+        for (id, last) in ids.iter().zip(last.iter_mut()) {
+            let job = core.job(*id).await?;
+            if *last != Some(job.status) {
+                eprintln!("job {id}: {}", job.status.as_str());
+                *last = Some(job.status);
+            }
+            jobs.push(job);
         }
-        if job.status.is_finished() {
-            return Ok(job);
+        if jobs.iter().all(|j| j.status.is_finished()) {
+            return Ok(jobs);
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = tokio::signal::ctrl_c(), if !canceling => {
-                eprintln!("canceling job {id}…");
                 canceling = true;
-                core.cancel_job(id).await?;
+                let open: Vec<i32> = jobs.iter().filter(|j| !j.status.is_finished()).map(|j| j.id).collect();
+                eprintln!("canceling {}…", job_words(&open));
+                for id in open {
+                    // One that ended meanwhile cannot be canceled, and needs not be.
+                    if let Err(e) = core.cancel_job(id).await {
+                        eprintln!("job {id}: {e}");
+                    }
+                }
             }
         }
     }
 }
 
-async fn report(core: &Core, job: &Job, json: bool) -> Result<ExitCode, Error> {
-    let details = core.generation_details(job.id).await?;
-    let files: Vec<String> =
-        details.images.iter().filter_map(|i| core.cached_file(&i.file).ok().map(|p| p.display().to_string())).collect();
-    if json {
-        println!("{}", to_json(&serde_json::json!({ "job": job, "files": files }))?);
-    } else {
+/// Prints every job's files (stdout) and outcome (stderr), or with `json` one `{job, files}` for a
+/// single job and an array of them for several. Success only if every job is done with images.
+async fn report(core: &Core, jobs: &[Job], json: bool) -> Result<ExitCode, Error> {
+    let mut reports = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let details = core.generation_details(job.id).await?;
+        let files: Vec<String> = details
+            .images
+            .iter()
+            .filter_map(|i| core.cached_file(&i.file).ok().map(|p| p.display().to_string()))
+            .collect();
+        reports.push(serde_json::json!({ "job": job, "files": files }));
+        if json {
+            continue;
+        }
         for file in &files {
             println!("{file}");
         }
@@ -196,7 +302,18 @@ async fn report(core: &Core, job: &Job, json: bool) -> Result<ExitCode, Error> {
             ),
         }
     }
-    Ok(if job.status == Status::Done && job.images_returned > 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    if json {
+        let text = match reports.as_slice() {
+            [one] => to_json(one)?,
+            _ => to_json(&reports)?,
+        };
+        println!("{text}");
+    }
+    let succeeded = jobs.iter().filter(|j| j.status == Status::Done && j.images_returned > 0).count();
+    if jobs.len() > 1 {
+        eprintln!("{succeeded} of {} jobs succeeded", jobs.len());
+    }
+    Ok(if !jobs.is_empty() && succeeded == jobs.len() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn spawn_runner() -> Result<(), Error> {
@@ -259,8 +376,8 @@ pub async fn cancel(core: &Core, id: i32) -> Result<ExitCode, Error> {
 pub async fn retry(core: Arc<Core>, id: i32) -> Result<ExitCode, Error> {
     let job = core.retry_job(id).await?;
     core.start_jobs()?;
-    let job = wait_for(&core, job.id).await?;
-    report(&core, &job, false).await
+    let jobs = wait_for(&core, &[job.id]).await?;
+    report(&core, &jobs, false).await
 }
 
 pub async fn key(core: &Core, action: Option<KeyAction>) -> Result<ExitCode, Error> {

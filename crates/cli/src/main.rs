@@ -4,6 +4,7 @@ mod account;
 mod generation;
 mod json;
 mod privacy;
+mod prompts;
 mod updates;
 
 use std::process::ExitCode;
@@ -44,8 +45,14 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
-    /// Generate images; waits for the job and prints the files it made (unless --detach).
+    /// Generate images; waits for the jobs and prints the files they made (unless --detach).
+    /// `{a|b}` in the prompt and `--models a,b` make several jobs.
     Generate(generation::GenerateArgs),
+    /// Prompts used before: `prompts recent [--search WORDS]`.
+    Prompts {
+        #[command(subcommand)]
+        action: prompts::PromptsAction,
+    },
     /// List jobs, or run the queue until it is empty.
     Jobs {
         #[command(subcommand)]
@@ -173,6 +180,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     generation::token_from_environment(&core)?;
     let code = match cli.command {
         Command::Generate(args) => generation::generate(core.clone(), args).await?,
+        Command::Prompts { action } => prompts::run(&core, action).await?,
         Command::Jobs { action } => generation::jobs(core.clone(), action).await?,
         Command::Cancel { id } => generation::cancel(&core, id).await?,
         Command::Retry { id } => generation::retry(core.clone(), id).await?,

@@ -8,6 +8,7 @@ mod key;
 mod no_keychain;
 mod platform_journey;
 mod privacy;
+mod variations;
 
 /// The real `flux-krea-cli` in a sandboxed install (only the sandbox's variables, none inherited).
 pub fn cli(sandbox: &flux_krea_core::testing::Sandbox) -> std::process::Command {
