@@ -7,6 +7,8 @@ mod jobs;
 mod navigation;
 mod picked;
 mod rendering;
+#[cfg(target_os = "linux")]
+mod second_launch;
 mod state;
 mod theme;
 mod updates;
@@ -38,6 +40,22 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 }
 
 pub fn run() {
+    // Before anything starts: a launch while the first instance is still exiting waits for it
+    // instead of failing in the single-instance plugin.
+    #[cfg(target_os = "linux")]
+    {
+        use second_launch::Outcome;
+        let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+        let cwd = std::env::current_dir().unwrap_or_default().to_string_lossy().into_owned();
+        match second_launch::hand_over(flux_krea_core::paths::IDENTIFIER, &args, &cwd, second_launch::PATIENCE) {
+            Outcome::Start => {}
+            Outcome::HandedOver => std::process::exit(0),
+            Outcome::Unresponsive => {
+                eprintln!("flux-krea: Flux Krea is still closing and did not answer; start it again in a moment.");
+                std::process::exit(1);
+            }
+        }
+    }
     let compositing = rendering::choose();
     let config = Config::load();
     if let Err(e) = &config {
