@@ -9,6 +9,7 @@ import {
   type ExportReport,
   type PrivacyReport,
   type PrivacyRequest,
+  type Error as CoreError,
 } from '../lib/bindings';
 import { CommandError, messageOf, unwrap } from '../lib/errors';
 import { loadInto } from '../lib/load';
@@ -225,29 +226,25 @@ export class PrivacyStore {
 
   /** Asks Flux Krea to delete the account (the caller has confirmed it); a pending request comes back as it is. */
   async requestAccountDeletion(): Promise<boolean> {
-    if (this.platformBusy || this.erasing || this.exporting) return false;
-    this.requestingDeletion = true;
-    this.deletionError = null;
-    try {
-      this.#deletionSent = await unwrap(commands.requestAccountDeletion());
-      void this.loadRequests();
-      return true;
-    } catch (e) {
-      this.deletionError = messageOf(e);
-      this.#afterPlatformError(e);
-      return false;
-    } finally {
-      this.requestingDeletion = false;
-    }
+    if (this.erasing || this.exporting) return false;
+    return this.#deletionAction('requestingDeletion', () => commands.requestAccountDeletion());
   }
 
   /** Withdraws the pending account deletion: Flux Krea keeps the account, and the record says so. */
   async cancelAccountDeletion(): Promise<boolean> {
+    return this.#deletionAction('cancellingDeletion', () => commands.cancelAccountDeletion());
+  }
+
+  /** One deletion request to the platform at a time; its answer replaces the one shown. */
+  async #deletionAction(
+    flag: 'requestingDeletion' | 'cancellingDeletion',
+    send: () => Promise<{ status: 'ok'; data: PrivacyRequest } | { status: 'error'; error: CoreError }>,
+  ): Promise<boolean> {
     if (this.platformBusy) return false;
-    this.cancellingDeletion = true;
+    this[flag] = true;
     this.deletionError = null;
     try {
-      this.#deletionSent = await unwrap(commands.cancelAccountDeletion());
+      this.#deletionSent = await unwrap(send());
       void this.loadRequests();
       return true;
     } catch (e) {
@@ -255,7 +252,7 @@ export class PrivacyStore {
       this.#afterPlatformError(e);
       return false;
     } finally {
-      this.cancellingDeletion = false;
+      this[flag] = false;
     }
   }
 
