@@ -43,19 +43,7 @@ pub fn run() {
     // Before anything starts: a launch while the first instance is still exiting waits for it
     // instead of failing in the single-instance plugin.
     #[cfg(target_os = "linux")]
-    {
-        use second_launch::Outcome;
-        let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-        let cwd = std::env::current_dir().unwrap_or_default().to_string_lossy().into_owned();
-        match second_launch::hand_over(flux_krea_core::paths::IDENTIFIER, &args, &cwd, second_launch::PATIENCE) {
-            Outcome::Start => {}
-            Outcome::HandedOver => std::process::exit(0),
-            Outcome::Unresponsive => {
-                eprintln!("flux-krea: Flux Krea is still closing and did not answer; start it again in a moment.");
-                std::process::exit(1);
-            }
-        }
-    }
+    second_launch::hand_over_or_exit();
     let compositing = rendering::choose();
     let config = Config::load();
     if let Err(e) = &config {

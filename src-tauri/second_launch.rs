@@ -22,6 +22,21 @@ pub enum Outcome {
     Unresponsive,
 }
 
+/// For `run`: returns when this process should start; exits when another instance took the
+/// arguments (0) or holds the name without answering (1, with a sentence).
+pub fn hand_over_or_exit() {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cwd = std::env::current_dir().unwrap_or_default().to_string_lossy().into_owned();
+    match hand_over(flux_krea_core::paths::IDENTIFIER, &args, &cwd, PATIENCE) {
+        Outcome::Start => {}
+        Outcome::HandedOver => std::process::exit(0),
+        Outcome::Unresponsive => {
+            eprintln!("flux-krea: Flux Krea is still closing and did not answer; start it again in a moment.");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// The plugin's bus name and object path for this app identifier (its `init`, without `semver`).
 pub fn bus_name(identifier: &str) -> (String, String) {
     let name = format!("{identifier}.SingleInstance");

@@ -1,5 +1,6 @@
 //! Generating: the catalogue, the Create form's requests, the queue, picture inputs.
 
+use flux_krea_core::generation::plan::GenerationPlan;
 use flux_krea_core::generation::staging::InputPreview;
 use flux_krea_core::generation::{Catalogue, GenerationRequest, Job, QueueState};
 use flux_krea_core::{Core, Error};
@@ -25,6 +26,39 @@ pub async fn generate(
     let core = state.core()?;
     picked.check_request(&request, &image_fields(core, &request.model))?;
     core.generate(&request).await
+}
+
+/// Every job one form makes (its `{a|b}` variations on each model), priced; nothing is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_generation(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    request: GenerationRequest,
+    models: Vec<String>,
+    cap: u32,
+) -> Result<GenerationPlan, Error> {
+    let core = state.core()?;
+    // Planning reads the pictures: only ones the user chose, whatever model takes them.
+    for model in models.iter().chain([&request.model]) {
+        picked.check_request(&request, &image_fields(core, model))?;
+    }
+    core.plan_generation(&request, &models, cap as usize).await
+}
+
+/// Queues every job of a plan, or none.
+#[tauri::command]
+#[specta::specta]
+pub async fn generate_plan(
+    state: State<'_, AppState>,
+    picked: State<'_, Picked>,
+    plan: GenerationPlan,
+) -> Result<Vec<Job>, Error> {
+    let core = state.core()?;
+    for job in &plan.jobs {
+        picked.check_request(&job.request, &image_fields(core, &job.model))?;
+    }
+    core.generate_plan(&plan).await
 }
 
 /// The model's picture fields (none for an unknown model: the core then names the model).

@@ -4,6 +4,7 @@ use flux_krea_core::history::collections::Collection;
 use flux_krea_core::history::deletion::DeleteReport;
 use flux_krea_core::history::details::GenerationDetails;
 use flux_krea_core::history::gallery::{GalleryPage, GalleryQuery};
+use flux_krea_core::history::prompts::RecentPrompt;
 use flux_krea_core::Error;
 use tauri::State;
 
@@ -13,6 +14,17 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn gallery_page(state: State<'_, AppState>, query: GalleryQuery) -> Result<GalleryPage, Error> {
     state.core()?.gallery_page(&query).await
+}
+
+/// The user's earlier prompts, newest use first; `search` as the Gallery's search (recall).
+#[tauri::command]
+#[specta::specta]
+pub async fn recent_prompts(
+    state: State<'_, AppState>,
+    search: Option<String>,
+    limit: i32,
+) -> Result<Vec<RecentPrompt>, Error> {
+    state.core()?.recent_prompts(search.as_deref(), limit).await
 }
 
 #[tauri::command]

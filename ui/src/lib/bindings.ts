@@ -13,6 +13,8 @@ export const commands = {
 	/**  Opens a link in the system browser, if it is on the allow-list (`browser::check_link`). */
 	openLink: (url: string) => typedError<null, Error>(__TAURI_INVOKE("open_link", { url })),
 	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
+	/**  The user's earlier prompts, newest use first; `search` as the Gallery's search (recall). */
+	recentPrompts: (search: string | null, limit: number) => typedError<RecentPrompt[], Error>(__TAURI_INVOKE("recent_prompts", { search, limit })),
 	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
 	setFavourite: (ids: number[], favourite: boolean) => typedError<number, Error>(__TAURI_INVOKE("set_favourite", { ids, favourite })),
 	deleteGenerations: (ids: number[]) => typedError<DeleteReport_Serialize, Error>(__TAURI_INVOKE("delete_generations", { ids })),
@@ -31,6 +33,10 @@ export const commands = {
 	previewPurge: (policy: RetentionPolicy_Deserialize) => typedError<PurgePreview, Error>(__TAURI_INVOKE("preview_purge", { policy })),
 	modelCatalogue: () => typedError<Catalogue_Serialize, Error>(__TAURI_INVOKE("model_catalogue")),
 	generate: (request: GenerationRequest_Deserialize) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("generate", { request })),
+	/**  Every job one form makes (its `{a|b}` variations on each model), priced; nothing is sent. */
+	planGeneration: (request: GenerationRequest_Deserialize, models: string[], cap: number) => typedError<GenerationPlan_Serialize, Error>(__TAURI_INVOKE("plan_generation", { request, models, cap })),
+	/**  Queues every job of a plan, or none. */
+	generatePlan: (plan: GenerationPlan_Deserialize) => typedError<Job_Serialize[], Error>(__TAURI_INVOKE("generate_plan", { plan })),
 	queueState: () => typedError<QueueState_Serialize, Error>(__TAURI_INVOKE("queue_state")),
 	setQueuePaused: (paused: boolean) => typedError<QueueState_Serialize, Error>(__TAURI_INVOKE("set_queue_paused", { paused })),
 	cancelJob: (id: number) => typedError<Job_Serialize, Error>(__TAURI_INVOKE("cancel_job", { id })),
@@ -533,6 +539,45 @@ export type GenerationMode =
 /**  Straight to Replicate with the user's key, tracked in the local spend ledger. */
 "own_key";
 
+/**  Every job a form makes, priced, before anything is sent (see the module docs). */
+export type GenerationPlan = GenerationPlan_Serialize | GenerationPlan_Deserialize;
+
+/**  Every job a form makes, priced, before anything is sent (see the module docs). */
+export type GenerationPlan_Deserialize = {
+	/**  What pays: the estimates are in USD for own key, in credits for the account. */
+	mode: GenerationMode,
+	/**  How many prompts the variations made. */
+	prompts: number,
+	/**  The catalogue ids, in the order chosen, each once. */
+	models: string[],
+	/**  Prompt-major: for each prompt, one job per model. */
+	jobs: PlannedJob_Deserialize[],
+	/**  Images asked for in all. */
+	images: number,
+	/**  Own key: the estimate of every job together. */
+	total_usd?: number | null,
+	/**  Account: the credits every job together would take. */
+	total_credits?: number | null,
+};
+
+/**  Every job a form makes, priced, before anything is sent (see the module docs). */
+export type GenerationPlan_Serialize = {
+	/**  What pays: the estimates are in USD for own key, in credits for the account. */
+	mode: GenerationMode,
+	/**  How many prompts the variations made. */
+	prompts: number,
+	/**  The catalogue ids, in the order chosen, each once. */
+	models: string[],
+	/**  Prompt-major: for each prompt, one job per model. */
+	jobs: PlannedJob_Serialize[],
+	/**  Images asked for in all. */
+	images: number,
+	/**  Own key: the estimate of every job together. */
+	total_usd: number | null,
+	/**  Account: the credits every job together would take. */
+	total_credits: number | null,
+};
+
 export type GenerationRequest = GenerationRequest_Serialize | GenerationRequest_Deserialize;
 
 export type GenerationRequest_Deserialize = {
@@ -841,6 +886,33 @@ export type NavigateRequested = {
 /**  Pro models return one URI string; the others an array (1–4 images). */
 export type OutputShape = "one" | "many";
 
+/**  One job of a [`GenerationPlan`]. */
+export type PlannedJob = PlannedJob_Serialize | PlannedJob_Deserialize;
+
+/**  One job of a [`GenerationPlan`]. */
+export type PlannedJob_Deserialize = {
+	model: string,
+	/**  The expanded prompt, as it will be sent (trimmed). */
+	prompt: string,
+	images: number,
+	estimate_usd?: number | null,
+	estimate_credits?: number | null,
+	/**  What [`Core::generate_plan`] queues: the form's request with this model and this prompt. */
+	request: GenerationRequest_Deserialize,
+};
+
+/**  One job of a [`GenerationPlan`]. */
+export type PlannedJob_Serialize = {
+	model: string,
+	/**  The expanded prompt, as it will be sent (trimmed). */
+	prompt: string,
+	images: number,
+	estimate_usd: number | null,
+	estimate_credits: number | null,
+	/**  What [`Core::generate_plan`] queues: the form's request with this model and this prompt. */
+	request: GenerationRequest_Serialize,
+};
+
 export type PrivacyReport = PrivacyReport_Serialize | PrivacyReport_Deserialize;
 
 export type PrivacyReport_Deserialize = {
@@ -990,6 +1062,15 @@ export type QueueState_Serialize = {
 	/**  How many jobs the panel shows: `jobs` holds at most this many, and so should the panel. */
 	rows: number,
 	jobs: Job_Serialize[],
+};
+
+/**  One distinct prompt of the history. */
+export type RecentPrompt = {
+	prompt: string,
+	/**  How many generations used it (still in the history). */
+	uses: number,
+	/**  When it was last used (unix ms). */
+	last_used_at: number,
 };
 
 /**  The database was damaged and set aside; the UI should tell the user where it went. */

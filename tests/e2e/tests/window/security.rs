@@ -51,6 +51,16 @@ async fn the_page_cannot_name_files_or_plugins_it_was_not_given() -> TestResult 
                           "parent_id": null, "exact_rerun": false });
     let answer = invoke(&app, "generate", json!({ "request": request })).await?;
     assert_eq!(refused_field(&answer)?, "image", "{answer}");
+    // Planning reads the picture too, and a plan names its jobs' pictures: the same rule.
+    let plan = json!({ "request": request, "models": ["flux-dev", "flux-krea-dev"], "cap": 16 });
+    let answer = invoke(&app, "plan_generation", plan).await?;
+    assert_eq!(refused_field(&answer)?, "image", "{answer}");
+    let forged = json!({ "mode": "own_key", "prompts": 1, "models": ["flux-dev"], "images": 1,
+                         "total_usd": 0.025, "total_credits": null,
+                         "jobs": [{ "model": "flux-dev", "prompt": "a fox", "images": 1, "estimate_usd": 0.025,
+                                    "estimate_credits": null, "request": request }] });
+    let answer = invoke(&app, "generate_plan", json!({ "plan": forged })).await?;
+    assert_eq!(refused_field(&answer)?, "image", "{answer}");
 
     // An export anywhere but the suggested file or the save dialog's answer.
     let elsewhere = sandbox.path().join("elsewhere.zip");
