@@ -12,12 +12,13 @@ use serde_json::Value;
 
 const TOKEN: &str = "r8_cli_test_token";
 
-struct World {
-    sandbox: Sandbox,
-    fake: RunningReplicate,
+/// A sandboxed install with its own key, against the Replicate fake (variations.rs uses it too).
+pub(crate) struct World {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) fake: RunningReplicate,
 }
 
-async fn world(knobs: Knobs) -> World {
+pub(crate) async fn world(knobs: Knobs) -> World {
     let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
     fake.fake.set_knobs(Knobs { image_side: Some(64), ..knobs });
     let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url()).with("REPLICATE_API_TOKEN", TOKEN);
@@ -25,11 +26,11 @@ async fn world(knobs: Knobs) -> World {
 }
 
 impl World {
-    fn cli(&self) -> Command {
+    pub(crate) fn cli(&self) -> Command {
         crate::cli(&self.sandbox)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cli().args(args).output().unwrap()
     }
 
@@ -88,7 +89,7 @@ impl World {
     }
 }
 
-fn text(out: &Output) -> (String, String) {
+pub(crate) fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
 }
 

@@ -3,43 +3,22 @@
 //! template or a prompt past the cap sends nothing, and erased prompts are never recalled.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use flux_krea_core::testing::Sandbox;
-use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
+use flux_krea_fakes::replicate::Knobs;
 use serde_json::Value;
 
-const TOKEN: &str = "r8_cli_variations_token";
+use crate::generation::{text, world, World};
 
-struct World {
-    sandbox: Sandbox,
-    fake: RunningReplicate,
-}
-
-async fn world() -> World {
-    let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
-    fake.fake.set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url()).with("REPLICATE_API_TOKEN", TOKEN);
-    World { sandbox, fake }
-}
-
+/// What these tests add to generation.rs's world.
 impl World {
-    fn cli(&self) -> Command {
-        crate::cli(&self.sandbox)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cli().args(args).output().unwrap()
-    }
-
     fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args);
         assert!(out.status.success(), "{args:?}: {}", text(&out).1);
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn jobs(&self) -> Vec<Value> {
+    fn all_jobs(&self) -> Vec<Value> {
         self.json(&["jobs", "list", "--limit", "100", "--json"]).as_array().unwrap().clone()
     }
 
@@ -60,10 +39,6 @@ impl World {
     }
 }
 
-fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
-}
-
 fn pairs(model: &str, prompts: &[&str]) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = prompts.iter().map(|p| (model.to_string(), p.to_string())).collect();
     pairs.sort();
@@ -72,7 +47,7 @@ fn pairs(model: &str, prompts: &[&str]) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_variations_make_one_job_each_and_each_prompt_reaches_the_fake_once() {
-    let w = world().await;
+    let w = world(Knobs::default()).await;
     let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", "{a|b} and {c|{d|e}}", "--n", "2"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
@@ -91,14 +66,14 @@ async fn nested_variations_make_one_job_each_and_each_prompt_reaches_the_fake_on
     let expected = ["a and c", "a and d", "a and e", "b and c", "b and d", "b and e"];
     assert_eq!(w.fake.fake.creates(), 6);
     assert_eq!(w.sent(), pairs("flux-schnell", &expected), "each expanded prompt exactly once");
-    let jobs = w.jobs();
+    let jobs = w.all_jobs();
     assert_eq!(jobs.len(), 6);
     assert!(jobs.iter().all(|j| j["status"] == "done" && j["images_returned"] == 2), "{jobs:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_models_run_the_same_prompt_each_with_its_own_job() {
-    let w = world().await;
+    let w = world(Knobs::default()).await;
     let out = w.run(&[
         "generate",
         "--models",
@@ -146,7 +121,7 @@ async fn several_models_run_the_same_prompt_each_with_its_own_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_template_or_too_many_prompts_sends_nothing_until_the_cap_is_raised() {
-    let w = world().await;
+    let w = world(Knobs::default()).await;
     let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", "a {red|blue car"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
@@ -163,7 +138,7 @@ async fn a_broken_template_or_too_many_prompts_sends_nothing_until_the_cap_is_ra
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("makes 17 prompts, more than the limit of 16"), "{}", text(&out).1);
     assert_eq!(w.fake.fake.creates(), 0, "nothing sent");
-    assert!(w.jobs().is_empty(), "nothing queued");
+    assert!(w.all_jobs().is_empty(), "nothing queued");
 
     let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", &seventeen, "--variations-cap", "20"]);
     assert!(out.status.success(), "{}", text(&out).1);
@@ -175,7 +150,7 @@ async fn a_broken_template_or_too_many_prompts_sends_nothing_until_the_cap_is_ra
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detach_queues_every_job_and_prints_each_id() {
-    let w = world().await;
+    let w = world(Knobs::default()).await;
     let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", "a {cat|dog}", "--detach"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
@@ -184,8 +159,8 @@ async fn detach_queues_every_job_and_prints_each_id() {
     assert!(lines.iter().all(|l| l.starts_with("queued job ") && l.contains("(flux-schnell)")), "{stdout}");
     // The background runner finishes both.
     let start = Instant::now();
-    while !w.jobs().iter().all(|j| j["status"] == "done") {
-        assert!(start.elapsed() < Duration::from_secs(30), "the background runner did not finish: {:?}", w.jobs());
+    while !w.all_jobs().iter().all(|j| j["status"] == "done") {
+        assert!(start.elapsed() < Duration::from_secs(30), "the background runner did not finish: {:?}", w.all_jobs());
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(w.sent(), pairs("flux-schnell", &["a cat", "a dog"]));
@@ -193,7 +168,7 @@ async fn detach_queues_every_job_and_prints_each_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recent_prompts_are_listed_searched_and_gone_after_erasure() {
-    let w = world().await;
+    let w = world(Knobs::default()).await;
     for prompt in ["a red fox", "a {blue|green} whale", "a red fox"] {
         let out = w.run(&["generate", "--model", "flux-schnell", "--prompt", prompt]);
         assert!(out.status.success(), "{}", text(&out).1);

@@ -29,18 +29,18 @@ async fn world(knobs: Knobs) -> World {
     World { sandbox, fake, core }
 }
 
-fn request(model: &str, prompt: &str, extra: &[(&str, InputValue)]) -> GenerationRequest {
+pub(crate) fn request(model: &str, prompt: &str, extra: &[(&str, InputValue)]) -> GenerationRequest {
     let mut inputs: std::collections::BTreeMap<String, InputValue> =
         extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     inputs.insert("prompt".into(), InputValue::Text(prompt.into()));
     GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
 }
 
-fn n(v: f64) -> InputValue {
+pub(crate) fn n(v: f64) -> InputValue {
     InputValue::Number(v)
 }
 
-async fn finished(core: &Core, id: i32) -> Job {
+pub(crate) async fn finished(core: &Core, id: i32) -> Job {
     for _ in 0..600 {
         let job = core.job(id).await.unwrap();
         if job.status.is_finished() {

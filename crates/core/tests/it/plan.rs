@@ -2,18 +2,18 @@
 //! and priced (USD with an own key, credits with the account) before anything is sent, then queued
 //! all or none. Against the Replicate fake (own key) and the platform fake (account).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use flux_krea_core::auth::{GenerationMode, IdentityProvider};
-use flux_krea_core::generation::{GenerationPlan, GenerationRequest, InputValue, Job};
+use flux_krea_core::generation::{GenerationPlan, InputValue};
 use flux_krea_core::history::Status;
 use flux_krea_core::secrets::KeychainEntry;
 use flux_krea_core::testing::Sandbox;
 use flux_krea_core::{Core, Error};
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
+
+use crate::generation::{finished, n, request};
 
 const TOKEN: &str = "r8_plan_test_token_0123";
 
@@ -32,16 +32,6 @@ async fn world() -> World {
     World { _sandbox: sandbox, fake, core }
 }
 
-fn request(model: &str, prompt: &str, extra: &[(&str, InputValue)]) -> GenerationRequest {
-    let mut inputs: BTreeMap<String, InputValue> = extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    inputs.insert("prompt".into(), InputValue::Text(prompt.into()));
-    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
-}
-
-fn n(v: f64) -> InputValue {
-    InputValue::Number(v)
-}
-
 fn models(ids: &[&str]) -> Vec<String> {
     ids.iter().map(|m| m.to_string()).collect()
 }
@@ -53,17 +43,6 @@ fn problems(err: Error) -> Vec<(String, String)> {
         Error::InvalidInput { field, reason } => vec![(field, reason)],
         other => panic!("expected a refusal naming fields, got {other:?}"),
     }
-}
-
-async fn finished(core: &Core, id: i32) -> Job {
-    for _ in 0..600 {
-        let job = core.job(id).await.unwrap();
-        if job.status.is_finished() {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("job {id} did not finish: {:?}", core.job(id).await);
 }
 
 fn job_list(plan: &GenerationPlan) -> Vec<(&str, &str)> {
