@@ -141,7 +141,11 @@ async fn sign_in_buy_credits_generate_and_see_the_balance_fall() -> TestResult {
     // Withdrawn from the window: the service cancels it, and the screen says it was withdrawn.
     app.click("[data-testid='cancel-deletion']").await?;
     wait_until("the withdrawn request", 10, || async {
-        Ok(app.attr("[data-testid='deletion-request']", "data-status").await?.as_deref() == Some("cancelled"))
+        // Read in one script: the pending paragraph is replaced by the withdrawn one meanwhile.
+        let status = app
+            .js("return document.querySelector(\"[data-testid='deletion-request']\")?.dataset.status ?? null;")
+            .await?;
+        Ok(status.as_str() == Some("cancelled"))
     })
     .await?;
     let cancelled: Vec<String> = sqlx::query_scalar("SELECT id FROM deletion_requests WHERE cancelled_at IS NOT NULL")
