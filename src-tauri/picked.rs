@@ -105,6 +105,7 @@ mod tests {
             .into(),
             parent_id: None,
             exact_rerun: false,
+            style: None,
         }
     }
 

@@ -7,4 +7,5 @@ pub mod history;
 pub mod own_key;
 pub mod privacy;
 pub mod retention;
+pub mod styles;
 pub mod updates;

@@ -33,6 +33,7 @@ fn request(prompt: &str, n: u32, seed: u32) -> GenerationRequest {
         inputs: inputs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         parent_id: None,
         exact_rerun: false,
+        style: None,
     }
 }
 

@@ -12,11 +12,13 @@
 //! - `credits/api.rs` — the balance, the ledger, packs, the price list, buying a pack.
 //! - `generation/api.rs` — the catalogue, the job queue (generate, a plan of several jobs from
 //!   `{a|b}` variations × models, cancel, retry, re-run), the own-key token and spend, picture
-//!   inputs; for the crate, a job's provider and credentials.
+//!   inputs, the Create screen's draft; for the crate, a job's provider and credentials.
 //! - `history/api.rs` — gallery pages, details, recent prompts, favourites, deletion, collections,
 //!   cached files, retention and the purge, synthetic seeding.
 //! - `privacy/api.rs` — consents, the "what is stored" report, export, erasure, the record of
 //!   requests, and the platform's side: consent sync, image removal, account deletion, age.
+//! - `styles/api.rs` — saved styles (text around the prompt, form defaults), their import from a
+//!   data export.
 //! - `updates/api.rs` — the update channel, a skipped version, the last check, generations in
 //!   flight.
 //!
@@ -43,6 +45,7 @@ pub mod retention;
 pub mod secrets;
 pub mod settings;
 pub mod storage;
+pub mod styles;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod updates;

@@ -52,6 +52,17 @@ export const commands = {
 	previewInputImage: (path: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("preview_input_image", { path })),
 	/**  A pasted picture, base64 (JSON number arrays would be ~4× larger over IPC). */
 	stagePastedImage: (dataBase64: string) => typedError<InputPreview, Error>(__TAURI_INVOKE("stage_pasted_image", { dataBase64 })),
+	listStyles: () => typedError<Style_Serialize[], Error>(__TAURI_INVOKE("list_styles")),
+	/**  Saves a style, replacing one of the same name (in any case). */
+	saveStyle: (style: StyleDraft_Deserialize) => typedError<Style_Serialize, Error>(__TAURI_INVOKE("save_style", { style })),
+	deleteStyle: (name: string) => typedError<null, Error>(__TAURI_INVOKE("delete_style", { name })),
+	/**
+	 *  Asks for a data export (or its styles.json) in the system file dialog and imports its styles.
+	 *  The path never comes from the page. `None`: the dialog was cancelled.
+	 */
+	importStyles: () => typedError<StyleImport | null, Error>(__TAURI_INVOKE("import_styles")),
+	loadDraft: () => typedError<PromptDraft_Serialize | null, Error>(__TAURI_INVOKE("load_draft")),
+	saveDraft: (draft: PromptDraft_Deserialize) => typedError<null, Error>(__TAURI_INVOKE("save_draft", { draft })),
 	replicateKeyStatus: () => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("replicate_key_status")),
 	setReplicateKey: (token: string) => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("set_replicate_key", { token })),
 	removeReplicateKey: () => typedError<KeyStatus_Serialize, Error>(__TAURI_INVOKE("remove_replicate_key")),
@@ -201,6 +212,13 @@ export type AppInfo_Serialize = {
 	account_mode_available: boolean,
 	/**  The database was damaged and set aside at this start; where it went and why. */
 	recovered_database: Recovery | null,
+};
+
+/**  The text of a style as a request carries it and a generation records it. */
+export type AppliedStyle = {
+	name: string,
+	prefix: string,
+	suffix: string,
 };
 
 export type Catalogue = Catalogue_Serialize | Catalogue_Deserialize;
@@ -589,6 +607,11 @@ export type GenerationRequest_Deserialize = {
 	parent_id?: number | null,
 	/**  Reproduce the parent exactly: sends `go_fast: false`, since the fp8 path is not deterministic. */
 	exact_rerun?: boolean,
+	/**
+	 *  A style's text around the prompt (#23): the prompt sent is [`AppliedStyle::compose`]'s,
+	 *  and the generation records the style.
+	 */
+	style?: AppliedStyle | null,
 };
 
 export type GenerationRequest_Serialize = {
@@ -600,6 +623,11 @@ export type GenerationRequest_Serialize = {
 	parent_id: number | null,
 	/**  Reproduce the parent exactly: sends `go_fast: false`, since the fp8 path is not deterministic. */
 	exact_rerun: boolean,
+	/**
+	 *  A style's text around the prompt (#23): the prompt sent is [`AppliedStyle::compose`]'s,
+	 *  and the generation records the style.
+	 */
+	style: AppliedStyle | null,
 };
 
 export type Generation_Deserialize = {
@@ -996,6 +1024,28 @@ export type Profile_Serialize = {
 	avatar: string | null,
 };
 
+export type PromptDraft = PromptDraft_Serialize | PromptDraft_Deserialize;
+
+export type PromptDraft_Deserialize = {
+	/**  The main model (its fields make the form). */
+	model: string,
+	prompt: string,
+	/**  The other models the prompt also runs on. */
+	models?: string[],
+	/**  The applied style's name. */
+	style?: string | null,
+};
+
+export type PromptDraft_Serialize = {
+	/**  The main model (its fields make the form). */
+	model: string,
+	prompt: string,
+	/**  The other models the prompt also runs on. */
+	models: string[],
+	/**  The applied style's name. */
+	style: string | null,
+};
+
 /**  Where a generation ran. */
 export type Provider = "replicate" | "platform" | 
 /**  Made by [`seed::synthetic`] for demos and benchmarks. */
@@ -1168,6 +1218,68 @@ export type StoredKind = {
 	count: number,
 	bytes: number,
 	location: string,
+};
+
+/**  A saved style. */
+export type Style = Style_Serialize | Style_Deserialize;
+
+/**  What the user saves as a style (a style of the same name, in any case, is replaced). */
+export type StyleDraft = StyleDraft_Serialize | StyleDraft_Deserialize;
+
+/**  What the user saves as a style (a style of the same name, in any case, is replaced). */
+export type StyleDraft_Deserialize = {
+	name: string,
+	prefix?: string,
+	suffix?: string,
+	model?: string | null,
+	aspect_ratio?: string | null,
+	guidance?: number | null,
+};
+
+/**  What the user saves as a style (a style of the same name, in any case, is replaced). */
+export type StyleDraft_Serialize = {
+	name: string,
+	prefix: string,
+	suffix: string,
+	model: string | null,
+	aspect_ratio: string | null,
+	guidance: number | null,
+};
+
+/**  What an import did. */
+export type StyleImport = {
+	added: number,
+	replaced: number,
+	/**  The file the styles came from. */
+	file: string,
+};
+
+/**  A saved style. */
+export type Style_Deserialize = {
+	name: string,
+	/**  Put before the prompt, with a space. */
+	prefix: string,
+	/**  Put after the prompt, with a space. */
+	suffix: string,
+	/**  Defaults the style sets in the form; none is required. */
+	model?: string | null,
+	aspect_ratio?: string | null,
+	guidance?: number | null,
+	updated_at: number,
+};
+
+/**  A saved style. */
+export type Style_Serialize = {
+	name: string,
+	/**  Put before the prompt, with a space. */
+	prefix: string,
+	/**  Put after the prompt, with a space. */
+	suffix: string,
+	/**  Defaults the style sets in the form; none is required. */
+	model: string | null,
+	aspect_ratio: string | null,
+	guidance: number | null,
+	updated_at: number,
 };
 
 export type ThemePreference = 

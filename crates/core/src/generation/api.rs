@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 use crate::clock::now_ms;
 use crate::error::Result;
 use crate::generation::catalogue::{catalogue, Catalogue};
+use crate::generation::draft::{self, PromptDraft};
 use crate::generation::enqueue;
 use crate::generation::jobs::{self, Job, QueueState};
 use crate::generation::own_key::{self, KeySource, KeyStatus};
@@ -97,6 +98,16 @@ impl Core {
     }
 
     /// The form values of an earlier generation, for "Re-run" (exact) and "Remix".
+    /// The Create screen's draft, if one was kept.
+    pub async fn draft(&self) -> Result<Option<PromptDraft>> {
+        draft::load(self.pool()).await
+    }
+
+    /// Keeps the Create screen's draft (an empty one clears it).
+    pub async fn save_draft(&self, draft: &PromptDraft) -> Result<()> {
+        draft::save(self.pool(), draft, now_ms()).await
+    }
+
     pub async fn request_from(&self, id: i32) -> Result<GenerationRequest> {
         enqueue::request_from(self, id).await
     }

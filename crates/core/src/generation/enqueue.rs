@@ -15,6 +15,7 @@ use crate::generation::request::{validate, GenerationRequest, InputValue, Valida
 use crate::generation::spend;
 use crate::history::journal::{self, NewGeneration};
 use crate::history::{Provider, Status};
+use crate::styles::AppliedStyle;
 use crate::Core;
 
 /// The work of [`Core::generate`].
@@ -104,6 +105,7 @@ fn new_generation(
         price_credits: None,
         status: Status::Queued,
         created_at: now,
+        style: valid.style.clone(),
     };
     if let Some(per_image) = credits_per_image {
         new.provider = Provider::Platform;
@@ -174,11 +176,12 @@ pub(super) async fn retry_job(core: &Core, id: i32) -> Result<Job> {
 
 /// The work of [`Core::request_from`].
 pub(super) async fn request_from(core: &Core, id: i32) -> Result<GenerationRequest> {
-    let stored = sqlx::query!("SELECT model, inputs FROM generations WHERE id = ?", id)
+    let stored = sqlx::query!("SELECT model, inputs, style FROM generations WHERE id = ?", id)
         .fetch_optional(core.pool())
         .await?
         .ok_or_else(|| Error::NotFound { what: format!("generation {id}") })?;
     let (model, inputs) = (stored.model, stored.inputs);
+    let style: Option<AppliedStyle> = stored.style.as_deref().and_then(|s| serde_json::from_str(s).ok());
     let model = catalogue().model(&model)?;
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&inputs) else {
         return Err(Error::internal("the generation's stored inputs are unreadable"));
@@ -197,5 +200,19 @@ pub(super) async fn request_from(core: &Core, id: i32) -> Result<GenerationReque
             Some((k, value))
         })
         .collect();
-    Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false })
+    Ok(restyled(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false, style }))
+}
+
+/// A re-run of a styled generation shows the user's own words and the style again; when the sent
+/// prompt is not that style's composition (erased, or recorded before styles), the sent prompt
+/// alone, which reproduces the run as well.
+fn restyled(mut request: GenerationRequest) -> GenerationRequest {
+    let Some(style) = request.style.take() else { return request };
+    if let Some(InputValue::Text(sent)) = request.inputs.get("prompt") {
+        if let Some(own) = style.strip(sent).map(str::to_string) {
+            request.inputs.insert("prompt".into(), InputValue::Text(own));
+            request.style = Some(style);
+        }
+    }
+    request
 }

@@ -4,6 +4,7 @@
 
 mod api;
 pub mod catalogue;
+pub mod draft;
 mod enqueue;
 pub mod input_image;
 pub mod jobs;

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, FieldProblem, Result};
 use crate::generation::catalogue::{catalogue, Field, FieldKind, Model};
+use crate::styles::AppliedStyle;
 
 /// One input value as the form or the CLI gives it. Numbers arrive as JSON numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
@@ -41,6 +42,10 @@ pub struct GenerationRequest {
     /// Reproduce the parent exactly: sends `go_fast: false`, since the fp8 path is not deterministic.
     #[serde(default)]
     pub exact_rerun: bool,
+    /// A style's text around the prompt (#23): the prompt sent is [`AppliedStyle::compose`]'s,
+    /// and the generation records the style.
+    #[serde(default)]
+    pub style: Option<AppliedStyle>,
 }
 
 /// A request that passed every check: the model, the wire input (defaults are left to the model,
@@ -53,6 +58,7 @@ pub struct Validated {
     pub seed: i64,
     pub images_requested: u32,
     pub estimate_usd: f64,
+    pub style: Option<AppliedStyle>,
 }
 
 /// Checks a request against the catalogue. Sends nothing and writes nothing.
@@ -71,6 +77,14 @@ pub fn validate_with(request: &GenerationRequest, images: &mut ImageChecks) -> R
     let mut problems = Vec::new();
     let mut input = Map::new();
     for (name, value) in &request.inputs {
+        let composed;
+        let value = match (&request.style, name.as_str(), value) {
+            (Some(style), "prompt", InputValue::Text(text)) => {
+                composed = InputValue::Text(style.compose(text));
+                &composed
+            }
+            _ => value,
+        };
         let Some(field) = model.field(name) else {
             problems.push(problem(name, format!("is not an input of {}", model.id)));
             continue;
@@ -127,11 +141,17 @@ pub fn validate_with(request: &GenerationRequest, images: &mut ImageChecks) -> R
         prompt,
         seed,
         images_requested,
+        style: request.style.clone(),
     })
 }
 
 fn problem(field: &str, reason: String) -> FieldProblem {
     FieldProblem { field: field.to_string(), reason }
+}
+
+/// Checks one value that is not a picture against its field (a style's defaults).
+pub(crate) fn check_field(field: &Field, value: &InputValue) -> std::result::Result<Value, String> {
+    check(field, value, &mut ImageChecks::default())
 }
 
 /// Checks one value against its field and returns it as it goes on the wire.

@@ -6,6 +6,7 @@ fn request(model: &str, inputs: &[(&str, InputValue)]) -> GenerationRequest {
         inputs: inputs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
         parent_id: None,
         exact_rerun: false,
+        style: None,
     }
 }
 

@@ -46,7 +46,8 @@ async fn a_prediction_that_never_ends_is_stopped_and_the_job_fails_saying_so() {
     core.jobs.set_give_up_after(Duration::from_millis(1500));
     assert!(core.start_jobs().unwrap());
     let inputs = BTreeMap::from([("prompt".to_string(), InputValue::Text("a slow lighthouse".into()))]);
-    let request = GenerationRequest { model: "flux-dev".into(), inputs, parent_id: None, exact_rerun: false };
+    let request =
+        GenerationRequest { model: "flux-dev".into(), inputs, parent_id: None, exact_rerun: false, style: None };
     let job = core.generate(&request).await.unwrap();
     let mut ended = None;
     // The create itself holds up to 5 s (`Prefer: wait=5`) before the polling starts.
@@ -78,7 +79,8 @@ async fn a_job_decodes_at_most_two_outputs_at_once() {
         ("prompt".to_string(), InputValue::Text("four lighthouses".into())),
         ("num_outputs".to_string(), InputValue::Number(4.0)),
     ]);
-    let request = GenerationRequest { model: "flux-schnell".into(), inputs, parent_id: None, exact_rerun: false };
+    let request =
+        GenerationRequest { model: "flux-schnell".into(), inputs, parent_id: None, exact_rerun: false, style: None };
     let job = core.generate(&request).await.unwrap();
     let ended = wait_until_finished(&core, job.id).await;
     assert_eq!((ended.status, ended.images_returned), (Status::Done, 4), "{:?}", ended.error);

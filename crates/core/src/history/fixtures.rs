@@ -27,6 +27,7 @@ pub fn new_generation(model: &str, prompt: &str, created_at: i64) -> NewGenerati
         price_usd: Some(0.025),
         status: Status::Done,
         created_at,
+        style: None,
     }
 }
 

@@ -11,6 +11,7 @@ use sqlx::SqlitePool;
 use crate::error::{Error, Result};
 use crate::history::images::{self, Area};
 use crate::history::{thumbnail, to_ui_id, Provider, Status};
+use crate::styles::AppliedStyle;
 
 /// A generation about to be submitted.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct NewGeneration {
     pub status: Status,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The style applied (#23), recorded for Re-run.
+    pub style: Option<AppliedStyle>,
 }
 
 /// Records a generation and returns its id. A `parent_id` that no longer exists is recorded as none.
@@ -42,10 +45,11 @@ pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewG
     if new.images_requested < 0 {
         return Err(Error::invalid("images_requested", "must not be negative"));
     }
+    let style = new.style.as_ref().map(|s| serde_json::json!(s).to_string());
     let id: i64 = sqlx::query_scalar!(
         "INSERT INTO generations (provider, model, inputs, prompt, seed, status, images_requested, parent_id,
-                                  cost_usd, cost_credits, created_at, price_usd, price_credits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12, ?13)
+                                  cost_usd, cost_credits, created_at, price_usd, price_credits, style)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM generations WHERE id = ?8), ?9, ?10, ?11, ?12, ?13, ?14)
          RETURNING id",
         new.provider.as_str(),
         new.model,
@@ -59,7 +63,8 @@ pub async fn insert_generation<'e>(db: impl sqlx::SqliteExecutor<'e>, new: &NewG
         new.cost_credits,
         new.created_at,
         new.price_usd,
-        new.price_credits
+        new.price_credits,
+        style
     )
     .fetch_one(db)
     .await?;

@@ -200,16 +200,18 @@ mod tests {
             "generations_revision",
             "images",
             "privacy_requests",
+            "prompt_draft",
             "retention_policy",
             "settings",
             "spend_budget",
             "spend_ledger",
+            "styles",
         ] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
         assert!(!names.iter().any(|n| n == "images_by_thumb"), "0008 drops the thumbnail index");
-        assert_eq!(status.schema_version, 9);
+        assert_eq!(status.schema_version, 10);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

@@ -1,4 +1,5 @@
-//! Erasure: "erase prompts and parameters" (images kept, the words gone) and "erase everything".
+//! Erasure: "erase prompts and parameters" (images kept, the words gone, the Create screen's draft
+//! too) and "erase everything" (saved styles too).
 //! Afterwards no erased text is left in the database file, its search index or the WAL: rows are
 //! overwritten (secure_delete), the index is rebuilt, the file rewritten (VACUUM) and the WAL
 //! truncated. Jobs still running are left alone (they need their inputs) and counted.
@@ -29,12 +30,16 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
     // Dynamic: a PRAGMA (untyped result), which the query macros cannot describe.
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
     let updated = sqlx::query!(
-        "UPDATE generations SET prompt = '', inputs = '{}', seed = NULL
-         WHERE status IN ('done', 'failed', 'canceled') AND (prompt != '' OR inputs != '{}' OR seed IS NOT NULL)",
+        "UPDATE generations SET prompt = '', inputs = '{}', seed = NULL, style = NULL
+         WHERE status IN ('done', 'failed', 'canceled')
+           AND (prompt != '' OR inputs != '{}' OR seed IS NOT NULL OR style IS NOT NULL)",
     )
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    // The Create screen's draft is prompt text too. Saved styles stay: they are the user's
+    // tools, listed and removed on their own (and by "erase everything").
+    sqlx::query!("DELETE FROM prompt_draft").execute(&mut *conn).await?;
     drop(conn);
     compact(pool).await?;
     tracing::info!(generations = updated, "prompts and parameters erased");
@@ -70,6 +75,8 @@ pub async fn erase_everything(pool: &SqlitePool, data_dir: &Path) -> Result<Eras
     sqlx::query!("DELETE FROM collections").execute(&mut *tx).await?;
     sqlx::query!("DELETE FROM spend_ledger").execute(&mut *tx).await?;
     sqlx::query!("DELETE FROM consent_changes").execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM styles").execute(&mut *tx).await?;
+    sqlx::query!("DELETE FROM prompt_draft").execute(&mut *tx).await?;
     tx.commit().await?;
     // Pasted input pictures are the user's too.
     let staging = data_dir.join("staging");

@@ -39,6 +39,7 @@ consents.json        your consents as they stand, and every change with its time
 settings.json        your preferences and the retention policy.\n\
 spend_ledger.json    own-key runs and what each was estimated to cost on your Replicate bill.\n\
 privacy_requests.json  exports, erasures and deletion requests you made.\n\
+styles.json          your saved styles; Flux Krea Desktop can import them from this archive.\n\
 \n\
 Not included, by design: API tokens and sign-in sessions (they live only in your system keychain).\n";
 
@@ -182,7 +183,7 @@ async fn write(
     let (mut done, mut files, mut last_id) = (0u32, Vec::new(), 0i64);
     loop {
         let rows = sqlx::query!(
-            r#"SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
+            r#"SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.style, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
                     g.images_requested, g.images_returned, g.parent_id, g.favourite, g.created_at, g.completed_at,
                     (SELECT json_group_array(json_object('idx', idx, 'file', file, 'width', width, 'height', height,
                             'format', format, 'bytes', bytes, 'downloaded_at', downloaded_at))
@@ -219,6 +220,7 @@ async fn write(
                 "model": r.model,
                 "inputs": serde_json::from_str::<Value>(&r.inputs).unwrap_or(Value::Null),
                 "prompt": r.prompt,
+                "style": r.style.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
                 "seed": r.seed,
                 "status": r.status,
                 "error": r.error,

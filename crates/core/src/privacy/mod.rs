@@ -125,6 +125,11 @@ async fn export_data(core: &Core, out: &Path, progress: &(dyn Fn(u32, u32) + Syn
                 .unwrap_or_default(),
         ),
         ("privacy_requests.json", serde_json::to_value(requests(core).await?).unwrap_or_default()),
+        // The import (`Core::import_styles`) reads this file back.
+        (
+            crate::styles::import::FILE_NAME,
+            serde_json::json!({ "schema_version": export::SCHEMA_VERSION, "styles": core.styles().await? }),
+        ),
     ];
     let mut documents = documents;
     // Signed in: the platform's copy of the account (profile, ledger, consents, stored prompts).

@@ -425,7 +425,7 @@ fn request(model: &str, images: f64) -> GenerationRequest {
     if images > 1.0 {
         inputs.insert("num_outputs".to_string(), InputValue::Number(images));
     }
-    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
+    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false, style: None }
 }
 
 async fn finished(core: &Core, id: i32) -> Job {

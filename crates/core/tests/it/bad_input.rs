@@ -239,7 +239,7 @@ fn config(dir: &Path, replicate_url: &str, platform_url: Option<&str>) -> Config
 
 fn request(model: &str, inputs: &[(&str, InputValue)]) -> GenerationRequest {
     let inputs: BTreeMap<String, InputValue> = inputs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
+    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false, style: None }
 }
 
 fn text(s: &str) -> InputValue {

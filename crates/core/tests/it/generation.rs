@@ -33,7 +33,7 @@ pub(crate) fn request(model: &str, prompt: &str, extra: &[(&str, InputValue)]) -
     let mut inputs: std::collections::BTreeMap<String, InputValue> =
         extra.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     inputs.insert("prompt".into(), InputValue::Text(prompt.into()));
-    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false }
+    GenerationRequest { model: model.into(), inputs, parent_id: None, exact_rerun: false, style: None }
 }
 
 pub(crate) fn n(v: f64) -> InputValue {

@@ -11,6 +11,7 @@ mod origins;
 mod picked_paths;
 mod plan;
 mod privacy;
+mod styles;
 
 /// The keychain's entries are one per OS user and every test here shares them: the tests that
 /// write or erase them (sign-in, an own Replicate key, erase everything) take turns.
