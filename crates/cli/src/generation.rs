@@ -6,14 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use flux_krea_core::generation::catalogue::Model;
 use flux_krea_core::generation::{GenerationPlan, GenerationRequest, InputValue, Job};
 use flux_krea_core::history::Status;
+use flux_krea_core::styles::Style;
 use flux_krea_core::{Core, Error};
 
 use crate::json::to_json;
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("which_models").required(true).args(["model", "models"])))]
+#[command(group(clap::ArgGroup::new("which_models").args(["model", "models"])))]
 pub struct GenerateArgs {
     /// A catalogue id: flux-schnell, flux-dev, flux-krea-dev, flux-1.1-pro, flux-kontext-pro.
     #[arg(long)]
@@ -26,6 +28,10 @@ pub struct GenerateArgs {
     /// `\}`, `\|` and `\\` are the literal characters.
     #[arg(long)]
     prompt: String,
+    /// A saved style (`styles list`): its text goes around the prompt, and its model, aspect
+    /// ratio and guidance apply where not given here.
+    #[arg(long, value_name = "NAME")]
+    style: Option<String>,
     /// The most prompts `{a|b}` variations may make (1–256).
     #[arg(long, default_value_t = flux_krea_core::generation::variations::DEFAULT_CAP)]
     variations_cap: usize,
@@ -92,16 +98,41 @@ pub fn token_from_environment(core: &Core) -> Result<(), Error> {
     }
 }
 
-/// The models asked for: `--models`, or `--model`.
-fn models(args: &GenerateArgs) -> Vec<String> {
-    match &args.model {
+/// The models asked for: `--models`, or `--model`, or else the style's model.
+fn models(args: &GenerateArgs, style: Option<&Style>) -> Result<Vec<String>, Error> {
+    let asked: Vec<String> = match &args.model {
         Some(model) => vec![model.clone()],
         None => args.models.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect(),
+    };
+    if !asked.is_empty() {
+        return Ok(asked);
+    }
+    match style.and_then(|s| s.model.clone()) {
+        Some(model) => Ok(vec![model]),
+        None => Err(Error::invalid("model", "name one with --model or --models (or use a style that sets one)")),
+    }
+}
+
+/// A style's defaults, for the inputs the command line left out and the first model has.
+fn style_defaults(style: &Style, model: &Model, inputs: &mut std::collections::BTreeMap<String, InputValue>) {
+    let defaults = [
+        ("aspect_ratio", style.aspect_ratio.clone().map(InputValue::Text)),
+        ("guidance", style.guidance.map(InputValue::Number)),
+    ];
+    for (name, value) in defaults {
+        if let (Some(value), Some(_)) = (value, model.field(name)) {
+            inputs.entry(name.to_string()).or_insert(value);
+        }
     }
 }
 
 /// The form's request (for the first model; the plan validates it for each).
-fn request(args: &GenerateArgs, core: &Core, models: &[String]) -> Result<GenerationRequest, Error> {
+fn request(
+    args: &GenerateArgs,
+    core: &Core,
+    models: &[String],
+    style: Option<&Style>,
+) -> Result<GenerationRequest, Error> {
     let first = models.first().ok_or_else(|| Error::invalid("models", "name at least one model"))?;
     let model = core.catalogue().model(first)?;
     let mut inputs = std::collections::BTreeMap::new();
@@ -125,7 +156,16 @@ fn request(args: &GenerateArgs, core: &Core, models: &[String]) -> Result<Genera
             pair.split_once('=').ok_or_else(|| Error::invalid("set", format!("{pair:?} is not NAME=VALUE")))?;
         inputs.insert(name.trim().to_string(), InputValue::parse_cli(value.trim()));
     }
-    Ok(GenerationRequest { model: model.id.clone(), inputs, parent_id: None, exact_rerun: false })
+    if let Some(style) = style {
+        style_defaults(style, model, &mut inputs);
+    }
+    Ok(GenerationRequest {
+        model: model.id.clone(),
+        inputs,
+        parent_id: None,
+        exact_rerun: false,
+        style: style.map(Style::applied),
+    })
 }
 
 /// The input `--image` fills: each model's picture field, which must be the same for every model.
@@ -155,8 +195,12 @@ fn image_field(core: &Core, models: &[String]) -> Result<String, Error> {
 }
 
 pub async fn generate(core: Arc<Core>, args: GenerateArgs) -> Result<ExitCode, Error> {
-    let models = models(&args);
-    let request = request(&args, &core, &models)?;
+    let style = match &args.style {
+        Some(name) => Some(core.style(name).await?),
+        None => None,
+    };
+    let models = models(&args, style.as_ref())?;
+    let request = request(&args, &core, &models, style.as_ref())?;
     say_mode(&core).await?;
     let plan = core.plan_generation(&request, &models, args.variations_cap).await?;
     describe(&plan);

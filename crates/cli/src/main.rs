@@ -5,6 +5,7 @@ mod generation;
 mod json;
 mod privacy;
 mod prompts;
+mod styles;
 mod updates;
 
 use std::process::ExitCode;
@@ -52,6 +53,11 @@ enum Command {
     Prompts {
         #[command(subcommand)]
         action: prompts::PromptsAction,
+    },
+    /// Saved styles (text around the prompt, defaults): `styles list|add|remove|import`.
+    Styles {
+        #[command(subcommand)]
+        action: styles::StylesAction,
     },
     /// List jobs, or run the queue until it is empty.
     Jobs {
@@ -181,6 +187,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let code = match cli.command {
         Command::Generate(args) => generation::generate(core.clone(), args).await?,
         Command::Prompts { action } => prompts::run(&core, action).await?,
+        Command::Styles { action } => styles::run(&core, action).await?,
         Command::Jobs { action } => generation::jobs(core.clone(), action).await?,
         Command::Cancel { id } => generation::cancel(&core, id).await?,
         Command::Retry { id } => generation::retry(core.clone(), id).await?,

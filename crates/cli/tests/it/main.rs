@@ -8,6 +8,7 @@ mod key;
 mod no_keychain;
 mod platform_journey;
 mod privacy;
+mod styles;
 mod variations;
 
 /// The real `flux-krea-cli` in a sandboxed install (only the sandbox's variables, none inherited).

@@ -114,8 +114,10 @@ async fn several_models_run_the_same_prompt_each_with_its_own_job() {
     // --model and --models are alternatives.
     let out = w.run(&["generate", "--model", "flux-dev", "--models", "flux-schnell", "--prompt", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out).1);
+    // No model at all (and no style that sets one): refused, saying how to name one.
     let out = w.run(&["generate", "--prompt", "x"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out).1);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).1);
+    assert!(text(&out).1.contains("name one with --model or --models"), "{}", text(&out).1);
     assert_eq!(w.fake.fake.creates(), 4);
 }
 
