@@ -342,6 +342,21 @@ impl App {
         }
     }
 
+    /// Polls until the element's text content holds `needle` (up to 10 s); returns that text.
+    pub async fn wait_for_text_containing(&self, css: &str, needle: &str) -> TestResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text_of(css).await;
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} never said {needle:?}; it says {text:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits for an element; the error names the selector (WebDriver's own does not).
     pub async fn find(&self, css: &str) -> TestResult<Element> {
         self.wait_for(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}").into())
@@ -437,10 +452,33 @@ fn wait_for_app_exit() -> TestResult {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("{} still runs 10 s after its session ended", binary.display()).into());
+            let what = if running { lingering(&binary) } else { "only its single-instance bus name is left".into() };
+            return Err(format!("{} still runs 10 s after its session ended: {what}", binary.display()).into());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// What the processes still running the app are doing: each thread's name, state and wait channel,
+/// so a hang at exit can be told from a slow exit in the failure message.
+fn lingering(binary: &Path) -> String {
+    let pids = Command::new("pgrep").arg("-f").arg(binary).output().map(|o| o.stdout).unwrap_or_default();
+    let mut report = Vec::new();
+    for pid in String::from_utf8_lossy(&pids).split_whitespace() {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+        let threads: Vec<String> = tasks
+            .map(|t| {
+                let read = |f: &str| std::fs::read_to_string(t.path().join(f)).unwrap_or_default().trim().to_string();
+                let state = read("stat")
+                    .rsplit_once(") ")
+                    .map(|(_, rest)| rest.chars().take(1).collect::<String>())
+                    .unwrap_or_default();
+                format!("{} {} {}", read("comm"), state, read("wchan"))
+            })
+            .collect();
+        report.push(format!("pid {pid}: {}", threads.join("; ")));
+    }
+    report.join(" | ")
 }
 
 /// The bus releases the single-instance name a moment after the process is gone; a launch in that

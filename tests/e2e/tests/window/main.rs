@@ -9,6 +9,7 @@ mod gallery;
 mod generation;
 mod journey;
 mod privacy;
+mod prompt_editor;
 mod security;
 mod service;
 mod shell;
