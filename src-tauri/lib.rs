@@ -96,7 +96,7 @@ pub fn run() {
                 theme::apply(&window, tauri::async_runtime::block_on(core.settings()).theme);
                 // The webview may load images from the cache folders, and nothing else on disk.
                 let scope = app.asset_protocol_scope();
-                for area in ["images", "thumbs"] {
+                for area in ["images", "thumbs", "inputs"] {
                     scope.allow_directory(core.data_dir().join(area), true)?;
                 }
                 tauri::async_runtime::spawn(flux_krea_core::history::purge_schedule(core.clone()));

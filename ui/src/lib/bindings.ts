@@ -543,12 +543,20 @@ export type GenerationDetails_Deserialize = {
 	generation: Generation_Deserialize,
 	images: ImageEntry_Deserialize[],
 	collections: CollectionRef[],
+	/**  The pictures sent as inputs, as kept in the cache (#19). */
+	input_pictures: KeptInput[],
+	/**  What was made from this one (Re-run, Remix, edits), newest first, at most [`MAX_CHILDREN`]. */
+	children: number[],
 };
 
 export type GenerationDetails_Serialize = {
 	generation: Generation_Serialize,
 	images: ImageEntry_Serialize[],
 	collections: CollectionRef[],
+	/**  The pictures sent as inputs, as kept in the cache (#19). */
+	input_pictures: KeptInput[],
+	/**  What was made from this one (Re-run, Remix, edits), newest first, at most [`MAX_CHILDREN`]. */
+	children: number[],
 };
 
 export type GenerationMode = 
@@ -791,6 +799,18 @@ export type Job_Serialize = {
 	 *  is older, whichever arrived last (progress alone does not bump it).
 	 */
 	revision: number,
+};
+
+/**  A kept input picture. */
+export type KeptInput = {
+	/**  The model input it fills. */
+	field: string,
+	/**  Relative to the data folder: `inputs/ab/<sha256>.<ext>`. */
+	file: string,
+	/**  The user's file name, without its folder. */
+	name: string,
+	format: string,
+	bytes: number,
 };
 
 export type KeySource = "keychain" | 

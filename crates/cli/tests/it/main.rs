@@ -5,6 +5,7 @@ mod account;
 mod doctor;
 mod generation;
 mod key;
+mod lineage;
 mod no_keychain;
 mod platform_journey;
 mod privacy;

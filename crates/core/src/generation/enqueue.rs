@@ -2,6 +2,9 @@
 //! a cancel, a retry, and the request an earlier generation was made from. The [`Core`] methods
 //! that call these are in `api.rs`.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use serde_json::Value;
 
 use crate::auth::profile::active_mode;
@@ -9,10 +12,12 @@ use crate::auth::GenerationMode;
 use crate::clock::now_ms;
 use crate::credits::ModelPrice;
 use crate::error::{Error, Result};
-use crate::generation::catalogue::catalogue;
+use crate::generation::catalogue::{catalogue, FieldKind};
 use crate::generation::jobs::{self, Job};
 use crate::generation::request::{validate, GenerationRequest, InputValue, Validated};
 use crate::generation::spend;
+use crate::history::images;
+use crate::history::inputs::{self, KeptInput};
 use crate::history::journal::{self, NewGeneration};
 use crate::history::{Provider, Status};
 use crate::styles::AppliedStyle;
@@ -30,7 +35,7 @@ pub(super) async fn generate(core: &Core, request: &GenerationRequest) -> Result
 /// `expected`, refuses to queue in another mode than the one the caller priced them in.
 pub(super) async fn queue_validated(
     core: &Core,
-    jobs: Vec<(Validated, Option<i32>)>,
+    mut jobs: Vec<(Validated, Option<i32>)>,
     expected: Option<GenerationMode>,
 ) -> Result<Vec<Job>> {
     let now = now_ms();
@@ -63,10 +68,16 @@ pub(super) async fn queue_validated(
             rows.extend(jobs.iter().map(|(valid, parent_id)| new_generation(valid, *parent_id, now, None)));
         }
     }
+    // Before the rows: a file without its row is swept later, a row without its file never happens.
+    let kept = keep_inputs(core, &mut jobs).await?;
+    for (new, (valid, _)) in rows.iter_mut().zip(&jobs) {
+        new.inputs = Value::Object(valid.input.clone());
+    }
     let mut tx = core.pool().begin().await?;
     let mut ids = Vec::with_capacity(rows.len());
-    for ((valid, _), new) in jobs.iter().zip(&rows) {
+    for (((valid, _), new), kept) in jobs.iter().zip(&rows).zip(&kept) {
         let id = journal::insert_generation(&mut *tx, new).await?;
+        inputs::record(&mut tx, id, kept).await?;
         if new.provider == Provider::Replicate {
             spend::record_pending(&mut *tx, id, &valid.model.id, valid.images_requested, valid.estimate_usd, now)
                 .await?;
@@ -82,6 +93,37 @@ pub(super) async fn queue_validated(
         queued.push(jobs::job(core, id).await?);
     }
     Ok(queued)
+}
+
+/// Keeps each job's input pictures in the cache (each distinct picture read once) and puts the
+/// file's name where its path was.
+async fn keep_inputs(core: &Core, jobs: &mut [(Validated, Option<i32>)]) -> Result<Vec<Vec<KeptInput>>> {
+    let mut done: HashMap<(String, String), KeptInput> = HashMap::new();
+    let mut all = Vec::with_capacity(jobs.len());
+    for (valid, _) in jobs.iter_mut() {
+        let mut kept = Vec::new();
+        for field in valid.model.image_fields() {
+            let Some(path) = valid.input.get(&field.name).and_then(Value::as_str).map(str::to_string) else { continue };
+            let key = (field.name.clone(), path.clone());
+            let one = match done.get(&key) {
+                Some(k) => k.clone(),
+                None => {
+                    let max = match field.kind {
+                        FieldKind::Image { max_bytes } => u64::from(max_bytes),
+                        _ => 0,
+                    };
+                    let (dir, name) = (core.data_dir().to_path_buf(), field.name.clone());
+                    let k = images::blocking(move || inputs::keep(&dir, &name, Path::new(&path), max)).await?;
+                    done.insert(key, k.clone());
+                    k
+                }
+            };
+            valid.input.insert(field.name.clone(), Value::from(one.name.clone()));
+            kept.push(one);
+        }
+        all.push(kept);
+    }
+    Ok(all)
 }
 
 /// The journal row of a validated job: own key (in USD) or, with the credits per image, account.
@@ -186,7 +228,7 @@ pub(super) async fn request_from(core: &Core, id: i32) -> Result<GenerationReque
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&inputs) else {
         return Err(Error::internal("the generation's stored inputs are unreadable"));
     };
-    let inputs = map
+    let mut values = map
         .into_iter()
         // Only fields the form knows; go_fast is decided by "exact re-run".
         .filter(|(k, _)| model.field(k).is_some() && k != "go_fast")
@@ -199,8 +241,19 @@ pub(super) async fn request_from(core: &Core, id: i32) -> Result<GenerationReque
             };
             Some((k, value))
         })
-        .collect();
-    Ok(restyled(GenerationRequest { model: model.id.clone(), inputs, parent_id: Some(id), exact_rerun: false, style }))
+        .collect::<std::collections::BTreeMap<String, InputValue>>();
+    // The kept copy of each input picture, where the form expects a path (older runs: their path).
+    for kept in inputs::of_generation(core.pool(), id).await? {
+        let path = images::absolute(core.data_dir(), &kept.file)?;
+        values.insert(kept.field, InputValue::Text(path.display().to_string()));
+    }
+    Ok(restyled(GenerationRequest {
+        model: model.id.clone(),
+        inputs: values,
+        parent_id: Some(id),
+        exact_rerun: false,
+        style,
+    }))
 }
 
 /// A re-run of a styled generation shows the user's own words and the style again; when the sent

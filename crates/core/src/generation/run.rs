@@ -17,6 +17,7 @@ use crate::generation::prediction::{Prediction, PredictionStatus};
 use crate::generation::provider::ProviderClient;
 use crate::generation::spend;
 use crate::history::journal::{self, StatusChange};
+use crate::history::{images, inputs};
 use crate::history::{Provider, Status};
 use crate::Core;
 
@@ -178,11 +179,19 @@ async fn cancel_requested(core: &Core, id: i32) -> Result<bool> {
     journal::cancel_requested(core.pool(), id).await
 }
 
-/// The wire input: image fields become a data URL (small) or an uploaded file's URL, metadata stripped.
-async fn wire_input(provider: &ProviderClient, row: &Row) -> Result<Value> {
+/// The wire input: image fields become a data URL (small) or an uploaded file's URL, metadata
+/// stripped. The picture is the copy kept when the job was queued (older jobs: the user's path).
+async fn wire_input(core: &Core, provider: &ProviderClient, row: &Row) -> Result<Value> {
     let mut input = row.inputs.clone();
+    let kept = inputs::of_generation(core.pool(), row.id).await?;
     for field in row.model.image_fields() {
-        let Some(path) = input.get(&field.name).and_then(Value::as_str).map(str::to_string) else { continue };
+        let path = match kept.iter().find(|k| k.field == field.name) {
+            Some(k) => images::absolute(core.data_dir(), &k.file)?.display().to_string(),
+            None => match input.get(&field.name).and_then(Value::as_str) {
+                Some(path) => path.to_string(),
+                None => continue,
+            },
+        };
         let max = match field.kind {
             crate::generation::catalogue::FieldKind::Image { max_bytes } => u64::from(max_bytes),
             _ => 0,
@@ -202,7 +211,7 @@ async fn wire_input(provider: &ProviderClient, row: &Row) -> Result<Value> {
 }
 
 async fn submit(core: &Core, provider: &ProviderClient, row: &Row) -> Result<Prediction> {
-    let input = wire_input(provider, row).await?;
+    let input = wire_input(core, provider, row).await?;
     // Written before sending: if the answer is lost, the resumed job looks for it instead.
     let change = StatusChange { status: Status::Submitted, error: None, prediction_id: None, completed_at: None };
     journal::set_status(core.pool(), row.id, &change).await?;

@@ -8,6 +8,7 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use crate::error::Result;
 use crate::history::images::{self, CachedImage};
+use crate::history::inputs;
 use crate::history::{check_ids, id_list};
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -55,6 +56,8 @@ async fn delete_rows(conn: &mut SqliteConnection, list: &str) -> Result<(u64, Ve
     .into_iter()
     .map(|r| CachedImage { file: r.file, thumb: r.thumb })
     .collect();
+    let mut files = files;
+    files.extend(inputs::files_of(&mut tx, list).await?);
     // Images and collection memberships cascade; children keep living with parent_id = NULL.
     let deleted = sqlx::query!("DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))", list)
         .execute(&mut *tx)

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
+use crate::history::inputs::{self, KeptInput};
 use crate::history::journal::ImageEntry;
 use crate::history::{to_ui_id, Provider, Status};
 
@@ -43,7 +44,14 @@ pub struct GenerationDetails {
     pub generation: Generation,
     pub images: Vec<ImageEntry>,
     pub collections: Vec<CollectionRef>,
+    /// The pictures sent as inputs, as kept in the cache (#19).
+    pub input_pictures: Vec<KeptInput>,
+    /// What was made from this one (Re-run, Remix, edits), newest first, at most [`MAX_CHILDREN`].
+    pub children: Vec<i32>,
 }
+
+/// The most children the details list; the lineage walks on from them.
+pub const MAX_CHILDREN: i64 = 50;
 
 pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
     // One read transaction: the three reads see the same snapshot.
@@ -112,9 +120,18 @@ pub async fn details(pool: &SqlitePool, id: i32) -> Result<GenerationDetails> {
     )
     .fetch_all(&mut *tx)
     .await?;
+    let input_pictures = inputs::of_generation(&mut *tx, id).await?;
+    let children: Vec<i64> = sqlx::query_scalar!(
+        "SELECT id FROM generations WHERE parent_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+        id,
+        MAX_CHILDREN
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     let collections = collections.into_iter().map(|c| CollectionRef { id: c.id, name: c.name }).collect();
-    Ok(GenerationDetails { generation, images, collections })
+    let children = children.into_iter().map(to_ui_id).collect::<Result<Vec<_>>>()?;
+    Ok(GenerationDetails { generation, images, collections, input_pictures, children })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The image cache on disk: content-addressed originals under `images/ab/<sha256>.<ext>` and their
-//! thumbnails under `thumbs/ab/<sha256 of the original>.jpg`, both relative to the data folder.
+//! thumbnails under `thumbs/ab/<sha256 of the original>.jpg`, and the pictures sent as inputs (their
+//! metadata stripped) under `inputs/ab/<sha256>.<ext>`, all relative to the data folder.
 //!
 //! Files are written temp → fsync → rename → fsync folder, so a crash leaves the whole file or none
 //! (at worst a temp file, which the orphan sweep removes). Folders are 0700 and files 0600.
@@ -21,13 +22,16 @@ use crate::storage;
 
 pub const IMAGES_DIR: &str = "images";
 pub const THUMBS_DIR: &str = "thumbs";
+pub const INPUTS_DIR: &str = "inputs";
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// The two areas of the cache.
+/// The areas of the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
     Images,
     Thumbs,
+    /// Input pictures as they were sent (#19), kept with their generation.
+    Inputs,
 }
 
 impl Area {
@@ -35,6 +39,7 @@ impl Area {
         match self {
             Area::Images => IMAGES_DIR,
             Area::Thumbs => THUMBS_DIR,
+            Area::Inputs => INPUTS_DIR,
         }
     }
 }
@@ -80,7 +85,7 @@ pub fn absolute(data_dir: &Path, relative: &str) -> Result<PathBuf> {
     let parts: Vec<&str> = relative.split('/').collect();
     let valid = match parts.as_slice() {
         [area, shard, name] => {
-            (*area == IMAGES_DIR || *area == THUMBS_DIR)
+            [IMAGES_DIR, THUMBS_DIR, INPUTS_DIR].contains(area)
                 && name
                     .split_once('.')
                     .is_some_and(|(hash, ext)| relative_path(Area::Images, hash, ext).is_ok() && &hash[..2] == *shard)
@@ -155,7 +160,8 @@ pub struct CachedImage {
     pub thumb: Option<String>,
 }
 
-/// Removes those of `candidates` that no image row references any more (original and thumbnail).
+/// Removes those of `candidates` that no image or input row references any more (original and
+/// thumbnail).
 pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates: Vec<CachedImage>) -> Result<Removed> {
     let mut unreferenced = Vec::with_capacity(candidates.len() * 2);
     for chunk in candidates.chunks(500) {
@@ -164,7 +170,8 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
         // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
         let referenced: Vec<String> = sqlx::query_scalar!(
             r#"SELECT +value AS "value!: String" FROM json_each(?1) AS c
-             WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)"#,
+             WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)
+                OR EXISTS (SELECT 1 FROM input_images WHERE file = c.value)"#,
             list
         )
         .fetch_all(pool)
@@ -186,12 +193,13 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
     .await
 }
 
-/// Removes files in `images/` and `thumbs/` that no row references (and temp files left by a
+/// Removes files in `images/`, `thumbs/` and `inputs/` that no row references (and temp files left by a
 /// crash), sparing any modified within `grace`: a job writes its file before its row.
 pub async fn sweep_orphans(pool: &SqlitePool, data_dir: &Path, grace: Duration) -> Result<Removed> {
     // The set is read before the folders are listed, so a file recorded after this point is young.
     let referenced: Vec<String> = sqlx::query_scalar!(
-        r#"SELECT file AS "file!" FROM images UNION SELECT thumb FROM images WHERE thumb IS NOT NULL"#
+        r#"SELECT file AS "file!" FROM images UNION SELECT thumb FROM images WHERE thumb IS NOT NULL
+           UNION SELECT file FROM input_images"#
     )
     .fetch_all(pool)
     .await?;
@@ -200,7 +208,7 @@ pub async fn sweep_orphans(pool: &SqlitePool, data_dir: &Path, grace: Duration) 
     blocking(move || {
         let cutoff = SystemTime::now().checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
         let mut removed = Removed::default();
-        for area in [IMAGES_DIR, THUMBS_DIR] {
+        for area in [IMAGES_DIR, THUMBS_DIR, INPUTS_DIR] {
             for shard in list_dir(&data_dir.join(area))? {
                 if !shard.is_dir() {
                     continue;

@@ -16,6 +16,7 @@ pub mod details;
 pub mod favourites;
 pub mod gallery;
 pub mod images;
+pub mod inputs;
 pub mod journal;
 pub mod prompts;
 pub mod recovery;
@@ -199,6 +200,7 @@ mod tests {
             "generations_fts_update",
             "generations_revision",
             "images",
+            "input_images",
             "privacy_requests",
             "prompt_draft",
             "retention_policy",
@@ -211,7 +213,7 @@ mod tests {
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
         assert!(!names.iter().any(|n| n == "images_by_thumb"), "0008 drops the thumbnail index");
-        assert_eq!(status.schema_version, 10);
+        assert_eq!(status.schema_version, 11);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

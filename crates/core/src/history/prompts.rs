@@ -112,10 +112,10 @@ mod tests {
 
     #[tokio::test]
     async fn erased_prompts_never_come_back() {
-        let (_dir, pool) = pool().await;
+        let (dir, pool) = pool().await;
         add(&pool, "a secret garden", 1_000).await;
         add(&pool, "a secret garden", 2_000).await;
-        crate::privacy::erasure::erase_prompts(&pool).await.unwrap();
+        crate::privacy::erasure::erase_prompts(&pool, dir.path()).await.unwrap();
         add(&pool, "after the erasure", 3_000).await;
         assert_eq!(listed(&recent(&pool, None, 10).await.unwrap()), [("after the erasure", 1, 3_000)]);
         assert!(recent(&pool, Some("secret"), 10).await.unwrap().is_empty());

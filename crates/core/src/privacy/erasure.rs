@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::error::Result;
-use crate::history::deletion;
+use crate::history::{deletion, images};
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct ErasureReport {
@@ -25,7 +25,7 @@ pub struct ErasureReport {
     pub platform: Option<String>,
 }
 
-pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
+pub async fn erase_prompts(pool: &SqlitePool, data_dir: &Path) -> Result<ErasureReport> {
     let mut conn = pool.acquire().await?;
     // Dynamic: a PRAGMA (untyped result), which the query macros cannot describe.
     sqlx::query("PRAGMA secure_delete = 1").execute(&mut *conn).await?;
@@ -40,13 +40,28 @@ pub async fn erase_prompts(pool: &SqlitePool) -> Result<ErasureReport> {
     // The Create screen's draft is prompt text too. Saved styles stay: they are the user's
     // tools, listed and removed on their own (and by "erase everything").
     sqlx::query!("DELETE FROM prompt_draft").execute(&mut *conn).await?;
+    // The pictures sent as inputs are parameters too (#19); their files go once unreferenced.
+    let sent: Vec<String> = sqlx::query_scalar!(
+        "SELECT DISTINCT file FROM input_images
+         WHERE generation_id IN (SELECT id FROM generations WHERE status IN ('done', 'failed', 'canceled'))"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM input_images
+         WHERE generation_id IN (SELECT id FROM generations WHERE status IN ('done', 'failed', 'canceled'))"
+    )
+    .execute(&mut *conn)
+    .await?;
     drop(conn);
+    let candidates = sent.into_iter().map(|file| images::CachedImage { file, thumb: None }).collect();
+    let removed = images::remove_unreferenced(pool, data_dir, candidates).await?;
     compact(pool).await?;
     tracing::info!(generations = updated, "prompts and parameters erased");
     Ok(ErasureReport {
         generations: updated as i32,
-        files_removed: 0,
-        bytes_removed: 0,
+        files_removed: removed.files as i32,
+        bytes_removed: removed.bytes as i64,
         skipped_running: running(pool).await?,
         platform: None,
     })
@@ -157,7 +172,7 @@ mod tests {
             NewGeneration { status: Status::Running, ..fixtures::new_generation("flux-dev", "still running", 5_000) };
         journal::insert_generation(&pool, &running).await.unwrap();
         assert!(!anywhere(dir.path(), SECRET).is_empty(), "the test must start with the text on disk");
-        let report = erase_prompts(&pool).await.unwrap();
+        let report = erase_prompts(&pool, dir.path()).await.unwrap();
         assert_eq!((report.generations, report.skipped_running), (60, 1));
         assert!(anywhere(dir.path(), SECRET).is_empty(), "erased text found in {:?}", anywhere(dir.path(), SECRET));
         let hits: i64 =

@@ -35,6 +35,8 @@ const README: &str = "Flux Krea Desktop: your data export\n\
 history.json         every generation: model, inputs, prompt, seed, status, cost, times, and its\n\
                      images (paths inside this archive). `schema_version` says the format.\n\
 images/              the image files, named by their SHA-256.\n\
+inputs/              the pictures you sent (image-to-image, edits), metadata removed; each\n\
+                     generation's `input_pictures` names its files.\n\
 consents.json        your consents as they stand, and every change with its time and source.\n\
 settings.json        your preferences and the retention policy.\n\
 spend_ledger.json    own-key runs and what each was estimated to cost on your Replicate bill.\n\
@@ -189,7 +191,10 @@ async fn write(
                             'format', format, 'bytes', bytes, 'downloaded_at', downloaded_at))
                      FROM images WHERE generation_id = g.id) AS "images!: String",
                     (SELECT json_group_array(c.name) FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
-                     WHERE ci.generation_id = g.id) AS "collections!: String"
+                     WHERE ci.generation_id = g.id) AS "collections!: String",
+                    (SELECT json_group_array(json_object('field', field, 'file', file, 'name', name, 'format', format,
+                            'bytes', bytes))
+                     FROM input_images WHERE generation_id = g.id) AS "input_pictures!: String"
              FROM generations g WHERE g.id > ? ORDER BY g.id LIMIT ?"#,
             last_id,
             BATCH
@@ -213,6 +218,8 @@ async fn write(
                     i
                 })
                 .collect();
+            let input_pictures: Vec<Value> = serde_json::from_str(&r.input_pictures).unwrap_or_default();
+            files.extend(input_pictures.iter().filter_map(|i| i["file"].as_str().map(str::to_string)));
             let time = |ms: Option<i64>| ms.map(rfc3339);
             let mut entry = json!({
                 "id": last_id,
@@ -233,6 +240,7 @@ async fn write(
                 "created_at": time(Some(r.created_at)),
                 "completed_at": time(r.completed_at),
                 "images": image_list,
+                "input_pictures": input_pictures,
                 "collections": serde_json::from_str::<Value>(&r.collections).unwrap_or(Value::Null),
             });
             // The images' `downloaded_at` (the rest is RFC 3339 already).

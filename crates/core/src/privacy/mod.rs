@@ -155,7 +155,7 @@ async fn export_data(core: &Core, out: &Path, progress: &(dyn Fn(u32, u32) + Syn
 
 /// The work of [`Core::erase_prompts`].
 async fn erase_prompts(core: &Core) -> Result<ErasureReport> {
-    let mut report = erasure::erase_prompts(core.pool()).await?;
+    let mut report = erasure::erase_prompts(core.pool(), core.data_dir()).await?;
     let platform = platform_outcome(&platform::erase(core, "prompts").await, "stored prompts");
     let outcome = format!("prompts and parameters of {} generations erased{platform}", report.generations);
     record_request(core, "erase_prompts", &outcome).await?;

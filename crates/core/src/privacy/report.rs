@@ -121,6 +121,7 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
     let (image_files, image_bytes) = folder_size(&dir.join("images"));
     let (thumb_files, thumb_bytes) = folder_size(&dir.join("thumbs"));
     let (staged, staged_bytes) = folder_size(&dir.join("staging"));
+    let (sent, sent_bytes) = folder_size(&dir.join(crate::history::images::INPUTS_DIR));
     let (logs, log_bytes) = folder_size(input.log_dir);
     let db = dir.join("history.db").display().to_string();
     let kind = |key: &str, label: &str, count: i64, bytes: u64, location: String| StoredKind {
@@ -141,6 +142,13 @@ pub async fn report(input: ReportInput<'_>) -> Result<PrivacyReport> {
             staged as i64,
             staged_bytes,
             dir.join("staging").display().to_string(),
+        ),
+        kind(
+            "sent_pictures",
+            "Input pictures kept with their generations (metadata removed)",
+            sent as i64,
+            sent_bytes,
+            dir.join(crate::history::images::INPUTS_DIR).display().to_string(),
         ),
         kind("collections", "Collections", collections, 0, db.clone()),
         kind("spend_ledger", "Spend ledger entries", ledger, 0, db.clone()),

@@ -8,7 +8,8 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::history::{id_list, images};
+use crate::history::images::CachedImage;
+use crate::history::{id_list, images, inputs};
 use crate::retention::plan::{self, FINISHED};
 use crate::retention::RetentionPolicy;
 use crate::write_lock;
@@ -83,9 +84,11 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     };
     restore(&mut conn, saved).await?;
     drop(conn);
-    let items = deleted?;
+    let (items, inputs_freed) = deleted?;
     optimized?;
-    let removed = images::remove_unreferenced(pool, data_dir, plan.files).await?;
+    let mut files = plan.files;
+    files.extend(inputs_freed);
+    let removed = images::remove_unreferenced(pool, data_dir, files).await?;
     let orphans = images::sweep_orphans(pool, data_dir, SWEEP_GRACE).await?;
     // (busy, wal frames, checkpointed frames); busy = 1 when a reader held the log. Dynamic: a PRAGMA.
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
@@ -103,9 +106,16 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
 
 /// Deletes the planned rows, `BATCH_ROWS` per transaction, so readers and the job runner get the
 /// database between batches.
-async fn delete_rows(conn: &mut sqlx::SqliteConnection, ids: &[i64], keep_favourites: bool) -> Result<u64> {
-    let mut items = 0;
+/// Deletes the planned rows; returns how many went and the kept input pictures they referenced.
+async fn delete_rows(
+    conn: &mut sqlx::SqliteConnection,
+    ids: &[i64],
+    keep_favourites: bool,
+) -> Result<(u64, Vec<CachedImage>)> {
+    let (mut items, mut inputs_freed) = (0, Vec::new());
     for batch in ids.chunks(BATCH_ROWS) {
+        // Candidates only: a row spared below keeps its file (removal checks references).
+        inputs_freed.extend(inputs::files_of(conn, &id_list(batch)).await?);
         // The conditions are checked again: a row favourited since the plan was made stays.
         // Only a constant is formatted in; values are bound. (Runtime-checked: `format!`-built.)
         let deleted = sqlx::query(AssertSqlSafe(format!(
@@ -125,7 +135,7 @@ async fn delete_rows(conn: &mut sqlx::SqliteConnection, ids: &[i64], keep_favour
             tokio::task::yield_now().await;
         }
     }
-    Ok(items)
+    Ok((items, inputs_freed))
 }
 
 /// Puts the connection's settings back before it returns to the pool (pragmas take no binds;

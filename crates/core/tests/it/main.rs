@@ -7,6 +7,7 @@ mod bad_input;
 mod exif;
 mod fuzz_corpus;
 mod generation;
+mod inputs;
 mod origins;
 mod picked_paths;
 mod plan;
