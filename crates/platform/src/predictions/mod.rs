@@ -215,7 +215,7 @@ async fn run(
 
     // Phase 2: Replicate.
     let beat = settle::keep(app, &id);
-    let answer = replicate::create(app, &model_id, &input, prefer, header("cancel-after")).await;
+    let answer = replicate::create(app, &id, &model_id, &input, prefer, header("cancel-after")).await;
     drop(beat);
     let created = match &answer {
         Ok(a) if a.status.is_success() => a.body["id"].as_str().map(str::to_string),

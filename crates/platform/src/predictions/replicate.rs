@@ -34,8 +34,11 @@ async fn send(req: reqwest::RequestBuilder) -> Result<Answer, String> {
     Ok(Answer { status, body, retry_after })
 }
 
+/// Creates the prediction `ours` (our row's id) on Replicate. The webhook URL names our row, so
+/// the outcome finds it even when this replica dies before it records Replicate's id.
 pub async fn create(
     app: &App,
+    ours: &str,
     model: &str,
     input: &Value,
     prefer: Option<&str>,
@@ -43,7 +46,7 @@ pub async fn create(
 ) -> Result<Answer, String> {
     let body = json!({
         "input": input,
-        "webhook": app.public("/webhooks/replicate"),
+        "webhook": app.public(&format!("/webhooks/replicate?prediction={ours}")),
         "webhook_events_filter": ["completed"],
     });
     let mut req = app

@@ -15,13 +15,21 @@ use crate::problem::ApiResult;
 /// Replicate deletes outputs after an hour: past this, settle with whatever was copied.
 const COPY_DEADLINE_S: f64 = 50.0 * 60.0;
 
+/// How long a create whose replica died before recording Replicate's answer waits for the
+/// webhook that names it (webhook.rs) before it is failed and refunded: longer than a FLUX
+/// prediction takes, even queued, so one that reached Replicate is delivered, not refunded while
+/// Replicate runs it anyway; short enough that credits of one that never got there come back soon.
+pub const UNANSWERED_CREATE_S: f64 = 5.0 * 60.0;
+
 struct Claimed {
     id: String,
     user_id: uuid::Uuid,
     replicate_id: Option<String>,
     requested: i32,
     credits_per_image: i64,
-    stuck_creating: bool,
+    /// A create nobody will answer: given up by the create itself, or its replica died and no
+    /// webhook named it within [`UNANSWERED_CREATE_S`].
+    unanswered_create: bool,
     copy_overdue: bool,
 }
 
@@ -60,18 +68,21 @@ pub async fn fail_unsent(app: &App, id: &str) -> ApiResult<()> {
 /// `give_up`: the create itself, which holds the row while it runs, failing it.
 async fn claim_and_settle(app: &App, id: &str, known: Option<&Value>, give_up: bool) -> ApiResult<()> {
     // A `creating` row claimed by anyone but its create: that create's lease lapsed, so the
-    // replica running it is gone (or cut off from the database longer than a lease).
+    // replica running it is gone (or cut off from the database longer than a lease). Replicate
+    // may have accepted it: the webhook naming the row records its id, until the grace is over.
     let claimed = sqlx::query_as!(
         Claimed,
         "UPDATE predictions SET lease_until = now() + make_interval(secs => $2)
          WHERE id = $1 AND settled_at IS NULL AND (lease_until IS NULL OR lease_until < now() OR $4)
          RETURNING id, user_id, replicate_id, requested, credits_per_image,
-                   status = 'creating' AS \"stuck_creating!\",
+                   status = 'creating' AND ($4 OR created_at < now() - make_interval(secs => $5))
+                       AS \"unanswered_create!\",
                    COALESCE(completed_at < now() - make_interval(secs => $3), false) AS \"copy_overdue!\"",
         id,
         crate::lease::secs(app),
         COPY_DEADLINE_S,
-        give_up
+        give_up,
+        UNANSWERED_CREATE_S
     )
     .fetch_optional(app.db())
     .await?;
@@ -119,7 +130,7 @@ async fn release(app: &App, id: &str) -> ApiResult<()> {
 
 async fn work(app: &App, c: &Claimed, known: Option<&Value>) -> ApiResult<()> {
     let Some(replicate_id) = &c.replicate_id else {
-        if c.stuck_creating {
+        if c.unanswered_create {
             return finish(app, c, "failed", Some("The prediction could not be created."), None, 0).await;
         }
         return release(app, &c.id).await;

@@ -134,8 +134,9 @@ async fn concurrent_creates_on_three_replicas_charge_once_per_key_and_refund_exa
 }
 
 /// The state a replica killed between holding credits and hearing from Replicate leaves behind:
-/// a `creating` row with its hold and an in-flight key. The poller releases the hold; the key,
-/// once its lease is over, can be used again and charges once.
+/// a `creating` row with its hold and an in-flight key. No webhook named it within the grace
+/// (settle::UNANSWERED_CREATE_S), so the poller releases the hold; the key, once its lease is
+/// over, can be used again and charges once.
 #[tokio::test]
 async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
     let p = start_with(|c| c.signup_credits = 10).await;
@@ -147,7 +148,7 @@ async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
     let mut tx = p.db.begin().await.unwrap();
     for sql in [
         "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until) VALUES ($1, 'prediction', 'cut', $2, now() - interval '1 second')",
-        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at) VALUES ('cutoff', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{}', now() - interval '4 minutes')",
+        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at) VALUES ('cutoff', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{}', now() - interval '6 minutes')",
         "UPDATE users SET balance = balance - 1 WHERE id = $1",
         "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id) VALUES ($1, -1, 'generation', 9, 'cutoff')",
     ] {
@@ -176,6 +177,80 @@ async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(p.balance(&ada).await, 9);
+    p.assert_ledger_matches_balances().await;
+}
+
+/// A replica that died after Replicate accepted its create, before recording Replicate's id: the
+/// webhook names our row, so the images are delivered and charged once (not refunded while
+/// Replicate is paid anyway), and the app's retry with the same key gets them.
+#[tokio::test]
+async fn a_create_cut_off_after_replicate_accepted_it_is_delivered_by_the_webhook() {
+    let p = start_with(|c| c.signup_credits = 10).await;
+    let ada = p.token("google").await;
+    let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&p.db).await.unwrap();
+    let input = json!({"prompt": "accepted then cut off"});
+    let body = json!({ "input": input }).to_string();
+    let fingerprint = [b"black-forest-labs/flux-schnell\n".as_slice(), body.as_bytes()].concat();
+    let hash = <sha2::Sha256 as sha2::Digest>::digest(&fingerprint).to_vec();
+    // What phase 1 left: the row (its lease lapsed with its replica), the hold, the key's progress.
+    let mut tx = p.db.begin().await.unwrap();
+    for sql in [
+        "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until, response) VALUES ($1, 'prediction', 'late', $2, now() - interval '1 second', '{\"id\": \"accepted\"}')",
+        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, lease_until) VALUES ('accepted', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{\"prompt\": \"accepted then cut off\"}', now() - interval '1 second')",
+        "UPDATE users SET balance = balance - 1 WHERE id = $1",
+        "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id) VALUES ($1, -1, 'generation', 9, 'accepted')",
+    ] {
+        let q = sqlx::query(sql).bind(user);
+        let q = if sql.contains("$2") { q.bind(&hash) } else { q };
+        q.execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // Within the grace the poller leaves it open: Replicate may have it.
+    jobs::run_once(&p.app).await.unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM predictions WHERE id = 'accepted'").fetch_one(&p.db).await.unwrap();
+    assert_eq!((status.as_str(), p.balance(&ada).await), ("creating", 9), "not failed nor refunded yet");
+    // Phase 2 as the dead replica sent it: Replicate accepted and will call the webhook it was given.
+    let webhook = format!("{}/webhooks/replicate?prediction=accepted", p.url);
+    let res = p
+        .http
+        .post(format!("{}/models/black-forest-labs/flux-schnell/predictions", p.replicate.base_url()))
+        .bearer_auth(crate::common::REPLICATE_TOKEN)
+        .json(&json!({ "input": input, "webhook": webhook, "webhook_events_filter": ["completed"] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let mut status = String::new();
+    for _ in 0..200 {
+        status =
+            sqlx::query_scalar("SELECT status FROM predictions WHERE id = 'accepted'").fetch_one(&p.db).await.unwrap();
+        if status == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "succeeded", "the webhook found the row and settled it");
+    jobs::run_once(&p.app).await.unwrap();
+    assert_eq!(p.balance(&ada).await, 9, "charged once, not refunded");
+
+    let res = p
+        .http
+        .post(format!("{}/api/v1/models/black-forest-labs/flux-schnell/predictions", p.url))
+        .bearer_auth(&ada)
+        .header("idempotency-key", "late")
+        .header("prefer", "wait=30")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!((answer["id"].as_str(), answer["output"].as_array().map(Vec::len)), (Some("accepted"), Some(1)));
+    assert_eq!(p.replicate.fake.creates(), 1, "the retry did not create a second prediction");
     assert_eq!(p.balance(&ada).await, 9);
     p.assert_ledger_matches_balances().await;
 }
