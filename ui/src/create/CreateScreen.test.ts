@@ -10,6 +10,7 @@ let account: Record<string, unknown> = noAccount;
 let balanceAnswer: () => Result = () => ok({ credits: 95, updated_at: '2025-05-06T10:00:00Z', fetched_at: 1, live: true });
 let generateAnswer: () => Result = () => ok(job(41));
 const generate = vi.fn(async (_request: GenerationRequest) => generateAnswer());
+const planGeneration = vi.fn(async (..._args: unknown[]) => fail({ kind: 'internal', message: 'not planned in these tests' }));
 
 vi.mock('../lib/bindings', () =>
   mockBindings({
@@ -24,6 +25,10 @@ vi.mock('../lib/bindings', () =>
     generationDetails: async (id: number) => ok({ generation: { id, seed: 123456 }, images: [], collections: [] }),
     previewInputImage: async (path: string) =>
       ok({ path, file_name: path.split('/').pop(), data_url: 'data:image/jpeg;base64,', width: 640, height: 480, bytes: 1000 }),
+    listStyles: async () => ok([]),
+    loadDraft: async () => ok(null),
+    saveDraft: async () => ok(null),
+    planGeneration: (...args: unknown[]) => planGeneration(...args),
   }),
 );
 vi.mock('@tauri-apps/api/core', () => tauriCore);
@@ -31,6 +36,7 @@ vi.mock('@tauri-apps/api/webview', () => tauriWebview);
 
 import CreateScreen from '../screens/CreateScreen.svelte';
 import { createForm } from './store.svelte';
+import { styles } from './styles.svelte';
 import { platform } from '../account/platform.svelte';
 import { nav } from '../lib/nav.svelte';
 
@@ -54,6 +60,9 @@ describe('Create screen', () => {
     platform.reset();
     generateAnswer = () => ok(job(41));
     generate.mockClear();
+    planGeneration.mockClear();
+    createForm.resetEditor();
+    styles.reset();
     await createForm.loadCatalogue();
     createForm.selectModel('flux-schnell');
     createForm.reset(false);
@@ -169,7 +178,10 @@ describe('Create screen', () => {
       },
       parent_id: null,
       exact_rerun: false,
+      style: null,
     });
+    // One plain prompt on one model is sent as it is: no plan is asked for.
+    expect(planGeneration).not.toHaveBeenCalled();
     await waitFor(() => expect(byTestId('seed-lock-last')).toBeTruthy());
     await fireEvent.click(byTestId('seed-lock-last'));
     expect((byTestId('field-seed') as HTMLInputElement).value).toBe('123456');
@@ -226,6 +238,7 @@ describe('Create screen in account mode', () => {
     platform.reset();
     generateAnswer = () => ok(job(41, { cost_usd: null, cost_credits: 2 }));
     generate.mockClear();
+    createForm.resetEditor();
     nav.screen = 'create';
     await createForm.loadCatalogue();
     createForm.selectModel('flux-schnell');

@@ -1,4 +1,14 @@
-import { commands, type Catalogue, type GenerationRequest, type InputPreview, type Job, type KeyStatus, type Model, type SpendSummary } from '../lib/bindings';
+import {
+  commands,
+  type AppliedStyle,
+  type Catalogue,
+  type GenerationRequest,
+  type InputPreview,
+  type Job,
+  type KeyStatus,
+  type Model,
+  type SpendSummary,
+} from '../lib/bindings';
 import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
 import { formatBytes, sentence } from '../lib/format';
 import { platform } from '../account/platform.svelte';
@@ -19,6 +29,10 @@ import {
   type FormValues,
 } from './form';
 import { queue } from './queue.svelte';
+import { DEFAULT_CAP, isMulti, isTemplate, Planner, planProblems, type PlanInput } from './plan.svelte';
+import { appliedOf, chars, composePrompt, styleDefaults } from './style';
+import { styles, type Style } from './styles.svelte';
+import { DraftKeeper, type Draft } from './draft';
 
 /** Where the form's values came from, when it was filled from a gallery item. */
 export interface Origin {
@@ -61,10 +75,22 @@ export class CreateForm {
   lastJobId = $state<number | null>(null);
   keyStatus = $state<KeyStatus | null>(null);
   spend = $state<SpendSummary | null>(null);
+  /** The style whose text goes around the prompt (one at a time). */
+  style = $state<AppliedStyle | null>(null);
+  /** Other models the prompt also runs on, besides the main one (whose fields make the form). */
+  alsoModels = $state<string[]>([]);
+  /** The most prompts the `{a|b}` variations may make. */
+  cap = $state(DEFAULT_CAP);
+  /** How many jobs the last Generate queued. */
+  lastQueued = $state(0);
+  readonly planner = new Planner();
+  readonly drafts = new DraftKeeper();
 
   readonly model = $derived<Model | null>(this.catalogue?.models.find((m) => m.id === this.modelId) ?? null);
   readonly fields = $derived(this.model ? visibleFields(this.model, this.values) : []);
-  readonly clientErrors = $derived<Record<string, string>>(this.model ? validate(this.model, this.values) : {});
+  /** The prompt as sent, with the style's text around it. */
+  readonly composed = $derived(composePrompt(this.style, typeof this.values['prompt'] === 'string' ? this.values['prompt'] : ''));
+  readonly clientErrors = $derived<Record<string, string>>(this.model ? { ...validate(this.model, this.values), ...this.#styleLength() } : {});
   readonly estimate = $derived(this.model ? estimate(this.model, this.values) : null);
   readonly seedLocked = $derived(isSet(this.values[SEED_FIELD]));
   /** Account mode is set up in this build (sign-in and credits can be offered). */
@@ -80,13 +106,103 @@ export class CreateForm {
   /** In account mode no key is needed; otherwise a known-missing key stops Generate. */
   readonly keyMissing = $derived(!this.accountMode && this.keyStatus !== null && !this.keyStatus.configured);
   readonly valid = $derived(this.model !== null && Object.keys(this.clientErrors).length === 0);
-  readonly canGenerate = $derived(this.valid && !this.submitting && !this.keyMissing);
+  /** The plan's refusal, split: under the fields of the main model (and the prompt), and the rest in words. */
+  readonly planProblems = $derived(planProblems(this.planner.error, new Set(this.model?.fields.map((f) => f.name))));
+  readonly planErrors = $derived(this.planProblems.fields);
+  readonly planMessage = $derived(this.planProblems.message);
+  /** The plan worth showing: several jobs or several models. */
+  readonly plan = $derived(isMulti(this.planner.plan) ? this.planner.plan : null);
+  readonly canGenerate = $derived(this.valid && !this.submitting && !this.keyMissing && !this.planProblems.blocks);
 
   #catalogueLoad: Promise<void> | null = null;
+  #draftLoad: Promise<void> | null = null;
 
-  /** Loads the catalogue once; refreshes the key, spend and account every time the screen shows. */
+  /** Loads the catalogue, styles and draft once; refreshes the key, spend and account every time the screen shows. */
   async init(): Promise<void> {
-    await Promise.all([this.loadCatalogue(), this.refreshKey(), this.refreshSpend(), platform.loadForCreate()]);
+    await Promise.all([this.loadCatalogue(), this.refreshKey(), this.refreshSpend(), platform.loadForCreate(), styles.load(), this.restoreDraft()]);
+  }
+
+  /** Brings back the draft of the last session, unless something was typed (or loaded from the gallery) meanwhile. */
+  restoreDraft(): Promise<void> {
+    this.#draftLoad ??= (async () => {
+      let draft: Draft | null = null;
+      try {
+        [draft] = await Promise.all([unwrap(commands.loadDraft()), this.loadCatalogue(), styles.load()]);
+      } catch {
+        // No draft to restore is no reason to stop the screen; typing saves a new one.
+      }
+      if (draft && this.#blank()) this.#applyDraft(draft);
+      this.drafts.begin(this.draft());
+    })();
+    return this.#draftLoad;
+  }
+
+  /** What the draft keeps: the prompt, the models and the style's name. */
+  draft(): Draft {
+    const prompt = this.values['prompt'];
+    return { model: this.modelId, prompt: typeof prompt === 'string' ? prompt : '', models: [...this.alsoModels], style: this.style?.name ?? null };
+  }
+
+  #blank(): boolean {
+    const prompt = this.values['prompt'];
+    return (typeof prompt !== 'string' || prompt.trim() === '') && this.alsoModels.length === 0 && this.style === null && this.origin === null;
+  }
+
+  #applyDraft(draft: Draft): void {
+    const ids = new Set(this.catalogue?.models.map((m) => m.id));
+    if (ids.has(draft.model)) this.selectModel(draft.model);
+    if (this.model?.fields.some((f) => f.name === 'prompt')) this.values = { ...this.values, prompt: draft.prompt };
+    this.alsoModels = draft.models.filter((id) => ids.has(id) && id !== this.modelId);
+    const style = draft.style ? styles.find(draft.style) : null;
+    this.style = style ? appliedOf(style) : null;
+  }
+
+  /** Forgets the editor's extras, the plan and the draft's state, as at a new start. */
+  resetEditor(): void {
+    this.style = null;
+    this.alsoModels = [];
+    this.cap = DEFAULT_CAP;
+    this.lastQueued = 0;
+    this.planner.clear();
+    this.drafts.reset();
+    this.#draftLoad = null;
+  }
+
+  /** Puts a style's text around the prompt and its defaults in the form (its model first, since the others depend on it). */
+  applyStyle(style: Style): void {
+    if (style.model && this.catalogue?.models.some((m) => m.id === style.model)) this.selectModel(style.model);
+    if (this.model) for (const [name, value] of Object.entries(styleDefaults(style, this.model))) this.set(name, value);
+    this.style = appliedOf(style);
+  }
+
+  removeStyle(): void {
+    this.style = null;
+  }
+
+  setAlsoModel(id: string, on: boolean): void {
+    const others = this.alsoModels.filter((m) => m !== id);
+    // Catalogue order, so the plan (and the draft) do not depend on the order of the clicks.
+    const wanted = on && id !== this.modelId ? [...others, id] : others;
+    const order = this.catalogue?.models.map((m) => m.id) ?? [];
+    this.alsoModels = wanted.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  }
+
+  /** What to ask the core to plan: only a template prompt or several models need it. */
+  planInput(): PlanInput | null {
+    const request = this.request();
+    if (!request || !this.valid || this.keyMissing) return null;
+    const prompt = request.inputs['prompt'];
+    if (this.alsoModels.length === 0 && !(typeof prompt === 'string' && isTemplate(prompt))) return null;
+    return { request, models: [request.model, ...this.alsoModels], cap: this.cap, mode: this.accountMode ? 'account' : 'own_key' };
+  }
+
+  /** The style makes the prompt too long for the model: said under the prompt (the core checks the same). */
+  #styleLength(): Record<string, string> {
+    const field = this.model?.fields.find((f) => f.name === 'prompt');
+    if (!this.style || !field || field.kind.type !== 'prompt') return {};
+    const used = chars(this.composed);
+    const max = field.kind.max_chars;
+    return used > max ? { prompt: `Too long with the style: ${used.toLocaleString('en-US')} of at most ${max.toLocaleString('en-US')} characters.` } : {};
   }
 
   loadCatalogue(): Promise<void> {
@@ -133,6 +249,7 @@ export class CreateForm {
     this.values = carryOver(model, this.values);
     this.previews = Object.fromEntries(Object.entries(this.previews).filter(([name]) => isSet(this.values[name])));
     this.modelId = id;
+    this.alsoModels = this.alsoModels.filter((m) => m !== id);
     this.serverErrors = {};
     this.formError = null;
     this.formAction = null;
@@ -153,9 +270,11 @@ export class CreateForm {
     this.origin = null;
   }
 
-  set(name: string, value: FormValue): void {
+  /** Sets a value. Touched (the default), its client-side error shows from now on; untouched, only after a Generate attempt. */
+  set(name: string, value: FormValue, touch = true): void {
     this.values = { ...this.values, [name]: value };
-    if (!this.touched.has(name)) this.touched = new Set(this.touched).add(name);
+    if (touch && !this.touched.has(name)) this.touched = new Set(this.touched).add(name);
+    if (!touch && this.touched.has(name)) this.touched = new Set([...this.touched].filter((n) => n !== name));
     if (name in this.serverErrors) {
       const { [name]: _, ...rest } = this.serverErrors;
       this.serverErrors = rest;
@@ -209,7 +328,7 @@ export class CreateForm {
 
   /** The error shown under a field: the core's answer, else the client check once the field was touched. */
   errorFor(name: string): string | null {
-    const server = this.serverErrors[name];
+    const server = this.serverErrors[name] ?? this.planErrors[name];
     if (server) return server;
     const client = this.clientErrors[name];
     return client && (this.attempted || this.touched.has(name)) ? client : null;
@@ -245,6 +364,9 @@ export class CreateForm {
     this.attempted = false;
     this.touched = new Set(model.fields.map((f) => f.name));
     this.origin = request.parent_id != null ? { parentId: request.parent_id, exact } : null;
+    // A re-run is of one generation: its style's words as recorded, on its model alone.
+    this.style = request.style ?? null;
+    this.alsoModels = [];
     await Promise.all(
       model.fields
         .filter((f) => f.kind.type === 'image' && typeof values[f.name] === 'string')
@@ -274,10 +396,15 @@ export class CreateForm {
       inputs: toInputs(this.model, this.values),
       parent_id: this.origin?.parentId ?? null,
       exact_rerun: this.origin?.exact ?? false,
+      style: this.style,
     };
   }
 
-  /** Sends the form. Returns the queued job, or null with the problems shown on the form. */
+  /**
+   * Sends the form: every job of its plan when it makes several (or its variations changed the
+   * prompt, as `\{` does), else the one request. Returns the first job queued, or null with the
+   * problems shown on the form.
+   */
   async generate(): Promise<Job | null> {
     this.attempted = true;
     const request = this.request();
@@ -287,12 +414,16 @@ export class CreateForm {
     this.formAction = null;
     this.serverErrors = {};
     try {
-      const job = await unwrap(commands.generate(request));
-      queue.apply(job);
+      const jobs = await this.#send(request);
+      const job = jobs[0];
+      if (!job) return null;
+      for (const j of jobs) queue.apply(j);
+      this.lastQueued = jobs.length;
       this.lastJobId = job.id;
       this.attempted = false;
-      void this.#seedOf(job.id);
-      if (job.cost_credits != null) void platform.refreshBalance();
+      // Several jobs have several seeds: "the seed it used" only means something for one.
+      if (jobs.length === 1) void this.#seedOf(job.id);
+      if (jobs.some((j) => j.cost_credits != null)) void platform.refreshBalance();
       else void this.refreshSpend();
       return job;
     } catch (e) {
@@ -301,6 +432,15 @@ export class CreateForm {
     } finally {
       this.submitting = false;
     }
+  }
+
+  async #send(request: GenerationRequest): Promise<Job[]> {
+    const input = this.planInput();
+    if (input) {
+      const plan = await this.planner.now(input);
+      if (plan.jobs.length > 1 || plan.jobs[0]?.request.inputs['prompt'] !== request.inputs['prompt']) return unwrap(commands.generatePlan(plan));
+    }
+    return [await unwrap(commands.generate(request))];
   }
 
   async #seedOf(id: number): Promise<void> {
