@@ -278,6 +278,19 @@ describe('styles', () => {
     expect(createForm.style).toEqual({ name: 'Mine', prefix: 'watercolour of', suffix: '' });
   });
 
+  it('re-saves the applied style with its words and the defaults it had, from the form as it is now', async () => {
+    await ready();
+    await fireEvent.click(byTestId('style-chip-wide-dev'));
+    await fireEvent.click(byTestId('style-save-button'));
+    expect((byTestId('style-name') as HTMLInputElement).value).toBe('Wide dev');
+    expect((byTestId('style-suffix') as HTMLInputElement).value).toBe('cinematic');
+    expect((byTestId('style-set-guidance') as HTMLInputElement).checked).toBe(true);
+    createForm.set('guidance', 4.5);
+    await fireEvent.click(byTestId('style-save-confirm'));
+    await waitFor(() => expect(saveStyle).toHaveBeenCalledTimes(1));
+    expect(saveStyle.mock.calls[0]?.[0]).toEqual({ name: 'Wide dev', prefix: '', suffix: 'cinematic', model: 'flux-dev', aspect_ratio: '16:9', guidance: 4.5 });
+  });
+
   it('deletes a style after asking', async () => {
     await ready();
     await fireEvent.click(byTestId('style-chip-noir'));
