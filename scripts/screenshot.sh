@@ -3,6 +3,7 @@
 # Usage: scripts/screenshot.sh [create|gallery|account|privacy|settings] [seed-count]
 # With a seed count, the history is filled with that many synthetic items first.
 # create/account screens also get a few jobs made against the local Replicate fake (FAKE images)
+# (create also two saved styles and a draft with variations on two models)
 # and a key stored in a throwaway keychain; account also signs in to the platform fake (curl plays
 # the browser), buys a pack and generates with credits, so they show real content.
 # settings serves the update fake on the test feed's port, so the update banner shows 9.9.9.
@@ -85,6 +86,14 @@ for theme in light dark; do
     "$cli" generate --model flux-schnell --prompt "a lighthouse on a cliff at dusk, long exposure" --n 4 >/dev/null 2>&1
     "$cli" generate --model flux-dev --prompt "a ceramic teapot shaped like a fox, studio light" --n 2 >/dev/null 2>&1
     "$cli" generate --model flux-1.1-pro --prompt "isometric city block in the rain" >/dev/null 2>&1
+    if [ "$screen" = create ]; then
+      # The prompt editor as a user leaves it: two saved styles, one applied to a prompt with
+      # variations on two models (the draft the app restores at start), so the plan shows.
+      "$cli" styles add Noir --before "film noir still of" --after "high contrast, 35 mm grain" >/dev/null
+      "$cli" styles add "Soft pastel" --after "soft pastel palette, gentle light" --aspect-ratio 4:5 >/dev/null
+      sqlite3 "$FLUX_KREA_DATA_DIR/history.db" "INSERT INTO prompt_draft (id, draft, updated_at) VALUES (1,
+        '{\"model\":\"flux-schnell\",\"prompt\":\"a detective in a {rainy|foggy} alley\",\"models\":[\"flux-dev\"],\"style\":\"Noir\"}', 0)"
+    fi
     if [ "$screen" = account ]; then
       browse "$cli" account sign-in --provider google --confirm-age
       browse "$cli" credits buy pack_100
