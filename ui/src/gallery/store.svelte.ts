@@ -39,6 +39,12 @@ export function toQuery(f: Filters, cursor: string | null, now = Date.now()): Ga
   };
 }
 
+/** An item taken out of the list while its deletion can still be undone, and where it was. */
+export interface Hidden {
+  item: GalleryItem;
+  index: number;
+}
+
 export function isFiltered(f: Filters): boolean {
   return JSON.stringify(f) !== JSON.stringify(EMPTY_FILTERS);
 }
@@ -57,6 +63,8 @@ export class Gallery {
   version = $state(0);
   #cursor: string | null = null;
   #generation = 0;
+  /** The page request in flight, so a second caller (the viewer at the end of the list) can wait for it. */
+  #pending: Promise<void> | null = null;
 
   async reload(): Promise<void> {
     this.#generation += 1;
@@ -65,12 +73,23 @@ export class Gallery {
     this.items = [];
     this.done = false;
     this.loading = false;
+    this.#pending = null;
     this.selected = new Set();
     await this.loadMore();
   }
 
-  async loadMore(): Promise<void> {
-    if (this.loading || this.done) return;
+  /** Loads the next page; while one is loading, waits for that one instead of asking twice. */
+  loadMore(): Promise<void> {
+    if (this.#pending) return this.#pending;
+    if (this.done) return Promise.resolve();
+    const pending = this.#loadPage().finally(() => {
+      if (this.#pending === pending) this.#pending = null;
+    });
+    this.#pending = pending;
+    return pending;
+  }
+
+  async #loadPage(): Promise<void> {
     const generation = this.#generation;
     this.loading = true;
     this.error = null;
@@ -115,6 +134,22 @@ export class Gallery {
     const set = new Set(ids);
     this.items = this.items.map((it) => (set.has(it.id) ? { ...it, favourite } : it));
     if (this.filters.favourite && !favourite) this.items = this.items.filter((it) => !set.has(it.id));
+  }
+
+  /** Takes an item out of the list (not the history): the viewer's delete, until its undo window passes. */
+  hide(id: number): Hidden | null {
+    const index = this.items.findIndex((it) => it.id === id);
+    const item = this.items[index];
+    if (!item) return null;
+    this.items = [...this.items.slice(0, index), ...this.items.slice(index + 1)];
+    if (this.selected.has(id)) this.selected = new Set([...this.selected].filter((s) => s !== id));
+    return { item, index };
+  }
+
+  /** Puts a hidden item back where it was (undo, or a delete that failed). */
+  restore({ item, index }: Hidden): void {
+    if (this.items.some((it) => it.id === item.id)) return; // a reload brought it back already
+    this.items = [...this.items.slice(0, index), item, ...this.items.slice(index)];
   }
 
   async remove(ids: number[]): Promise<void> {

@@ -61,6 +61,42 @@ describe('Gallery store', () => {
   });
 });
 
+describe('Gallery store for the viewer', () => {
+  beforeEach(() => {
+    pages.clear();
+    pages.set(null, { items: [item(3), item(2)], next_cursor: 'c1' });
+    pages.set('c1', { items: [item(1)], next_cursor: null });
+    galleryPage.mockClear();
+  });
+
+  it('a second loadMore while a page is loading waits for that page instead of returning early or asking twice', async () => {
+    const g = new Gallery();
+    await g.reload();
+    const first = g.loadMore();
+    const second = g.loadMore();
+    await second;
+    expect(g.items.map((i) => i.id)).toEqual([3, 2, 1]);
+    await first;
+    expect(galleryPage).toHaveBeenCalledTimes(2);
+  });
+
+  it('hides an item (and its selection) and restores it where it was', async () => {
+    const g = new Gallery();
+    await g.reload();
+    await g.loadMore();
+    g.toggleSelected(2);
+    const hidden = g.hide(2);
+    expect(hidden?.index).toBe(1);
+    expect(g.items.map((i) => i.id)).toEqual([3, 1]);
+    expect(g.selected.size).toBe(0);
+    g.restore(hidden!);
+    expect(g.items.map((i) => i.id)).toEqual([3, 2, 1]);
+    g.restore(hidden!); // already back: not twice
+    expect(g.items).toHaveLength(3);
+    expect(g.hide(99)).toBeNull();
+  });
+});
+
 describe('toQuery', () => {
   it('maps date ranges to a lower bound and leaves empty filters out', () => {
     const q = toQuery({ ...EMPTY_FILTERS, range: '7d' }, null, 10 * 24 * 3600 * 1000);
