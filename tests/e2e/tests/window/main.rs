@@ -14,3 +14,4 @@ mod security;
 mod service;
 mod shell;
 mod updates;
+mod viewer;
