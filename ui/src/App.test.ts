@@ -68,6 +68,8 @@ vi.mock('./lib/bindings', () =>
         },
         images: [],
         collections: [],
+        input_pictures: [],
+        children: [],
       }),
     replicateKeyStatus: async () => ok({ configured: false, source: null, account: null, keychain_unavailable: null }),
     spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),

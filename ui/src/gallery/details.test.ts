@@ -6,6 +6,8 @@ import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings
 
 /** The item's first image, when it has one (the Show file button needs it). */
 let images: unknown[] = [];
+/** The item's lineage: its parent, kept input pictures and children. */
+let lineage: { parent_id: number | null; input_pictures: unknown[]; children: number[] } = { parent_id: null, input_pictures: [], children: [] };
 const revealFile = vi.fn(async (_file: string): Promise<Result> => ok(null));
 const requestFrom = vi.fn(async (id: number) =>
   ok({ model: 'flux-schnell', inputs: { prompt: 'a red fox', seed: 4242, num_inference_steps: 2 }, parent_id: id, exact_rerun: false }),
@@ -27,13 +29,15 @@ const generationDetails = vi.fn(async (id: number): Promise<Result> =>
       cost_credits: null,
       images_requested: 1,
       images_returned: 1,
-      parent_id: null,
+      parent_id: lineage.parent_id,
       favourite: false,
       created_at: 1_700_000_000_000,
       completed_at: 1_700_000_001_000,
     },
     images,
     collections: [],
+    input_pictures: lineage.input_pictures,
+    children: lineage.children,
   }),
 );
 
@@ -59,6 +63,7 @@ const props = {
   onFavourite: async () => {},
   onDelete: async () => {},
   onAddToCollection: async () => {},
+  onOpen: () => {},
 };
 
 describe('Re-run and Remix in the details panel', () => {
@@ -161,5 +166,36 @@ describe('A failed action in the details panel is shown, not lost', () => {
     await fireEvent.change(select, { target: { value: '3' } });
     await waitFor(() => expect(shown('add-to-collection-error').textContent).toBe('Generation 7 was not found.'));
     expect(onAddToCollection).toHaveBeenCalledWith(3, 7);
+  });
+});
+
+describe('Lineage in the details panel', () => {
+  beforeEach(() => {
+    lineage = { parent_id: null, input_pictures: [], children: [] };
+  });
+
+  it('shows the sent picture, the parent and the children, and walks to them', async () => {
+    lineage = {
+      parent_id: 3,
+      input_pictures: [{ field: 'image', file: 'inputs/ab/abcd.jpg', name: 'holiday.jpg', format: 'jpg', bytes: 1000 }],
+      children: [9, 10],
+    };
+    const onOpen = vi.fn();
+    render(DetailsPanel, { props: { ...props, onOpen } });
+    const section = await screen.findByTestId('details-lineage');
+    expect(section.querySelector('img')?.getAttribute('src')).toContain('inputs/ab/abcd.jpg');
+    expect(section.textContent).toContain('holiday.jpg');
+    await fireEvent.click(screen.getByTestId('lineage-parent'));
+    expect(onOpen).toHaveBeenLastCalledWith(3);
+    const children = screen.getAllByTestId('lineage-child');
+    expect(children.map((c) => c.textContent)).toEqual(['Generation #9', 'Generation #10']);
+    await fireEvent.click(children[1]!);
+    expect(onOpen).toHaveBeenLastCalledWith(10);
+  });
+
+  it('shows nothing for a generation with no lineage', async () => {
+    render(DetailsPanel, { props });
+    await screen.findByTestId('details-prompt');
+    expect(screen.queryByTestId('details-lineage')).toBeNull();
   });
 });

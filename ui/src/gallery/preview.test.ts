@@ -31,6 +31,8 @@ vi.mock('../lib/bindings', () =>
         },
         images: [{ id: 1, idx: 0, file: 'images/7-0.webp', thumb: null, ...record, format: 'webp', bytes: 1, source_url: null, downloaded_at: 1 }],
         collections: [],
+        input_pictures: [],
+        children: [],
       }),
   }),
 );
@@ -46,6 +48,7 @@ const props = {
   onFavourite: async () => {},
   onDelete: async () => {},
   onAddToCollection: async () => {},
+  onOpen: () => {},
 };
 
 /**

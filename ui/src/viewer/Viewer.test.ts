@@ -36,6 +36,8 @@ const generationDetails = vi.fn(async (id: number) =>
     generation: { ...item(id), inputs: '{}', seed: 4242, error: null, prediction_id: null, cost_usd: 0.003, cost_credits: null, images_requested: 1 },
     images: [],
     collections: [],
+    input_pictures: [],
+    children: [],
   }),
 );
 
