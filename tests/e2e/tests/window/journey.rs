@@ -428,11 +428,22 @@ async fn live_sessions(platform: &Platform) -> TestResult<i64> {
 async fn generate(app: &App, model: &str, prompt: &str, outputs: u32, picture: bool) -> TestResult<i64> {
     app.click("nav button[data-screen='create']").await?;
     app.click(&format!("[data-testid='model-{model}']")).await?;
+    // WebDriver's Element Clear does not scroll: choosing the model may have scrolled the form.
+    app.find("[data-testid='prompt']").await?;
+    app.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+        vec!["[data-testid='prompt']".into()],
+    )
+    .await?;
     let field = app.find("[data-testid='prompt']").await?;
     field.clear().await?;
     field.send_keys(prompt).await?;
     // The form keeps its values across models: set the count every time.
-    let input = app.find("input[data-testid='field-num_outputs']").await?;
+    let outputs_css = "input[data-testid='field-num_outputs']";
+    app.find(outputs_css).await?;
+    app.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });", vec![outputs_css.into()])
+        .await?;
+    let input = app.find(outputs_css).await?;
     input.clear().await?;
     input.send_keys(&outputs.to_string()).await?;
     if picture {
