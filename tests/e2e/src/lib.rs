@@ -342,9 +342,9 @@ impl App {
         }
     }
 
-    /// Polls until the element's text content holds `needle` (up to 10 s); returns that text.
-    pub async fn wait_for_text_containing(&self, css: &str, needle: &str) -> TestResult<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+    /// Polls until the element's text content holds `needle` (up to `secs`); returns that text.
+    pub async fn wait_for_text_containing(&self, css: &str, needle: &str, secs: u64) -> TestResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let text = self.text_of(css).await;
             if text.contains(needle) {

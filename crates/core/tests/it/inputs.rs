@@ -4,33 +4,19 @@
 //! deletion, the purge and the erasure remove it; the details list the children (lineage).
 
 use std::io::Read;
-use std::sync::Arc;
 
 use flux_krea_core::generation::{GenerationRequest, InputValue};
 use flux_krea_core::history::Status;
 use flux_krea_core::retention::RetentionPolicy;
-use flux_krea_core::testing::Sandbox;
-use flux_krea_core::Core;
-use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 
 use crate::generation::{finished, jpeg_with_gps, request};
+use crate::plan::World;
 
-const TOKEN: &str = "r8_inputs_test_token_01";
-
-struct World {
-    sandbox: Sandbox,
-    fake: RunningReplicate,
-    core: Arc<Core>,
-}
-
+/// The plan tests' world, with the runner started.
 async fn world() -> World {
-    let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
-    fake.fake.set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url());
-    let core = Arc::new(sandbox.open().await);
-    core.use_replicate_token_from_environment(TOKEN).unwrap();
-    assert!(core.start_jobs().unwrap());
-    World { sandbox, fake, core }
+    let w = crate::plan::world().await;
+    assert!(w.core.start_jobs().unwrap());
+    w
 }
 
 /// An image-to-image request on flux-dev with a picture the user owns (with GPS in its EXIF).

@@ -17,19 +17,20 @@ use crate::generation::{finished, n, request};
 
 const TOKEN: &str = "r8_plan_test_token_0123";
 
-struct World {
-    _sandbox: Sandbox,
-    fake: RunningReplicate,
-    core: Arc<Core>,
+pub(crate) struct World {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) fake: RunningReplicate,
+    pub(crate) core: Arc<Core>,
 }
 
-async fn world() -> World {
+/// Own key against the Replicate fake (64-px images); the runner is not started.
+pub(crate) async fn world() -> World {
     let fake = RunningReplicate::start(&[TOKEN]).await.unwrap();
     fake.fake.set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
     let sandbox = Sandbox::new().with("FLUX_KREA_REPLICATE_URL", fake.base_url());
     let core = Arc::new(sandbox.open().await);
     core.use_replicate_token_from_environment(TOKEN).unwrap();
-    World { _sandbox: sandbox, fake, core }
+    World { sandbox, fake, core }
 }
 
 fn models(ids: &[&str]) -> Vec<String> {

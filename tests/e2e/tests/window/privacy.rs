@@ -1,23 +1,7 @@
 //! The Privacy screen in the real window: toggle a consent, export my data, erase prompts — each
 //! checked on disk (the archive, the database bytes) and through the CLI. Run by scripts/test.sh.
 
-use std::time::{Duration, Instant};
-
 use flux_krea_e2e::{App, Sandbox, TestResult};
-
-async fn wait_for_text(app: &App, css: &str, needle: &str, secs: u64) -> TestResult<String> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let text = app.text_of(css).await;
-        if text.contains(needle) {
-            return Ok(text);
-        }
-        if Instant::now() > deadline {
-            return Err(format!("{css} never said {needle:?}; last: {text:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn holds(path: &std::path::Path, needle: &str) -> bool {
     std::fs::read(path).map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())).unwrap_or(false)
@@ -42,7 +26,7 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     let switch = app.find("[data-testid='consent-product_analytics']").await?;
     assert_eq!(switch.prop("checked").await?.as_deref(), Some("false"), "off by default");
     switch.click().await?;
-    wait_for_text(&app, "[data-testid='consent-product_analytics-changed']", "Last changed", 10).await?;
+    app.wait_for_text_containing("[data-testid='consent-product_analytics-changed']", "Last changed", 10).await?;
     let consents: serde_json::Value = serde_json::from_str(&sandbox.cli(&["privacy", "consents"])?)?;
     let analytics =
         consents.as_array().ok_or("consents")?.iter().find(|c| c["name"] == "product_analytics").ok_or("missing")?;
@@ -50,7 +34,7 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
 
     // Export: to the Downloads folder, read back.
     app.click("[data-testid='export-data']").await?;
-    wait_for_text(&app, "[data-testid='export-result']", ".zip", 30).await?;
+    app.wait_for_text_containing("[data-testid='export-result']", ".zip", 30).await?;
     let archives: Vec<_> = std::fs::read_dir(&downloads)?.flatten().map(|e| e.path()).collect();
     assert_eq!(archives.len(), 1, "one archive: {archives:?}");
     assert!(archives[0].extension().is_some_and(|e| e == "zip"));
@@ -66,11 +50,11 @@ async fn consent_export_and_erasure_from_the_privacy_screen() -> TestResult {
     assert!(holds(&db, &prompt) || holds(&sandbox.data_dir().join("history.db-wal"), &prompt));
     app.click("[data-testid='erase-prompts']").await?;
     app.click("[data-testid='erase-prompts-confirm']").await?;
-    wait_for_text(&app, "[data-testid='erase-result']", "40", 30).await?;
+    app.wait_for_text_containing("[data-testid='erase-result']", "40", 30).await?;
     for file in ["history.db", "history.db-wal"] {
         assert!(!holds(&sandbox.data_dir().join(file), &prompt), "the prompt is still in {file}");
     }
-    wait_for_text(&app, "[data-testid='privacy-requests']", "", 5).await?;
+    app.wait_for_text_containing("[data-testid='privacy-requests']", "", 5).await?;
     app.quit().await?;
     let found = sandbox.cli(&["history", "search", prompt.split_whitespace().next().unwrap_or("a")])?;
     assert!(found.trim().is_empty(), "search still finds erased prompts: {found}");

@@ -66,13 +66,13 @@ async fn recall_a_style_variations_on_two_models_and_the_draft() -> TestResult {
 
     // A style with one click; variations on two models, counted and priced before sending.
     app.click("[data-testid='style-chip-noir']").await?;
-    app.wait_for_text_containing("[data-testid='style-applied']", "Noir").await?;
+    app.wait_for_text_containing("[data-testid='style-applied']", "Noir", 10).await?;
     app.execute("const t = document.querySelector(\"[data-testid='prompt']\"); t.focus(); t.select();", vec![]).await?;
     app.type_into("[data-testid='prompt']", "a {red|blue} boat").await?;
     wait_prompt(&app, "a {red|blue} boat").await?;
     app.click("[data-testid='model-flux-schnell']").await?;
     app.click("[data-testid='also-model-flux-dev']").await?;
-    let summary = app.wait_for_text_containing("[data-testid='plan-summary']", "4 jobs").await?;
+    let summary = app.wait_for_text_containing("[data-testid='plan-summary']", "4 jobs", 10).await?;
     // 2 prompts × (flux-schnell $0.003 + flux-dev $0.025) = $0.056.
     assert!(summary.contains("0.056"), "the total before sending: {summary}");
     assert_eq!(fake.fake.creates(), made_before, "nothing sent while planning");
