@@ -47,6 +47,12 @@ export class DraftKeeper {
     }, this.delay);
   }
 
+  /** After an erasure: nothing pending is saved, and `current` counts as kept. */
+  forget(current: Draft): void {
+    clearTimeout(this.#timer);
+    this.#last = JSON.stringify(current);
+  }
+
   reset(): void {
     clearTimeout(this.#timer);
     this.#ready = false;

@@ -157,6 +157,19 @@ export class CreateForm {
     this.style = style ? appliedOf(style) : null;
   }
 
+  /**
+   * After "Erase prompts" or "Erase everything": the words in the editor go too (the core removed
+   * the draft), and nothing saves them again.
+   */
+  forgetWriting(): void {
+    if ('prompt' in this.values) this.values = { ...this.values, prompt: '' };
+    this.touched = new Set([...this.touched].filter((name) => name !== 'prompt'));
+    this.style = null;
+    this.alsoModels = [];
+    this.planner.clear();
+    this.drafts.forget(this.draft());
+  }
+
   /** Forgets the editor's extras, the plan and the draft's state, as at a new start. */
   resetEditor(): void {
     this.style = null;

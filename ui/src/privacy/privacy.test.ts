@@ -28,6 +28,7 @@ const setConsent = vi.fn(async (name: string, granted: boolean) => {
   return ok(consentsNow);
 });
 const erasePrompts = vi.fn(async () => ok({ generations: 12, files_removed: 0, bytes_removed: 0, skipped_running: 1 }));
+const saveDraft = vi.fn(async (_draft: unknown) => ok(null));
 const eraseEverything = vi.fn(async () => ok({ generations: 42, files_removed: 240, bytes_removed: 340_000_000, skipped_running: 0 }));
 let progressListener: ((e: { payload: { done: number; total: number } }) => void) | null = null;
 const SUGGESTED = '/home/me/Downloads/flux-krea-export-2026-11-27.zip';
@@ -103,6 +104,7 @@ vi.mock('../lib/bindings', () =>
       deletePlatformImages: () => deletePlatformImages(),
       requestAccountDeletion: () => requestAccountDeletion(),
       cancelAccountDeletion: () => cancelAccountDeletion(),
+      saveDraft: (draft: unknown) => saveDraft(draft),
     },
     {
       exportProgress: {
@@ -116,6 +118,7 @@ vi.mock('../lib/bindings', () =>
 );
 
 import PrivacyScreen from '../screens/PrivacyScreen.svelte';
+import { createForm } from '../create/store.svelte';
 import { exportFileName, requestKindWords } from './text';
 import { POLICY, parsePolicy } from './policy';
 
@@ -215,6 +218,25 @@ describe('Privacy screen', () => {
     expect(eraseEverything).not.toHaveBeenCalled();
     await waitFor(() => expect(screen.queryByTestId('erase-prompts-confirm')).toBeNull());
     expect(document.activeElement).toBe(byTestId('erase-prompts'));
+  });
+
+  it('erasing prompts also empties the Create prompt, which is not saved as a draft again', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      createForm.values = { ...createForm.values, prompt: 'a secret garden' };
+      createForm.drafts.begin({ model: 'flux-schnell', prompt: '', models: [], style: null });
+      createForm.drafts.changed({ model: 'flux-schnell', prompt: 'a secret garden', models: [], style: null });
+      render(PrivacyScreen, { props: { info } });
+      await fireEvent.click(byTestId('erase-prompts'));
+      await fireEvent.click(byTestId('erase-prompts-confirm'));
+      await waitFor(() => expect(byTestId('erase-result')).toBeTruthy());
+      expect(createForm.values['prompt']).toBe('');
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(saveDraft).not.toHaveBeenCalled();
+    } finally {
+      createForm.drafts.reset();
+      vi.useRealTimers();
+    }
   });
 
   it('cancels an erasure with Escape without erasing', async () => {

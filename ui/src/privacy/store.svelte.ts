@@ -14,6 +14,8 @@ import {
 import { CommandError, messageOf, unwrap } from '../lib/errors';
 import { loadInto } from '../lib/load';
 import { CONSENTS } from './text';
+import { createForm } from '../create/store.svelte';
+import { styles } from '../create/styles.svelte';
 
 export type Erasure = 'prompts' | 'everything';
 
@@ -192,6 +194,9 @@ export class PrivacyStore {
     try {
       const report = await unwrap(action === 'prompts' ? commands.erasePrompts() : commands.eraseEverything());
       this.erasure = { action, report };
+      // What the Create screen holds was erased with the rest (and its styles with everything).
+      createForm.forgetWriting();
+      if (action === 'everything') void styles.load(true);
       await Promise.all([this.loadReport(), this.loadRequests(), action === 'everything' ? this.loadConsents() : null]);
       return true;
     } catch (e) {
