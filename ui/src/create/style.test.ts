@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dev, schnell } from './fixtures';
-import { composePrompt, describeStyle, styleDefaults, styleSlug } from './style';
+import { composePrompt, describeStyle, ownWords, styleDefaults, styleSlug } from './style';
 
 const noir = { name: 'Noir', prefix: ' film noir still of ', suffix: 'high contrast' };
 
@@ -25,5 +25,15 @@ describe('styles as data', () => {
     expect(styleSlug(' Film  Noir! 2 ')).toBe('film-noir-2');
     expect(describeStyle(noir)).toBe('Adds “film noir still of” before and “high contrast” after the prompt.');
     expect(describeStyle({ prefix: '', suffix: '' })).toMatch(/defaults only/);
+  });
+});
+
+describe('ownWords', () => {
+  it('gives back the words a style was put around, and nothing else', () => {
+    for (const own of ['a detective', 'a {red|blue} car']) expect(ownWords(noir, composePrompt(noir, own))).toBe(own);
+    expect(ownWords(noir, 'a detective high contrast')).toBe('a detective high contrast');
+    expect(ownWords(noir, 'film noir still ofa cat high contrast')).toBe('film noir still ofa cat high contrast');
+    expect(ownWords(null, 'film noir still of a cat high contrast')).toBe('film noir still of a cat high contrast');
+    expect(ownWords({ ...noir, prefix: '' }, 'a cat high contrast')).toBe('a cat');
   });
 });

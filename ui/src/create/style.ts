@@ -13,6 +13,26 @@ export function composePrompt(style: AppliedStyle | null, prompt: string): strin
   return [style.prefix.trim(), prompt.trim(), style.suffix.trim()].filter((p) => p !== '').join(' ');
 }
 
+/**
+ * The user's own words of a prompt sent with this style (the core's AppliedStyle::strip), or the
+ * prompt as it is when this style did not make it: recalling a styled prompt while the style is
+ * applied must not put the style's text in twice.
+ */
+export function ownWords(style: AppliedStyle | null, sent: string): string {
+  if (!style) return sent;
+  let rest = sent.trim();
+  const [prefix, suffix] = [style.prefix.trim(), style.suffix.trim()];
+  if (prefix) {
+    if (!rest.startsWith(`${prefix} `)) return sent;
+    rest = rest.slice(prefix.length + 1);
+  }
+  if (suffix) {
+    if (!rest.endsWith(` ${suffix}`)) return sent;
+    rest = rest.slice(0, rest.length - suffix.length - 1);
+  }
+  return rest;
+}
+
 /** The text a style carries in a request (its defaults are applied to the form, not sent). */
 export function appliedOf(style: Pick<Style, 'name' | 'prefix' | 'suffix'>): AppliedStyle {
   return { name: style.name, prefix: style.prefix, suffix: style.suffix };
