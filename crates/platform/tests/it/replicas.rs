@@ -133,6 +133,61 @@ async fn concurrent_creates_on_three_replicas_charge_once_per_key_and_refund_exa
     p.assert_ledger_matches_balances().await;
 }
 
+/// A flux-schnell create of one image whose replica was killed after phase 1: the key `key` in
+/// flight with its lease over (and `progress`, if the create recorded its row there), the
+/// `creating` row `id` made `age_s` ago with its lease lapsed, and one of the user's credits held.
+struct CutOff<'a> {
+    key: &'a str,
+    id: &'a str,
+    body: &'a str,
+    input: Value,
+    progress: Option<Value>,
+    age_s: f64,
+}
+
+impl CutOff<'_> {
+    async fn leave(&self, p: &crate::common::Platform) {
+        let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&p.db).await.unwrap();
+        let fingerprint = [b"black-forest-labs/flux-schnell\n".as_slice(), self.body.as_bytes()].concat();
+        let hash = <sha2::Sha256 as sha2::Digest>::digest(&fingerprint).to_vec();
+        let mut tx = p.db.begin().await.unwrap();
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until, response)
+             VALUES ($1, 'prediction', $2, $3, now() - interval '1 second', $4)",
+        )
+        .bind(user)
+        .bind(self.key)
+        .bind(&hash)
+        .bind(&self.progress)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at, lease_until)
+             VALUES ($1, $2, 'black-forest-labs/flux-schnell', 'creating', 1, 1, $3,
+                     now() - make_interval(secs => $4), now() - interval '1 second')",
+        )
+        .bind(self.id)
+        .bind(user)
+        .bind(&self.input)
+        .bind(self.age_s)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE users SET balance = balance - 1 WHERE id = $1").bind(user).execute(&mut *tx).await.unwrap();
+        sqlx::query(
+            "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id)
+             VALUES ($1, -1, 'generation', 9, $2)",
+        )
+        .bind(user)
+        .bind(self.id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
 /// The state a replica killed between holding credits and hearing from Replicate leaves behind:
 /// a `creating` row with its hold and an in-flight key. No webhook named it within the grace
 /// (settle::UNANSWERED_CREATE_S), so the poller releases the hold; the key, once its lease is
@@ -141,22 +196,9 @@ async fn concurrent_creates_on_three_replicas_charge_once_per_key_and_refund_exa
 async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
     let p = start_with(|c| c.signup_credits = 10).await;
     let ada = p.token("google").await;
-    let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&p.db).await.unwrap();
     let body = json!({"input": {"prompt": "cut off"}}).to_string();
-    let fingerprint = [b"black-forest-labs/flux-schnell\n".as_slice(), body.as_bytes()].concat();
-    let hash = <sha2::Sha256 as sha2::Digest>::digest(&fingerprint).to_vec();
-    let mut tx = p.db.begin().await.unwrap();
-    for sql in [
-        "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until) VALUES ($1, 'prediction', 'cut', $2, now() - interval '1 second')",
-        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, created_at) VALUES ('cutoff', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{}', now() - interval '6 minutes')",
-        "UPDATE users SET balance = balance - 1 WHERE id = $1",
-        "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id) VALUES ($1, -1, 'generation', 9, 'cutoff')",
-    ] {
-        let q = sqlx::query(sql).bind(user);
-        let q = if sql.contains("$2") { q.bind(&hash) } else { q };
-        q.execute(&mut *tx).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    let cut = CutOff { key: "cut", id: "cutoff", body: &body, input: json!({}), progress: None, age_s: 360.0 };
+    cut.leave(&p).await;
     assert_eq!(p.balance(&ada).await, 9);
 
     jobs::run_once(&p.app).await.unwrap();
@@ -188,24 +230,11 @@ async fn a_create_cut_off_mid_way_is_refunded_and_its_key_freed() {
 async fn a_create_cut_off_after_replicate_accepted_it_is_delivered_by_the_webhook() {
     let p = start_with(|c| c.signup_credits = 10).await;
     let ada = p.token("google").await;
-    let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users").fetch_one(&p.db).await.unwrap();
     let input = json!({"prompt": "accepted then cut off"});
     let body = json!({ "input": input }).to_string();
-    let fingerprint = [b"black-forest-labs/flux-schnell\n".as_slice(), body.as_bytes()].concat();
-    let hash = <sha2::Sha256 as sha2::Digest>::digest(&fingerprint).to_vec();
     // What phase 1 left: the row (its lease lapsed with its replica), the hold, the key's progress.
-    let mut tx = p.db.begin().await.unwrap();
-    for sql in [
-        "INSERT INTO idempotency_keys (user_id, scope, key, request_hash, locked_until, response) VALUES ($1, 'prediction', 'late', $2, now() - interval '1 second', '{\"id\": \"accepted\"}')",
-        "INSERT INTO predictions (id, user_id, model, status, credits_per_image, requested, input, lease_until) VALUES ('accepted', $1, 'black-forest-labs/flux-schnell', 'creating', 1, 1, '{\"prompt\": \"accepted then cut off\"}', now() - interval '1 second')",
-        "UPDATE users SET balance = balance - 1 WHERE id = $1",
-        "INSERT INTO ledger_entries (user_id, delta, reason, balance_after, prediction_id) VALUES ($1, -1, 'generation', 9, 'accepted')",
-    ] {
-        let q = sqlx::query(sql).bind(user);
-        let q = if sql.contains("$2") { q.bind(&hash) } else { q };
-        q.execute(&mut *tx).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    let progress = Some(json!({ "id": "accepted" }));
+    CutOff { key: "late", id: "accepted", body: &body, input: input.clone(), progress, age_s: 0.0 }.leave(&p).await;
     // Within the grace the poller leaves it open: Replicate may have it.
     jobs::run_once(&p.app).await.unwrap();
     let status: String =
