@@ -5,8 +5,8 @@
 //! storage's return, if later: nothing can be copied before), everything is settled, nothing
 //! held, and the books add up.
 
-mod checks;
-mod harness;
+pub mod checks;
+pub mod harness;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,21 +21,20 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 
-use crate::common::{fresh_bucket, fresh_database, ANON_KEY, JWT_SECRET, REPLICATE_TOKEN, REPLICATE_WHSEC};
-use crate::common::{STRIPE_KEY, STRIPE_WHSEC};
+use crate::common::{fresh_bucket, fresh_database, REPLICATE_TOKEN, REPLICATE_WHSEC, STRIPE_KEY, STRIPE_WHSEC};
 use harness::{free_port, sign_in, Fleet, OwnServices};
 
 const SWEEP: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
-struct AppSide {
-    http: reqwest::Client,
-    token: String,
+pub struct AppSide {
+    pub http: reqwest::Client,
+    pub token: String,
 }
 
 /// A create as the app sends it; the prediction id, or why there was no answer worth keeping
 /// (no response, a 5xx, the key still in flight: the app retries those with the same key).
-async fn create(app: &AppSide, url: &str, key: &str, wait: bool) -> Result<String, String> {
+pub async fn create(app: &AppSide, url: &str, key: &str, wait: bool) -> Result<String, String> {
     let mut req = app
         .http
         .post(format!("{url}/api/v1/models/black-forest-labs/flux-schnell/predictions"))
@@ -63,7 +62,7 @@ fn launch(app: &AppSide, url: String, key: String, wait: bool) -> JoinHandle<(St
     })
 }
 
-async fn eventually<F: Future<Output = bool>>(what: &str, limit: Duration, mut check: impl FnMut() -> F) {
+pub async fn eventually<F: Future<Output = bool>>(what: &str, limit: Duration, mut check: impl FnMut() -> F) {
     let until = tokio::time::Instant::now() + limit;
     while !check().await {
         assert!(tokio::time::Instant::now() < until, "gave up waiting: {what}");
@@ -71,7 +70,7 @@ async fn eventually<F: Future<Output = bool>>(what: &str, limit: Duration, mut c
     }
 }
 
-async fn count(db: &PgPool, sql: &str) -> i64 {
+pub async fn count(db: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(db).await.unwrap_or(-1)
 }
 
@@ -101,37 +100,7 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     // Replicate's webhooks reach replica 0, never killed here (a load balancer would pick any).
     let public = format!("http://127.0.0.1:{}", ports[0]);
-    let env: Vec<(String, String)> = [
-        ("DATABASE_URL", database.clone()),
-        ("FLUX_KREA_PLATFORM_PUBLIC_URL", public),
-        ("FLUX_KREA_PLATFORM_JWT_SECRET", JWT_SECRET.into()),
-        ("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY.into()),
-        ("FLUX_KREA_PLATFORM_SWEEP_INTERVAL_S", SWEEP.as_secs().to_string()),
-        ("FLUX_KREA_PLATFORM_SIGNUP_CREDITS", "1000".into()),
-        ("RUST_LOG", "warn,flux_krea_platform=info".into()),
-        ("S3_ENDPOINT", s.s3_endpoint.clone()),
-        ("S3_BUCKET", bucket.clone()),
-        ("S3_REGION", s.s3_region.clone()),
-        ("S3_ACCESS_KEY_ID", s.s3_key.clone()),
-        ("S3_SECRET_ACCESS_KEY", s.s3_secret.clone()),
-        ("GOOGLE_CLIENT_ID", "google-client".into()),
-        ("GOOGLE_CLIENT_SECRET", "google-secret".into()),
-        ("GOOGLE_AUTH_URL", google.auth_url()),
-        ("GOOGLE_TOKEN_URL", google.token_url()),
-        ("GOOGLE_USERINFO_URL", google.userinfo_url()),
-        // Required, never reached here.
-        ("GITHUB_CLIENT_ID", "github-client".into()),
-        ("GITHUB_CLIENT_SECRET", "github-secret".into()),
-        ("STRIPE_SECRET_KEY", STRIPE_KEY.into()),
-        ("STRIPE_WEBHOOK_SECRET", STRIPE_WHSEC.into()),
-        ("STRIPE_API_URL", stripe.api_url()),
-        ("REPLICATE_API_TOKEN", REPLICATE_TOKEN.into()),
-        ("REPLICATE_WEBHOOK_SECRET", REPLICATE_WHSEC.into()),
-        ("REPLICATE_API_URL", replicate.base_url()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let env = harness::replica_env(&database, &bucket, &public, s, SWEEP, 1000, &google, &stripe, &replicate);
     let mut fleet = Fleet::start(env, ports, services.dir.clone()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -289,7 +258,7 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    checks::books(&db, &answered).await;
+    checks::books(&db, &answered, 1000).await;
     checks::objects(&db, s, &bucket).await;
     // Every create replica 1 took down with it had reached Replicate: the webhook, which names our
     // row, settled each from Replicate's answer, so none was failed as "could not be created"

@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod backlog;
 mod basics;
 mod binary;
 mod contract;

@@ -9,7 +9,7 @@ use super::count;
 
 /// No hold left: each prediction costs its price × what was delivered; at most one charged
 /// prediction per key, and that is the one the key answers with; the ledger adds up.
-pub async fn books(db: &PgPool, answered: &HashMap<String, String>) {
+pub async fn books(db: &PgPool, answered: &HashMap<String, String>, grant: i64) {
     let wrong: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT p.input->>'prompt', p.status, COALESCE(-(SELECT sum(delta) FROM ledger_entries l WHERE l.prediction_id = p.id), 0)::bigint,
                 (p.credits_per_image * COALESCE(p.delivered, 0))::bigint
@@ -46,7 +46,7 @@ pub async fn books(db: &PgPool, answered: &HashMap<String, String>) {
     assert_eq!(books[0].0, books[0].1, "ledger sum ≠ balance");
     let delivered: i64 =
         count(db, "SELECT COALESCE(sum(credits_per_image * delivered), 0)::bigint FROM predictions").await;
-    assert_eq!(books[0].0, 1000 - delivered, "the balance is the grant less what was delivered");
+    assert_eq!(books[0].0, grant - delivered, "the balance is the grant less what was delivered");
 }
 
 /// Every delivered image is a row and an object in the bucket.

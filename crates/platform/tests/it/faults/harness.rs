@@ -10,10 +10,61 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::signin::{challenge, param, verifier, REDIRECT};
-use crate::common::{Services, ANON_KEY};
+use flux_krea_fakes::google::RunningGoogle;
+use flux_krea_fakes::replicate::RunningReplicate;
+use flux_krea_fakes::stripe::RunningStripe;
+
+use crate::common::{Services, ANON_KEY, JWT_SECRET, REPLICATE_TOKEN, REPLICATE_WHSEC, STRIPE_KEY, STRIPE_WHSEC};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/platform-services.sh");
 const BIN: &str = env!("CARGO_BIN_EXE_flux-krea-platform");
+
+/// What a replica is started with: the test's Postgres database and bucket and upstream fakes, a
+/// short sweep interval and `signup_credits` for each new user.
+#[allow(clippy::too_many_arguments)]
+pub fn replica_env(
+    database: &str,
+    bucket: &str,
+    public: &str,
+    s: &Services,
+    sweep: Duration,
+    signup_credits: i64,
+    google: &RunningGoogle,
+    stripe: &RunningStripe,
+    replicate: &RunningReplicate,
+) -> Vec<(String, String)> {
+    [
+        ("DATABASE_URL", database.to_string()),
+        ("FLUX_KREA_PLATFORM_PUBLIC_URL", public.to_string()),
+        ("FLUX_KREA_PLATFORM_JWT_SECRET", JWT_SECRET.into()),
+        ("FLUX_KREA_PLATFORM_ANON_KEY", ANON_KEY.into()),
+        ("FLUX_KREA_PLATFORM_SWEEP_INTERVAL_S", sweep.as_secs().to_string()),
+        ("FLUX_KREA_PLATFORM_SIGNUP_CREDITS", signup_credits.to_string()),
+        ("RUST_LOG", "warn,flux_krea_platform=info".into()),
+        ("S3_ENDPOINT", s.s3_endpoint.clone()),
+        ("S3_BUCKET", bucket.to_string()),
+        ("S3_REGION", s.s3_region.clone()),
+        ("S3_ACCESS_KEY_ID", s.s3_key.clone()),
+        ("S3_SECRET_ACCESS_KEY", s.s3_secret.clone()),
+        ("GOOGLE_CLIENT_ID", "google-client".into()),
+        ("GOOGLE_CLIENT_SECRET", "google-secret".into()),
+        ("GOOGLE_AUTH_URL", google.auth_url()),
+        ("GOOGLE_TOKEN_URL", google.token_url()),
+        ("GOOGLE_USERINFO_URL", google.userinfo_url()),
+        // Required, never reached here.
+        ("GITHUB_CLIENT_ID", "github-client".into()),
+        ("GITHUB_CLIENT_SECRET", "github-secret".into()),
+        ("STRIPE_SECRET_KEY", STRIPE_KEY.into()),
+        ("STRIPE_WEBHOOK_SECRET", STRIPE_WHSEC.into()),
+        ("STRIPE_API_URL", stripe.api_url()),
+        ("REPLICATE_API_TOKEN", REPLICATE_TOKEN.into()),
+        ("REPLICATE_WEBHOOK_SECRET", REPLICATE_WHSEC.into()),
+        ("REPLICATE_API_URL", replicate.base_url()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
 
 /// scripts/platform-services.sh's services in a folder of their own; stopped on drop, panic or not.
 pub struct OwnServices {
