@@ -10,15 +10,12 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use flux_krea_fakes::google::GoogleFake;
-use flux_krea_fakes::oauth::IdpConfig;
-use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
-use flux_krea_fakes::stripe::{StripeConfig, StripeFake};
+use flux_krea_fakes::replicate::Knobs;
 use futures_util::StreamExt;
 use sqlx::PgPool;
 
-use crate::common::{fresh_bucket, fresh_database, REPLICATE_TOKEN, REPLICATE_WHSEC, STRIPE_KEY, STRIPE_WHSEC};
-use crate::faults::harness::{free_port, replica_env, sign_in, Fleet, OwnServices};
+use crate::common::{fresh_bucket, fresh_database};
+use crate::faults::harness::{free_port, replica_env, sign_in, Fleet, OwnServices, Upstreams};
 use crate::faults::{checks, count, create, eventually, AppSide};
 
 const SWEEP: Duration = Duration::from_secs(1);
@@ -38,12 +35,8 @@ async fn ten_thousand_lost_webhooks_are_settled_once_by_three_replicas_one_kille
     let services = OwnServices::start();
     let s = &services.s;
     let (database, bucket) = (fresh_database(s).await, fresh_bucket(s).await);
-    let google = GoogleFake::start(IdpConfig::new("google-client", "google-secret")).await.unwrap();
-    let stripe_config =
-        StripeConfig { secret_key: STRIPE_KEY.into(), webhook_secret: STRIPE_WHSEC.into(), ..StripeConfig::default() };
-    let stripe = StripeFake::start(stripe_config).await.unwrap();
-    let replicate = RunningReplicate::start(&[REPLICATE_TOKEN]).await.unwrap();
-    replicate.fake.set_webhook_secret(REPLICATE_WHSEC);
+    let up = Upstreams::start().await;
+    let replicate = &up.replicate;
     // No webhook ever arrives; each prediction's first image is filtered (a refund), the second
     // delivered (a copy to storage). Small images: the work timed is the settling, not encoding.
     replicate.fake.set_knobs(Knobs {
@@ -55,7 +48,7 @@ async fn ten_thousand_lost_webhooks_are_settled_once_by_three_replicas_one_kille
     });
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let public = format!("http://127.0.0.1:{}", ports[0]);
-    let env = replica_env(&database, &bucket, &public, s, SWEEP, GRANT, &google, &stripe, &replicate);
+    let env = replica_env(&database, &bucket, &public, s, SWEEP, GRANT, &up);
     let mut fleet = Fleet::start(env, ports, services.dir.clone()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

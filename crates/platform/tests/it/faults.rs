@@ -12,17 +12,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
-use flux_krea_fakes::google::GoogleFake;
-use flux_krea_fakes::oauth::IdpConfig;
 use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
-use flux_krea_fakes::stripe::{StripeConfig, StripeFake};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 
-use crate::common::{fresh_bucket, fresh_database, REPLICATE_TOKEN, REPLICATE_WHSEC, STRIPE_KEY, STRIPE_WHSEC};
-use harness::{free_port, sign_in, Fleet, OwnServices};
+use crate::common::{fresh_bucket, fresh_database};
+use harness::{free_port, sign_in, Fleet, OwnServices, Upstreams};
 
 const SWEEP: Duration = Duration::from_secs(1);
 
@@ -91,16 +88,12 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     let services = OwnServices::start();
     let s = &services.s;
     let (database, bucket) = (fresh_database(s).await, fresh_bucket(s).await);
-    let google = GoogleFake::start(IdpConfig::new("google-client", "google-secret")).await.unwrap();
-    let stripe_config =
-        StripeConfig { secret_key: STRIPE_KEY.into(), webhook_secret: STRIPE_WHSEC.into(), ..StripeConfig::default() };
-    let stripe = StripeFake::start(stripe_config).await.unwrap();
-    let replicate = RunningReplicate::start(&[REPLICATE_TOKEN]).await.unwrap();
-    replicate.fake.set_webhook_secret(REPLICATE_WHSEC);
+    let up = Upstreams::start().await;
+    let replicate = &up.replicate;
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     // Replicate's webhooks reach replica 0, never killed here (a load balancer would pick any).
     let public = format!("http://127.0.0.1:{}", ports[0]);
-    let env = harness::replica_env(&database, &bucket, &public, s, SWEEP, 1000, &google, &stripe, &replicate);
+    let env = harness::replica_env(&database, &bucket, &public, s, SWEEP, 1000, &up);
     let mut fleet = Fleet::start(env, ports, services.dir.clone()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -137,7 +130,7 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     let settling = "SELECT count(*) FROM predictions WHERE input->>'prompt' LIKE 'b%'
                     AND replicate_id IS NOT NULL AND settled_at IS NULL AND lease_until > now()";
     eventually("replica 2 copies b0..b5's outputs", Duration::from_secs(15), || async {
-        upstream(&replicate, "b") == (6, 6) && count(&db, settling).await >= 4
+        upstream(replicate, "b") == (6, 6) && count(&db, settling).await >= 4
     })
     .await;
     fleet.kill(2);
@@ -164,7 +157,7 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     for (i, key) in d_keys.iter().enumerate() {
         if i == 2 {
             eventually("d0, d1 reach Replicate", Duration::from_secs(10), || async {
-                upstream(&replicate, "d").0 >= 2
+                upstream(replicate, "d").0 >= 2
             })
             .await;
             knobs(Knobs { run_ms: 1000, ..Knobs::default() });
@@ -227,7 +220,7 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     // Within two sweep intervals of the last upstream end or storage's return, whichever is later
     // (a small margin for the last round's work), every prediction is settled.
     eventually("every upstream prediction ends", Duration::from_secs(15), || async {
-        let (all, ended) = upstream(&replicate, "");
+        let (all, ended) = upstream(replicate, "");
         all == ended
     })
     .await;

@@ -10,18 +10,40 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::signin::{challenge, param, verifier, REDIRECT};
-use flux_krea_fakes::google::RunningGoogle;
+use flux_krea_fakes::google::{GoogleFake, RunningGoogle};
+use flux_krea_fakes::oauth::IdpConfig;
 use flux_krea_fakes::replicate::RunningReplicate;
-use flux_krea_fakes::stripe::RunningStripe;
+use flux_krea_fakes::stripe::{RunningStripe, StripeConfig, StripeFake};
 
 use crate::common::{Services, ANON_KEY, JWT_SECRET, REPLICATE_TOKEN, REPLICATE_WHSEC, STRIPE_KEY, STRIPE_WHSEC};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/platform-services.sh");
 const BIN: &str = env!("CARGO_BIN_EXE_flux-krea-platform");
 
+/// The fakes of what the service calls: Google, Stripe, Replicate (signing its webhooks).
+pub struct Upstreams {
+    pub google: RunningGoogle,
+    pub stripe: RunningStripe,
+    pub replicate: RunningReplicate,
+}
+
+impl Upstreams {
+    pub async fn start() -> Upstreams {
+        let google = GoogleFake::start(IdpConfig::new("google-client", "google-secret")).await.unwrap();
+        let stripe_config = StripeConfig {
+            secret_key: STRIPE_KEY.into(),
+            webhook_secret: STRIPE_WHSEC.into(),
+            ..StripeConfig::default()
+        };
+        let stripe = StripeFake::start(stripe_config).await.unwrap();
+        let replicate = RunningReplicate::start(&[REPLICATE_TOKEN]).await.unwrap();
+        replicate.fake.set_webhook_secret(REPLICATE_WHSEC);
+        Upstreams { google, stripe, replicate }
+    }
+}
+
 /// What a replica is started with: the test's Postgres database and bucket and upstream fakes, a
 /// short sweep interval and `signup_credits` for each new user.
-#[allow(clippy::too_many_arguments)]
 pub fn replica_env(
     database: &str,
     bucket: &str,
@@ -29,10 +51,9 @@ pub fn replica_env(
     s: &Services,
     sweep: Duration,
     signup_credits: i64,
-    google: &RunningGoogle,
-    stripe: &RunningStripe,
-    replicate: &RunningReplicate,
+    up: &Upstreams,
 ) -> Vec<(String, String)> {
+    let Upstreams { google, stripe, replicate } = up;
     [
         ("DATABASE_URL", database.to_string()),
         ("FLUX_KREA_PLATFORM_PUBLIC_URL", public.to_string()),
