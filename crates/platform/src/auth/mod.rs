@@ -44,14 +44,32 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
+/// A Bearer token with a good signature and expiry, its session not looked up yet. Only for the
+/// hottest reads (`/me`, `/credits`): their one query joins `sessions` itself (live, not ended, the
+/// user not deleted) instead of paying a second round trip, and answers 401 when it finds no row.
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+}
+
+impl FromRequestParts<App> for Token {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Token, ApiError> {
+        token(app, &parts.headers).ok_or_else(ApiError::unauthorized)
+    }
+}
+
+fn token(app: &App, headers: &HeaderMap) -> Option<Token> {
+    let secret = app.config().jwt_secret.expose().as_bytes();
+    let claims = jwt::verify(bearer(headers)?, secret, chrono::Utc::now().timestamp())?;
+    Some(Token { user_id: claims.sub.parse().ok()?, session_id: claims.session_id.parse().ok()? })
+}
+
 /// The live session behind the Bearer token, if any.
 async fn caller(app: &App, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
-    let Some(token) = bearer(headers) else { return Ok(None) };
-    let secret = app.config().jwt_secret.expose().as_bytes();
-    let Some(claims) = jwt::verify(token, secret, chrono::Utc::now().timestamp()) else { return Ok(None) };
-    let (Ok(user_id), Ok(session_id)) = (claims.sub.parse::<Uuid>(), claims.session_id.parse::<Uuid>()) else {
-        return Ok(None);
-    };
+    let Some(Token { user_id, session_id }) = token(app, headers) else { return Ok(None) };
     let live = sqlx::query_scalar!(
         "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = $1 AND s.ended_at IS NULL AND u.deleted_at IS NULL",

@@ -156,10 +156,8 @@ async fn kills_a_postgres_restart_and_a_storage_outage_leave_nothing_held_after_
     let d_keys: Vec<String> = (0..6).map(|i| format!("d{i}")).collect();
     for (i, key) in d_keys.iter().enumerate() {
         if i == 2 {
-            eventually("d0, d1 reach Replicate", Duration::from_secs(10), || async {
-                upstream(replicate, "d").0 >= 2
-            })
-            .await;
+            eventually("d0, d1 reach Replicate", Duration::from_secs(10), || async { upstream(replicate, "d").0 >= 2 })
+                .await;
             knobs(Knobs { run_ms: 1000, ..Knobs::default() });
         }
         let alive = fleet.alive();

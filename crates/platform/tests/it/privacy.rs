@@ -133,7 +133,9 @@ async fn account_deletion_runs_after_its_grace_period_unless_cancelled() {
         .unwrap();
     assert_eq!(jobs::run_once(&p.app).await.unwrap().deletions, 1);
 
-    assert_eq!(p.get("/me", &ada).await.status(), StatusCode::UNAUTHORIZED);
+    for path in ["/me", "/credits", "/credits/ledger"] {
+        assert_eq!(p.get(path, &ada).await.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
     let count = |sql: &str| {
         let (db, user, sql) = (p.db.clone(), uuid::Uuid::parse_str(&user).unwrap(), sql.to_string());
         async move {

@@ -19,8 +19,10 @@ async fn logout_on_one_replica_is_seen_by_the_others_at_once() {
     let t = p.sign_in("google").await;
     let access = t["access_token"].as_str().unwrap();
     for url in [&p.url, &b.url, &c.url] {
-        let res = p.http.get(format!("{url}/api/v1/me")).bearer_auth(access).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
+        for path in ["me", "credits", "credits/ledger"] {
+            let res = p.http.get(format!("{url}/api/v1/{path}")).bearer_auth(access).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{url}/api/v1/{path}");
+        }
     }
     let res = p
         .http
@@ -31,9 +33,13 @@ async fn logout_on_one_replica_is_seen_by_the_others_at_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // Every kind of read: those whose own query checks the session (`/me`, `/credits`) and those
+    // behind the shared check (`/credits/ledger`).
     for url in [&p.url, &b.url, &c.url] {
-        let res = p.http.get(format!("{url}/api/v1/me")).bearer_auth(access).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url}");
+        for path in ["me", "credits", "credits/ledger"] {
+            let res = p.http.get(format!("{url}/api/v1/{path}")).bearer_auth(access).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{url}/api/v1/{path}");
+        }
     }
 }
 
