@@ -68,7 +68,9 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init());
+        .plugin(tauri_plugin_notification::init())
+        // Used from Rust only (copy_image); the webview is granted none of its commands.
+        .plugin(tauri_plugin_clipboard_manager::init());
     if update_feed {
         app = app.plugin(tauri_plugin_updater::Builder::new().build());
     }

@@ -7,6 +7,7 @@ use flux_krea_core::history::gallery::{GalleryPage, GalleryQuery};
 use flux_krea_core::history::prompts::RecentPrompt;
 use flux_krea_core::Error;
 use tauri::State;
+use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::state::AppState;
 
@@ -92,4 +93,19 @@ pub async fn remove_from_collection(
 pub fn reveal_file(state: State<'_, AppState>, file: String) -> Result<(), Error> {
     let path = state.core()?.cached_file(&file)?;
     tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| Error::storage(&path, e))
+}
+
+/// Puts a cached image on the system clipboard as an image, to paste into another app.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_image(app: tauri::AppHandle, state: State<'_, AppState>, file: String) -> Result<(), Error> {
+    let core = state.core()?.clone();
+    let pixels = tokio::task::spawn_blocking(move || core.cached_pixels(&file))
+        .await
+        .map_err(|e| Error::internal(format!("copying the image stopped: {e}")))??;
+    let image = tauri::image::Image::new_owned(pixels.rgba, pixels.width, pixels.height);
+    app.clipboard().write_image(&image).map_err(|e| {
+        tracing::warn!(error = %e, "the clipboard refused an image");
+        Error::internal("the system clipboard did not take the image")
+    })
 }

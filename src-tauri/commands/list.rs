@@ -21,6 +21,7 @@ macro_rules! with_commands {
             history::add_to_collection,
             history::remove_from_collection,
             history::reveal_file,
+            history::copy_image,
             retention::get_retention,
             retention::set_retention,
             retention::preview_purge,

@@ -27,6 +27,8 @@ export const commands = {
 	removeFromCollection: (collectionId: number, ids: number[]) => typedError<number, Error>(__TAURI_INVOKE("remove_from_collection", { collectionId, ids })),
 	/**  Shows an image file of the cache in the system file manager. */
 	revealFile: (file: string) => typedError<null, Error>(__TAURI_INVOKE("reveal_file", { file })),
+	/**  Puts a cached image on the system clipboard as an image, to paste into another app. */
+	copyImage: (file: string) => typedError<null, Error>(__TAURI_INVOKE("copy_image", { file })),
 	getRetention: () => typedError<RetentionPolicy_Serialize, Error>(__TAURI_INVOKE("get_retention")),
 	/**  Saves the policy and applies it at once (a shorter window purges now). */
 	setRetention: (policy: RetentionPolicy_Deserialize) => typedError<PurgeReport, Error>(__TAURI_INVOKE("set_retention", { policy })),

@@ -31,6 +31,7 @@ const galleryPage = vi.fn(async (q: GalleryQuery) => ok(PAGES.get(q.cursor ?? nu
 const setFavourite = vi.fn(async (_ids: number[], _favourite: boolean): Promise<Result> => ok(1));
 const deleteGenerations = vi.fn(async (_ids: number[]): Promise<Result> => ok({ items: 1, files_removed: 1, bytes_removed: 10, platform: null }));
 const requestFrom = vi.fn(async (id: number) => ok({ model: 'flux-schnell', inputs: { prompt: `fox ${id}`, seed: 7 }, parent_id: id, exact_rerun: false }));
+const copyImage = vi.fn(async (_file: string): Promise<Result> => ok(null));
 const generationDetails = vi.fn(async (id: number) =>
   ok({
     generation: { ...item(id), inputs: '{}', seed: 4242, error: null, prediction_id: null, cost_usd: 0.003, cost_credits: null, images_requested: 1 },
@@ -48,6 +49,7 @@ vi.mock('../lib/bindings', () =>
     setFavourite: (ids: number[], favourite: boolean) => setFavourite(ids, favourite),
     deleteGenerations: (ids: number[]) => deleteGenerations(ids),
     requestFrom: (id: number) => requestFrom(id),
+    copyImage: (file: string) => copyImage(file),
     revealFile: async () => ok(null),
     listCollections: async () => ok([]),
     modelCatalogue: async () => ok(catalogue),
@@ -336,6 +338,21 @@ describe('Actions', () => {
     await fireEvent.click(screen.getByTestId('viewer-copy-prompt'));
     await waitFor(() => expect(screen.getByTestId('viewer-error').textContent).toBe('Could not copy the prompt: Clipboard access denied'));
     expect(screen.getByTestId('viewer-error').getAttribute('role')).toBe('alert');
+  });
+
+  it('copies the image through Rust, and says so when the clipboard refuses', async () => {
+    await openViewer(2);
+    await fireEvent.click(screen.getByTestId('viewer-copy-image'));
+    await waitFor(() => expect(copyImage).toHaveBeenCalledWith('images/2.webp'));
+    expect(screen.queryByTestId('viewer-error')).toBeNull();
+
+    copyImage.mockResolvedValueOnce({ status: 'error', error: { kind: 'internal', message: 'the system clipboard did not take the image' } });
+    await fireEvent.click(screen.getByTestId('viewer-copy-image'));
+    await waitFor(() =>
+      expect(screen.getByTestId('viewer-error').textContent).toBe(
+        'Could not copy the image: Something went wrong: the system clipboard did not take the image',
+      ),
+    );
   });
 
   it('favourites the item shown', async () => {

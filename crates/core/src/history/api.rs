@@ -10,6 +10,7 @@ use crate::history::collections::{self, Collection};
 use crate::history::deletion::{self, DeleteReport};
 use crate::history::details::{self, GenerationDetails};
 use crate::history::gallery::{self, GalleryPage, GalleryQuery};
+use crate::history::pixels::{self, Pixels};
 use crate::history::prompts::{self, RecentPrompt};
 use crate::history::seed::{self, SeedReport};
 use crate::history::{favourites, images};
@@ -85,6 +86,12 @@ impl Core {
             return Err(Error::NotFound { what: format!("file {relative}") });
         }
         Ok(path)
+    }
+
+    /// A cached file's pixels, for copying the image to the clipboard. Decoding a large output
+    /// takes tens of milliseconds: callers run it off the async threads.
+    pub fn cached_pixels(&self, relative: &str) -> Result<Pixels> {
+        pixels::read(&self.cached_file(relative)?, relative)
     }
 
     pub async fn retention(&self) -> Result<RetentionPolicy> {

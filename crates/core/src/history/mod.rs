@@ -18,6 +18,7 @@ pub mod gallery;
 pub mod images;
 pub mod inputs;
 pub mod journal;
+pub mod pixels;
 pub mod prompts;
 pub mod recovery;
 pub mod search;
