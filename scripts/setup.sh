@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev
-  xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin xdotool
+  xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin xdotool xclip
   dbus dbus-x11 gnome-keyring
   libimage-exiftool-perl sqlite3
   postgresql nginx-light

@@ -5,6 +5,7 @@
 //! One file: `cargo test -p flux-krea-e2e --test window journey:: -- --ignored`.
 
 mod account;
+mod clipboard;
 mod gallery;
 mod generation;
 mod journey;
