@@ -83,6 +83,9 @@ pub struct Config {
     pub sweep_interval: Duration,
     /// Credits granted at a user's first sign-in ("grant" entry); 0 for none.
     pub signup_credits: i64,
+    /// Postgres connections per replica. Few: a request holds one for a query or two, and more
+    /// connections than the database's cores only queue inside Postgres (README, Performance).
+    pub db_connections: u32,
 }
 
 /// Every problem found, one per line.
@@ -141,7 +144,11 @@ impl Config {
             output_ttl: Duration::from_secs(r.parse("FLUX_KREA_PLATFORM_OUTPUT_TTL_S", Some(86_400), "seconds")),
             sweep_interval: Duration::from_secs(r.parse("FLUX_KREA_PLATFORM_SWEEP_INTERVAL_S", Some(30), "seconds")),
             signup_credits: r.parse("FLUX_KREA_PLATFORM_SIGNUP_CREDITS", Some(0), "a whole number of credits"),
+            db_connections: r.parse("FLUX_KREA_PLATFORM_DB_CONNECTIONS", Some(8), "a whole number from 1"),
         };
+        if config.db_connections == 0 {
+            r.problems.push("FLUX_KREA_PLATFORM_DB_CONNECTIONS: must be a whole number from 1".into());
+        }
         if config.output_ttl > Duration::from_secs(86_400) {
             r.problems.push("FLUX_KREA_PLATFORM_OUTPUT_TTL_S: at most 86400 (outputs must be gone by 48 h)".into());
         }

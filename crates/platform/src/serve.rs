@@ -27,7 +27,7 @@ pub enum StartError {
 
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(config.db_connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect(config.database_url.expose())
         .await

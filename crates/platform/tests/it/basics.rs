@@ -36,6 +36,7 @@ fn configuration_names_every_problem_at_once_and_no_secret() {
         "STRIPE_WEBHOOK_SECRET" => Some("not-a-whsec-value".to_string()),
         "FLUX_KREA_PLATFORM_JWT_SECRET" => Some("short-secret".to_string()),
         "GOOGLE_AUTH_URL" => Some("http://127.0.0.1:9/auth".to_string()),
+        "FLUX_KREA_PLATFORM_DB_CONNECTIONS" => Some("0".to_string()),
         _ => None,
     };
     let e = Config::from_lookup(env).unwrap_err().to_string();
@@ -48,6 +49,7 @@ fn configuration_names_every_problem_at_once_and_no_secret() {
         "FLUX_KREA_PLATFORM_JWT_SECRET: too short",
         "GITHUB_CLIENT_SECRET: missing",
         "REPLICATE_WEBHOOK_SECRET: missing",
+        "FLUX_KREA_PLATFORM_DB_CONNECTIONS: must be a whole number from 1",
     ] {
         assert!(e.contains(expected), "{expected:?} not in:\n{e}");
     }
