@@ -12,6 +12,14 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, Error> {
     Ok(state.core()?.app_info())
 }
 
+/// The integrity check a large history leaves until after the first screen (core `check_database`):
+/// damage found, if any, set aside at the next start.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_database(state: State<'_, AppState>) -> Result<Option<String>, Error> {
+    state.core()?.check_database().await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings, Error> {

@@ -6,6 +6,7 @@ macro_rules! with_commands {
     ($callback:ident) => {
         $callback! {
             app::app_info,
+            app::check_database,
             app::get_settings,
             app::update_settings,
             app::open_link,

@@ -13,6 +13,7 @@ let appInfoResult: unknown = ok({
   recovered_database: null,
 });
 
+let damageFound: string | null = null;
 let queueJobs: unknown[] = [];
 let updateNow: unknown = { state: 'disabled' };
 const doneJob = {
@@ -37,6 +38,7 @@ vi.mock('@tauri-apps/api/core', () => tauriCore);
 vi.mock('./lib/bindings', () =>
   mockBindings({
     appInfo: async () => appInfoResult,
+    checkDatabase: async () => ok(damageFound),
     getSettings: async () => ok({ theme: 'system' }),
     updateSettings: (s: { theme: string }) => updateSettings(s),
     galleryPage: async () => ok({ items: [], next_cursor: null }),
@@ -103,6 +105,24 @@ describe('App shell', () => {
     nav.screen = 'create';
     queueJobs = [];
     updateNow = { state: 'disabled' };
+    damageFound = null;
+  });
+
+  it('says when the check after start-up found the database damaged, and what happens next', async () => {
+    damageFound = 'the database file is damaged';
+    render(App);
+    const notice = await screen.findByTestId('damage-notice');
+    expect(notice.getAttribute('role')).toBe('alert');
+    expect(notice.textContent).toContain('(the database file is damaged)');
+    expect(notice.textContent).toContain('set aside, not deleted');
+    await fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByTestId('damage-notice')).toBeNull();
+  });
+
+  it('shows no notice when the check finds nothing', async () => {
+    render(App);
+    await waitFor(() => expect(heading().textContent).toBeTruthy());
+    expect(screen.queryByTestId('damage-notice')).toBeNull();
   });
 
   it('opens on Create and switches screens from the sidebar', async () => {

@@ -4,6 +4,7 @@ mod account;
 mod generation;
 mod json;
 mod privacy;
+mod progress;
 mod prompts;
 mod styles;
 mod updates;
@@ -238,7 +239,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             ExitCode::SUCCESS
         }
         Command::Seed { count } => {
-            let report = core.seed_synthetic(count).await?;
+            let report = core.seed_synthetic_reporting(count, |done| progress::seeded(done, count)).await?;
             println!("{}", to_json(&report)?);
             ExitCode::SUCCESS
         }

@@ -1,7 +1,8 @@
-//! History at 100,000 items: gallery pages, search, details, a thumbnail, and a full purge.
+//! History at 100,000 items (or `FLUX_KREA_BENCH_ITEMS`, e.g. 1000000): gallery pages, search,
+//! details, a thumbnail, and a full purge.
 //!
-//! The seeded databases are cached in `$TMPDIR/flux-krea-history-bench-v2/` (delete it to reseed).
-//! Run: `cargo bench -p flux-krea-core --bench history` (add `-- --quick` for a fast pass).
+//! The seeded databases are cached in `$TMPDIR/flux-krea-history-bench-v2/<items>/` (delete it to
+//! reseed). Run: `cargo bench -p flux-krea-core --bench history` (add `-- --quick` for a fast pass).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -15,15 +16,18 @@ use flux_krea_core::retention::{self, RetentionPolicy};
 use sqlx::SqlitePool;
 use tokio::runtime::Runtime;
 
-const ITEMS: u32 = 100_000;
+/// How many items each seeded history holds.
+fn items() -> u32 {
+    std::env::var("FLUX_KREA_BENCH_ITEMS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000)
+}
 /// Fixed so the cached databases stay valid between runs.
 const NOW: i64 = 1_790_000_000_000;
 const DAY: i64 = 24 * 3600 * 1000;
-/// Distinct files behind the purge's 100,000 rows: enough that file removal is real work.
+/// Distinct files behind the purge's rows: enough that file removal is real work.
 const PURGE_DISTINCT_IMAGES: u32 = 2_000;
 
 fn cache_root() -> PathBuf {
-    std::env::temp_dir().join("flux-krea-history-bench-v2")
+    std::env::temp_dir().join("flux-krea-history-bench-v2").join(items().to_string())
 }
 
 /// Seeds `dir` once; later runs reuse it (a marker file says seeding finished).
@@ -35,12 +39,12 @@ fn seeded(rt: &Runtime, dir: &Path, distinct_images: u32) -> PathBuf {
         rt.block_on(async {
             let started = Instant::now();
             let pool = flux_krea_core::database::open(dir).await.unwrap();
-            let plan = SeedPlan { count: ITEMS, distinct_images, now: NOW };
+            let plan = SeedPlan { count: items(), distinct_images, now: NOW };
             seed::synthetic_with(&pool, dir, plan).await.unwrap();
             // Dynamic: a PRAGMA (untyped result columns the query macros cannot describe).
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
             pool.close().await;
-            eprintln!("seeded {ITEMS} items in {} in {:.1?}", dir.display(), started.elapsed());
+            eprintln!("seeded {} items in {} in {:.1?}", items(), dir.display(), started.elapsed());
         });
         std::fs::write(&marker, b"ok").unwrap();
     }
@@ -70,7 +74,7 @@ fn gallery_benches(c: &mut Criterion) {
         .block_on(sqlx::query_scalar("SELECT generation_id FROM images LIMIT 1 OFFSET 5000").fetch_one(&pool))
         .unwrap();
 
-    let mut group = c.benchmark_group("history_100k");
+    let mut group = c.benchmark_group(format!("history_{}k", items() / 1000));
     group.sample_size(50).measurement_time(Duration::from_secs(5));
     group.bench_function("gallery_first_page_100", |b| {
         let q = GalleryQuery { limit: Some(100), ..Default::default() };
@@ -108,7 +112,7 @@ fn gallery_benches(c: &mut Criterion) {
     group.finish();
     rt.block_on(pool.close());
 
-    let mut group = c.benchmark_group("startup_100k");
+    let mut group = c.benchmark_group(format!("startup_{}k", items() / 1000));
     group.sample_size(10);
     group.bench_function("open_checked_with_quick_check", |b| {
         b.iter(|| {
@@ -153,15 +157,15 @@ fn purge_bench(c: &mut Criterion) {
     group.sample_size(10).measurement_time(Duration::from_secs(60));
     let expired = RetentionPolicy { window_days: Some(365), disk_budget_bytes: None, keep_favourites: false };
     let pool = open(&rt, &template);
-    group.bench_function("preview_100k_expired", |b| {
+    group.bench_function("preview_all_expired", |b| {
         b.iter(|| {
             let preview = rt.block_on(retention::preview(&pool, &expired, NOW + 730 * DAY)).unwrap();
-            assert_eq!(preview.items as u32, ITEMS);
+            assert_eq!(preview.items as u32, items());
         })
     });
     // Closed (WAL checkpointed and removed) before the template is copied.
     rt.block_on(pool.close());
-    group.bench_function("purge_100k_expired_with_files", |b| {
+    group.bench_function("purge_all_expired_with_files", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
@@ -175,7 +179,7 @@ fn purge_bench(c: &mut Criterion) {
                 let started = Instant::now();
                 let report = rt.block_on(retention::purge(&pool, &work, &policy, NOW + 730 * DAY)).unwrap();
                 total += started.elapsed();
-                assert_eq!(report.items as u32, ITEMS);
+                assert_eq!(report.items as u32, items());
                 assert_eq!(report.files_removed as u32, PURGE_DISTINCT_IMAGES * 2);
                 rt.block_on(pool.close());
             }

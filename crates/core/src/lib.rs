@@ -78,6 +78,9 @@ pub struct Core {
     settings: Mutex<Settings>,
     /// Set when a damaged database was moved aside at open; the UI tells the user.
     recovery: Option<history::Recovery>,
+    /// The database was too large to check before the first screen; [`Core::check_database`] does.
+    check_deferred: bool,
+    database_check: tokio::sync::OnceCell<Option<String>>,
     /// Serialises purges and remembers when the last one ran (the privacy report's "next purge").
     purge_lock: Mutex<Option<i64>>,
     jobs: generation::Jobs,
@@ -105,7 +108,8 @@ impl Core {
     /// Opens (creating if needed, 0700) the data folder and the database in it.
     pub async fn open(data_dir: &Path, config: Config) -> Result<Core> {
         storage::create_private_dir(data_dir)?;
-        let (pool, recovery) = history::open_checked(data_dir).await?;
+        let history::recovery::Opened { pool, recovery, check_deferred } =
+            history::open_checked_within(data_dir, history::recovery::CHECK_BEFORE_OPEN_BYTES).await?;
         if let Some(r) = &recovery {
             tracing::warn!(moved_to = %r.moved_to, reason = %r.reason, "damaged database set aside; started a fresh one");
         }
@@ -117,6 +121,8 @@ impl Core {
             pool,
             settings: Mutex::new(settings),
             recovery,
+            check_deferred,
+            database_check: tokio::sync::OnceCell::new(),
             purge_lock: Mutex::new(None),
             jobs: generation::Jobs::default(),
             credentials: generation::Credentials::default(),
@@ -134,6 +140,16 @@ impl Core {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The integrity check a large history skipped at start, run once (later calls share it):
+    /// the damage it found, if any, which is set aside at the next start. None at once when the
+    /// check ran before opening.
+    pub async fn check_database(&self) -> Result<Option<String>> {
+        if !self.check_deferred {
+            return Ok(None);
+        }
+        self.database_check.get_or_try_init(|| history::recovery::check_now(&self.data_dir)).await.cloned()
     }
 
     pub fn app_info(&self) -> AppInfo {

@@ -8,6 +8,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, Error>(__TAURI_INVOKE("app_info")),
+	/**
+	 *  The integrity check a large history leaves until after the first screen (core `check_database`):
+	 *  damage found, if any, set aside at the next start.
+	 */
+	checkDatabase: () => typedError<string | null, Error>(__TAURI_INVOKE("check_database")),
 	getSettings: () => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("get_settings")),
 	updateSettings: (settings: Settings_Deserialize) => typedError<Settings_Serialize, Error>(__TAURI_INVOKE("update_settings", { settings })),
 	/**  Opens a link in the system browser, if it is on the allow-list (`browser::check_link`). */

@@ -27,7 +27,10 @@ fn consents_report_export_and_erase_from_the_command_line() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("consent: unknown consent"), "{bad:?}");
 
     json(&cli(&sandbox, &["retention", "set", "--forever"]));
-    json(&cli(&sandbox, &["seed", "--count", "25"]));
+    let seeded = cli(&sandbox, &["seed", "--count", "25"]);
+    // Progress on stderr (not a terminal here: a line per tenth and the end), the answer on stdout.
+    assert!(String::from_utf8_lossy(&seeded.stderr).contains("seeding: 25 of 25 (100 %)"), "{seeded:?}");
+    assert_eq!(json(&seeded)["generations"], 25);
     let report = json(&cli(&sandbox, &["privacy", "report"]));
     assert_eq!(report["kinds"][0]["count"], 25.0);
     let out = sandbox.path().join("export.zip");

@@ -128,7 +128,13 @@ impl Core {
 
     /// Adds `count` synthetic generations (labelled as such) for demos and benchmarks.
     pub async fn seed_synthetic(&self, count: u32) -> Result<SeedReport> {
-        seed::synthetic(self.pool(), self.data_dir(), count, now_ms()).await
+        self.seed_synthetic_reporting(count, |_| {}).await
+    }
+
+    /// [`Core::seed_synthetic`], calling `progress` with the rows written so far.
+    pub async fn seed_synthetic_reporting(&self, count: u32, progress: impl FnMut(u32) + Send) -> Result<SeedReport> {
+        let plan = seed::SeedPlan { count, distinct_images: 12, now: now_ms() };
+        seed::synthetic_reporting(self.pool(), self.data_dir(), plan, progress).await
     }
 }
 

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use api::purge_schedule;
-pub use recovery::{open_checked, Recovery};
+pub use recovery::{open_checked, open_checked_within, Recovery};
 
 /// Where a generation ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]

@@ -23,11 +23,41 @@ pub struct Recovery {
 const SQLITE_CORRUPT: i32 = 11;
 const SQLITE_NOTADB: i32 = 26;
 
+/// Files up to this size get their `quick_check` before the first screen (64 MB take ~250 ms on
+/// the 2-core VM); a larger history (a million items is ~770 MB, ~3 s) is checked after it
+/// ([`check_now`]), so it opens at once.
+pub const CHECK_BEFORE_OPEN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Beside the database: damage a later check found, set aside at the next start. (A database in
+/// use cannot be moved aside under the running app.)
+const DAMAGE_MARKER: &str = "history.db.damaged";
+
+/// The database, opened; what was set aside, if anything; whether its check is still to run.
+pub struct Opened {
+    pub pool: SqlitePool,
+    pub recovery: Option<Recovery>,
+    pub check_deferred: bool,
+}
+
 /// Opens `<data_dir>/history.db` like [`database::open`], after a `PRAGMA quick_check`.
 pub async fn open_checked(data_dir: &Path) -> Result<(SqlitePool, Option<Recovery>)> {
+    let opened = open_checked_within(data_dir, u64::MAX).await?;
+    Ok((opened.pool, opened.recovery))
+}
+
+/// [`open_checked`], running the full check now only for files up to `check_bytes` (larger ones
+/// are only opened, header and schema read: the caller runs [`check_now`] later).
+pub async fn open_checked_within(data_dir: &Path, check_bytes: u64) -> Result<Opened> {
     let path = data_dir.join(DATABASE_FILE);
-    let damage = match std::fs::metadata(&path) {
-        Ok(meta) if meta.len() > 0 => check(&path).await?,
+    let marker = data_dir.join(DAMAGE_MARKER);
+    let mut check_deferred = false;
+    let damage = match (std::fs::read_to_string(&marker), std::fs::metadata(&path)) {
+        (Ok(reason), Ok(_)) => Some(reason),
+        (_, Ok(meta)) if meta.len() > check_bytes => {
+            check_deferred = true;
+            check_header(&path).await?
+        }
+        (_, Ok(meta)) if meta.len() > 0 => check(&path).await?,
         _ => None,
     };
     let recovery = match damage {
@@ -38,13 +68,41 @@ pub async fn open_checked(data_dir: &Path) -> Result<(SqlitePool, Option<Recover
             Some(Recovery { moved_to: moved_to.display().to_string(), reason })
         }
     };
+    // Set aside, or the file it named is gone: the marker has done its work.
+    if marker.exists() {
+        std::fs::remove_file(&marker).map_err(|e| Error::storage(&marker, e))?;
+    }
     let pool = database::open(data_dir).await?;
-    Ok((pool, recovery))
+    let check_deferred = check_deferred && recovery.is_none();
+    Ok(Opened { pool, recovery, check_deferred })
+}
+
+/// The full check of a database already open (readers and writers go on meanwhile: WAL). Damage
+/// is written down beside it and set aside at the next start; the reason is returned to show.
+pub async fn check_now(data_dir: &Path) -> Result<Option<String>> {
+    let damage = check(&data_dir.join(DATABASE_FILE)).await?;
+    if let Some(reason) = &damage {
+        tracing::warn!(%reason, "the history database is damaged; it is set aside at the next start");
+        let marker = data_dir.join(DAMAGE_MARKER);
+        // A marker cut short by a crash still says "damaged", which is true.
+        std::fs::write(&marker, reason).map_err(|e| Error::storage(&marker, e))?;
+    }
+    Ok(damage)
 }
 
 /// `Some(reason)` if the file is damaged; an error for anything else (locked, unreadable), which
 /// must not be mistaken for damage: moving a healthy database aside would lose the user's history.
 async fn check(path: &Path) -> Result<Option<String>> {
+    check_with(path, true).await
+}
+
+/// What [`check`] finds without `quick_check`: the header, and whether SQLite opens the file
+/// and reads its schema (a damaged first page or schema shows here).
+async fn check_header(path: &Path) -> Result<Option<String>> {
+    check_with(path, false).await
+}
+
+async fn check_with(path: &Path, quick_check: bool) -> Result<Option<String>> {
     // Judge the header ourselves first: given a file that is not a database, SQLite discards a
     // `-wal` beside it, and that log may be what a recovery tool needs.
     let mut header = [0u8; 16];
@@ -63,8 +121,12 @@ async fn check(path: &Path) -> Result<Option<String>> {
         Err(e) => return classify(path, e),
     };
     // Dynamic: PRAGMA results are untyped, which the query macros cannot describe.
-    let result: std::result::Result<Vec<String>, sqlx::Error> =
-        sqlx::query_scalar("PRAGMA quick_check").fetch_all(&mut conn).await;
+    let sql = if quick_check {
+        "PRAGMA quick_check"
+    } else {
+        "SELECT CASE WHEN count(*) >= 0 THEN 'ok' END FROM sqlite_schema"
+    };
+    let result: std::result::Result<Vec<String>, sqlx::Error> = sqlx::query_scalar(sql).fetch_all(&mut conn).await;
     let _ = conn.close().await;
     match result {
         Ok(lines) if lines.len() == 1 && lines[0] == "ok" => Ok(None),
@@ -154,10 +216,9 @@ mod tests {
         assert!(moved.exists() && PathBuf::from(&again.moved_to).exists());
     }
 
-    #[tokio::test]
-    async fn damaged_pages_are_detected() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::database::open(dir.path()).await.unwrap();
+    /// A database of 400 rows whose pages in the middle are scribbled over, the header kept.
+    async fn damaged_in_the_middle(dir: &Path) {
+        let pool = crate::database::open(dir).await.unwrap();
         for n in 0..400 {
             crate::history::fixtures::generation(&pool, "m", &format!("prompt number {n} {}", "x".repeat(200)), n)
                 .await;
@@ -165,7 +226,7 @@ mod tests {
         // Dynamic: a PRAGMA (untyped result columns).
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
         pool.close().await;
-        let path = dir.path().join(DATABASE_FILE);
+        let path = dir.join(DATABASE_FILE);
         let mut bytes = std::fs::read(&path).unwrap();
         assert!(bytes.len() > 20 * 4096);
         // Scribble over pages in the middle of the file, keeping the header valid.
@@ -173,7 +234,49 @@ mod tests {
             *b = 0x5a;
         }
         std::fs::write(&path, &bytes).unwrap();
+    }
+
+    #[tokio::test]
+    async fn damaged_pages_are_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        damaged_in_the_middle(dir.path()).await;
         let (_pool, recovery) = open_checked(dir.path()).await.unwrap();
         assert!(recovery.is_some(), "quick_check must notice");
+    }
+
+    #[tokio::test]
+    async fn a_large_history_is_checked_after_opening_and_set_aside_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        damaged_in_the_middle(dir.path()).await;
+        // Over the limit: opened without the full check, which is left to the caller.
+        let opened = open_checked_within(dir.path(), 4096).await.unwrap();
+        assert!(opened.check_deferred && opened.recovery.is_none());
+        let reason = check_now(dir.path()).await.unwrap().expect("the later check finds the damage");
+        assert!(reason.contains("damaged") || reason.starts_with("integrity check failed"), "{reason}");
+        opened.pool.close().await;
+
+        // The next start sets it aside with that reason, marker and all, and opens a fresh one.
+        let opened = open_checked_within(dir.path(), 4096).await.unwrap();
+        let recovery = opened.recovery.expect("set aside at the next start");
+        assert_eq!(recovery.reason, reason);
+        assert!(PathBuf::from(&recovery.moved_to).exists());
+        assert!(!dir.path().join(DAMAGE_MARKER).exists());
+        assert!(!opened.check_deferred, "a fresh database needs no check");
+        let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&opened.pool).await.unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn a_large_healthy_history_passes_its_later_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::database::open(dir.path()).await.unwrap();
+        crate::history::fixtures::generation(&pool, "m", "kept", 1).await;
+        pool.close().await;
+        let opened = open_checked_within(dir.path(), 1).await.unwrap();
+        assert!(opened.check_deferred);
+        assert_eq!(check_now(dir.path()).await.unwrap(), None);
+        assert!(!dir.path().join(DAMAGE_MARKER).exists());
+        let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&opened.pool).await.unwrap();
+        assert_eq!(n, 1);
     }
 }

@@ -111,6 +111,17 @@ pub async fn synthetic(pool: &SqlitePool, data_dir: &Path, count: u32, now: i64)
 }
 
 pub async fn synthetic_with(pool: &SqlitePool, data_dir: &Path, plan: SeedPlan) -> Result<SeedReport> {
+    synthetic_reporting(pool, data_dir, plan, |_| {}).await
+}
+
+/// [`synthetic_with`], calling `progress` with the rows written so far after each batch (a
+/// million rows take a while; the CLI shows how far it got).
+pub async fn synthetic_reporting(
+    pool: &SqlitePool,
+    data_dir: &Path,
+    plan: SeedPlan,
+    mut progress: impl FnMut(u32) + Send,
+) -> Result<SeedReport> {
     if plan.distinct_images == 0 {
         return Err(Error::invalid("distinct_images", "must be at least 1"));
     }
@@ -158,6 +169,7 @@ pub async fn synthetic_with(pool: &SqlitePool, data_dir: &Path, plan: SeedPlan) 
             report.images += image_rows.len() as u32;
             insert(&mut tx, &generations, &image_rows).await?;
             tx.commit().await?;
+            progress(report.generations);
             tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             generations.clear();
             image_rows.clear();
