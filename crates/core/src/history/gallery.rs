@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::error::{Error, Result};
-use crate::history::{id_list, search, to_ui_id, Provider, Status};
+use crate::history::{id_list, search, terms, to_ui_id, Provider, Status};
 
 pub const DEFAULT_PAGE: i32 = 100;
 pub const MAX_PAGE: i32 = 500;
@@ -91,11 +91,13 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
     }
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let matcher = match text.map(search::match_expression) {
+    let matcher = match text {
         None => None,
-        Some(Some(expr)) => Some(expr),
-        // Only punctuation: nothing can match, and that is not an error.
-        Some(None) => return Ok(GalleryPage { items: Vec::new(), next_cursor: None }),
+        Some(text) => match terms::expression(&mut *pool.acquire().await?, text).await? {
+            Some(expr) => Some(expr),
+            // Only punctuation: nothing can match, and that is not an error.
+            None => return Ok(GalleryPage { items: Vec::new(), next_cursor: None }),
+        },
     };
 
     // Step 1: the page's positions only, so a sort carries two integers per candidate row.

@@ -23,6 +23,7 @@ pub mod prompts;
 pub mod recovery;
 pub mod search;
 pub mod seed;
+pub mod terms;
 pub mod thumbnail;
 
 use serde::{Deserialize, Serialize};
@@ -214,7 +215,7 @@ mod tests {
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
         assert!(!names.iter().any(|n| n == "images_by_thumb"), "0008 drops the thumbnail index");
-        assert_eq!(status.schema_version, 11);
+        assert_eq!(status.schema_version, 12);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

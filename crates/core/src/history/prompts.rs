@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::error::{Error, Result};
-use crate::history::search;
+use crate::history::terms;
 
 /// The most prompts one call lists.
 pub const MAX_RECENT: i32 = 500;
@@ -30,7 +30,11 @@ pub async fn recent(pool: &SqlitePool, search: Option<&str>, limit: i32) -> Resu
         return Err(Error::invalid("limit", format!("must be between 1 and {MAX_RECENT}")));
     }
     let text = search.map(str::trim).filter(|t| !t.is_empty());
-    let rows = match text.map(search::match_expression) {
+    let expr = match text {
+        Some(text) => Some(terms::expression(&mut *pool.acquire().await?, text).await?),
+        None => None,
+    };
+    let rows = match expr {
         None => {
             sqlx::query_as!(
                 RecentPrompt,

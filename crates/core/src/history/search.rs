@@ -38,9 +38,17 @@ pub fn match_expression(text: &str) -> Option<String> {
     if words.is_empty() {
         return None;
     }
-    // Words hold no `"` (they are letters and digits); the quotes make each one a literal phrase
-    // even if it spells an operator.
-    Some(words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "))
+    Some(words.iter().map(|w| prefix_phrase(w)).collect::<Vec<_>>().join(" "))
+}
+
+/// `word` as one literal FTS5 phrase, even if it spells an operator (`"` doubled, as FTS5 wants).
+pub fn phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+/// [`phrase`] matching every word that starts with `word`.
+pub fn prefix_phrase(word: &str) -> String {
+    format!("{}*", phrase(word))
 }
 
 /// `prompt` with every word that starts with one of the search's words marked.
@@ -75,7 +83,7 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Lower case without diacritics: "Café" → "cafe".
-fn fold(word: &str) -> String {
+pub fn fold(word: &str) -> String {
     word.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 

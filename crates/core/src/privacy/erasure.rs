@@ -118,6 +118,8 @@ async fn running(pool: &SqlitePool) -> Result<i32> {
 async fn compact(pool: &SqlitePool) -> Result<()> {
     sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('rebuild')").execute(pool).await?;
     let mut conn = pool.acquire().await?;
+    // The search's word list goes with the words it was made of.
+    crate::history::terms::rebuild(&mut conn).await?;
     sqlx::query!("VACUUM").execute(&mut *conn).await?;
     drop(conn);
     // Dynamic: a PRAGMA (untyped result columns).

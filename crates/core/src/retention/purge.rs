@@ -75,11 +75,14 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     // everything scrubs them (including words of items the user deleted since the last purge).
     // On an index that is already one segment this is nearly free.
     let optimized = match deleted {
-        Ok(_) => sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('optimize')")
+        Ok(_) => match sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('optimize')")
             .execute(&mut *conn)
             .await
-            .map(|_| ())
-            .map_err(Error::from),
+        {
+            // The search's word list loses the words only purged prompts had.
+            Ok(_) => crate::history::terms::rebuild(&mut conn).await,
+            Err(e) => Err(Error::from(e)),
+        },
         Err(_) => Ok(()),
     };
     restore(&mut conn, saved).await?;
