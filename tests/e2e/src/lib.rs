@@ -3,6 +3,7 @@
 //! session; `scripts/test.sh` provides both. The app binary is `target/e2e/flux-krea-desktop`
 //! (copied there by the script after `tauri build --debug --no-bundle`) or `$FLUX_KREA_APP_BIN`.
 
+pub mod accessibility;
 pub mod account;
 pub mod faults;
 pub mod memory;

@@ -4,6 +4,7 @@
 //!
 //! One file: `cargo test -p flux-krea-e2e --test window journey:: -- --ignored`.
 
+mod accessibility;
 mod account;
 mod clipboard;
 mod gallery;
