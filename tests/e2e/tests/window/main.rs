@@ -10,6 +10,7 @@ mod clipboard;
 mod gallery;
 mod generation;
 mod journey;
+mod keyboard;
 mod privacy;
 mod prompt_editor;
 mod security;

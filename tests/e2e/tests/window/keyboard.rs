@@ -1,0 +1,174 @@
+//! A keyboard-only journey in the real window (#19): after launch, nothing but key presses sent to
+//! whatever has the focus (Tab, Shift+Tab, arrows, Enter, Space, Esc, Ctrl+digit for screens, and
+//! typed text). Write a prompt, pick a model, generate against the Replicate fake, walk the Gallery
+//! grid with the arrows, open the result in the viewer, flip, favourite, go back, search, and
+//! export the data. Every Tab stop on the way must show a focus ring. Run by scripts/test.sh.
+
+use fantoccini::key::Key;
+use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
+use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
+
+const TOKEN: &str = "r8_e2e_keyboard_01";
+const PROMPT: &str = "a keyboard heron on one leg";
+
+/// Keys (and text) to whatever has the focus, as a user's keyboard would. Modifier keys in `keys`
+/// stay down until its end.
+async fn keys(app: &App, keys: &str) -> TestResult {
+    let keys = keys.to_string();
+    app.step(format!("keys {keys:?}"), |c| async move { c.active_element().await?.send_keys(&keys).await }).await
+}
+
+async fn press(app: &App, key: Key) -> TestResult {
+    keys(app, &char::from(key).to_string()).await
+}
+
+fn chord(modifier: Key, key: &str) -> String {
+    format!("{}{key}{}", char::from(modifier), char::from(Key::Null))
+}
+
+/// The focused element, described (data-testid, else its tag, name and classes), and whether it
+/// shows a focus indicator: an outline or a ring (box-shadow) on it or on its wrapper.
+const FOCUSED: &str = "const el = document.activeElement;
+    if (!el || el === document.body) return { what: 'body', ring: false };
+    const shows = (e) => { const s = getComputedStyle(e);
+      return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; };
+    const what = el.dataset.testid || el.dataset.id && `tile ${el.dataset.id}` ||
+      `${el.tagName.toLowerCase()} ${el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30)}`;
+    return { what, ring: shows(el) || (!!el.parentElement && shows(el.parentElement)) };";
+
+async fn focused_matches(app: &App, css: &str) -> TestResult<bool> {
+    let v = app
+        .execute("return !!document.activeElement && document.activeElement.matches(arguments[0]);", vec![css.into()])
+        .await?;
+    Ok(v.as_bool() == Some(true))
+}
+
+/// Tabs (forward or back) until the focus is on `css`, at most `limit` presses; records every stop
+/// passed without a visible focus indicator in `ringless`.
+async fn tab_to(app: &App, css: &str, back: bool, limit: usize, ringless: &mut Vec<String>) -> TestResult {
+    let tab =
+        if back { chord(Key::Shift, &char::from(Key::Tab).to_string()) } else { char::from(Key::Tab).to_string() };
+    let mut seen = Vec::new();
+    for _ in 0..limit {
+        keys(app, &tab).await?;
+        let now = app.js(FOCUSED).await?;
+        let what = now["what"].as_str().unwrap_or_default().to_string();
+        if now["ring"].as_bool() != Some(true) && !ringless.contains(&what) {
+            ringless.push(what.clone());
+        }
+        if focused_matches(app, css).await? {
+            return Ok(());
+        }
+        seen.push(what);
+    }
+    Err(format!("Tab never reached {css}; it went through {seen:?}").into())
+}
+
+async fn viewer_id(app: &App) -> TestResult<Option<i64>> {
+    let v = app
+        .js("const v = document.querySelector(\"[data-testid='viewer']\"); return v ? Number(v.dataset.id) : null;")
+        .await?;
+    Ok(v.as_i64())
+}
+
+async fn focused_tile(app: &App) -> TestResult<Option<i64>> {
+    let v = app
+        .js("const e = document.activeElement; return e && e.classList.contains('tile') ? Number(e.dataset.id) : null;")
+        .await?;
+    Ok(v.as_i64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn generate_view_favourite_search_and_export_by_keyboard_alone() -> TestResult {
+    let fake = RunningReplicate::start(&[TOKEN]).await?;
+    fake.fake.set_knobs(Knobs { image_side: Some(64), run_ms: 1500, ..Knobs::default() });
+    let sandbox = Sandbox::new()?;
+    let downloads = sandbox.downloads_folder()?;
+    let sandbox = sandbox.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
+    sandbox.forbid_in_logs(TOKEN);
+    sandbox.forbid_in_logs(PROMPT);
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", "12"])?;
+    let mut ringless = Vec::new();
+
+    let app = App::launch(&sandbox).await?;
+    // Create: the prompt, a model chosen with the arrows in its radio group, Generate.
+    keys(&app, &chord(Key::Control, "1")).await?;
+    app.find("main[data-screen='create']").await?;
+    tab_to(&app, "[data-testid='prompt']", false, 40, &mut ringless).await?;
+    keys(&app, PROMPT).await?;
+    tab_to(&app, "[role='radio'][aria-checked='true']", false, 30, &mut ringless).await?;
+    for _ in 0..6 {
+        if focused_matches(&app, "[data-testid='model-flux-schnell']").await? {
+            break;
+        }
+        press(&app, Key::Down).await?;
+    }
+    assert!(
+        app.attr("[data-testid='model-flux-schnell']", "aria-checked").await?.as_deref() == Some("true"),
+        "the arrows chose FLUX schnell"
+    );
+    tab_to(&app, "[data-testid='generate']", false, 60, &mut ringless).await?;
+    press(&app, Key::Enter).await?;
+    // Progress and the outcome are announced: the queue is a polite live region.
+    let job = "[data-testid='queue'] [aria-live] [data-status]";
+    app.find(job).await?;
+    wait_until("the job to finish", 60, || async {
+        Ok(app.attr(job, "data-status").await?.as_deref() == Some("done"))
+    })
+    .await?;
+    let made: i64 = app.attr(job, "data-testid").await?.unwrap_or_default().trim_start_matches("job-").parse()?;
+
+    // Gallery: the grid is one Tab stop; the newest (ours) first, the arrows walk it.
+    keys(&app, &chord(Key::Control, "2")).await?;
+    wait_until("thumbnails", 30, || async { Ok(app.tile_ids().await?.first() == Some(&made)) }).await?;
+    tab_to(&app, "[data-testid='gallery-grid'] button.tile", false, 40, &mut ringless).await?;
+    let tiles = app.tile_ids().await?;
+    assert_eq!(focused_tile(&app).await?, Some(made), "Tab lands on the first tile");
+    press(&app, Key::Right).await?;
+    wait_until("→ to the second tile", 10, || async { Ok(focused_tile(&app).await? == Some(tiles[1])) }).await?;
+    press(&app, Key::Down).await?;
+    wait_until("↓ a row down", 10, || async { Ok(focused_tile(&app).await?.is_some_and(|t| t != tiles[1])) }).await?;
+    press(&app, Key::Home).await?;
+    wait_until("Home to the first tile", 10, || async { Ok(focused_tile(&app).await? == Some(made)) }).await?;
+
+    // The viewer: Enter opens it, → and ← flip, the favourite button by Tab, Esc back to the tile.
+    press(&app, Key::Enter).await?;
+    wait_until("the viewer on our image", 10, || async { Ok(viewer_id(&app).await? == Some(made)) }).await?;
+    press(&app, Key::Right).await?;
+    wait_until("→ flips", 10, || async { Ok(viewer_id(&app).await? == Some(tiles[1])) }).await?;
+    press(&app, Key::Left).await?;
+    wait_until("← flips back", 10, || async { Ok(viewer_id(&app).await? == Some(made)) }).await?;
+    tab_to(&app, "[data-testid='viewer-favourite']", false, 20, &mut ringless).await?;
+    press(&app, Key::Enter).await?;
+    wait_until("the favourite saved", 10, || async {
+        let shown: serde_json::Value = serde_json::from_str(&sandbox.cli(&["history", "show", &made.to_string()])?)?;
+        Ok(shown["generation"]["favourite"] == true)
+    })
+    .await?;
+    press(&app, Key::Escape).await?;
+    wait_until("the viewer to close on our tile", 10, || async {
+        Ok(viewer_id(&app).await?.is_none() && focused_tile(&app).await? == Some(made))
+    })
+    .await?;
+
+    // Search: back from the grid to the search box, a word, only our item is left.
+    tab_to(&app, "[data-testid='gallery-search']", true, 30, &mut ringless).await?;
+    keys(&app, "heron").await?;
+    wait_until("the search", 30, || async { Ok(app.tile_ids().await? == vec![made]) }).await?;
+
+    // Export the data to the Downloads folder.
+    keys(&app, &chord(Key::Control, "4")).await?;
+    app.find("main[data-screen='privacy']").await?;
+    tab_to(&app, "[data-testid='export-data']", false, 60, &mut ringless).await?;
+    press(&app, Key::Enter).await?;
+    app.find("[data-testid='export-result']").await?;
+    wait_until("the export archive", 30, || async {
+        Ok(std::fs::read_dir(&downloads)?.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".zip")))
+    })
+    .await?;
+
+    assert!(ringless.is_empty(), "Tab stops without a visible focus indicator: {ringless:?}");
+    app.quit().await
+}
