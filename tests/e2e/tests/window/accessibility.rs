@@ -10,6 +10,14 @@ use flux_krea_fakes::replicate::RunningReplicate;
 
 const TOKEN: &str = "r8_e2e_accessibility_01";
 
+/// Whether the page's styles, under `prefers-reduced-motion: reduce`, turn off every transition
+/// and animation (WebKitWebDriver cannot emulate the media feature, so the rule itself is read).
+const REDUCED_MOTION: &str = "return [...document.styleSheets].some((sheet) => [...sheet.cssRules].some((rule) =>
+      rule instanceof CSSMediaRule && rule.conditionText.includes('prefers-reduced-motion: reduce') &&
+      [...rule.cssRules].some((r) => r.selectorText === '*' &&
+        r.style.getPropertyValue('animation-name') === 'none' &&
+        r.style.getPropertyValue('transition-property') === 'none')));";
+
 /// A key to whatever has the focus, as a user's keyboard would.
 async fn press(app: &App, key: Key) -> TestResult {
     let text = char::from(key).to_string();
@@ -42,6 +50,8 @@ async fn scan_theme(theme: &str, fake: &RunningReplicate, report: &mut Vec<Strin
 
     // A first start: nothing made yet, no key.
     let app = App::launch(&sandbox).await?;
+    let calm = app.js(REDUCED_MOTION).await?;
+    assert_eq!(calm.as_bool(), Some(true), "prefers-reduced-motion stops every transition and animation");
     open(&app, "create").await?;
     app.find("[data-testid='key-missing']").await?;
     scan(&app, theme, "Create, no key", report).await?;
@@ -52,6 +62,8 @@ async fn scan_theme(theme: &str, fake: &RunningReplicate, report: &mut Vec<Strin
     app.type_into("[data-testid='replicate-key-input']", "r8_refused_by_the_fake").await?;
     app.click("[data-testid='replicate-key-save']").await?;
     app.find("[data-testid='replicate-key-error']").await?;
+    let role = app.attr("[data-testid='replicate-key-error']", "role").await?;
+    assert_eq!(role.as_deref(), Some("alert"), "an error is announced when it appears");
     scan(&app, theme, "Account, a refused key", report).await?;
     open(&app, "privacy").await?;
     scan(&app, theme, "Privacy", report).await?;
