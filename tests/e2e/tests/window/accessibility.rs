@@ -92,6 +92,15 @@ async fn scan_theme(theme: &str, fake: &RunningReplicate, report: &mut Vec<Strin
     press(&app, Key::Enter).await?;
     app.find("[data-testid='viewer']").await?;
     scan(&app, theme, "Viewer", report).await?;
+    // Back on the tile: two selected (Ctrl+Space, as Ctrl+click), the selection bar shown.
+    press(&app, Key::Escape).await?;
+    let select = format!("{}{}", char::from(Key::Control), ' ');
+    app.step("Ctrl+Space", |c| async move { c.active_element().await?.send_keys(&select).await }).await?;
+    press(&app, Key::Right).await?;
+    let select = format!("{}{}", char::from(Key::Control), ' ');
+    app.step("Ctrl+Space", |c| async move { c.active_element().await?.send_keys(&select).await }).await?;
+    app.wait_for_text("[data-testid='bulk-bar'] strong", "2").await?;
+    scan(&app, theme, "Gallery, two selected", report).await?;
     app.quit().await
 }
 

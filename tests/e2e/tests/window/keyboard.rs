@@ -153,6 +153,16 @@ async fn generate_view_favourite_search_and_export_by_keyboard_alone() -> TestRe
     })
     .await?;
 
+    // Select two with Ctrl+Space, as Ctrl+click does; Esc lets go of them.
+    let selected = "[data-testid='bulk-bar'] strong";
+    keys(&app, &chord(Key::Control, " ")).await?;
+    app.wait_for_text(selected, "1").await?;
+    press(&app, Key::Right).await?;
+    keys(&app, &chord(Key::Control, " ")).await?;
+    assert_eq!(app.wait_for_text(selected, "2").await?, "2", "two tiles selected by keyboard");
+    press(&app, Key::Escape).await?;
+    wait_until("the selection to clear", 10, || async { Ok(!app.exists("[data-testid='bulk-bar']").await?) }).await?;
+
     // Search: back from the grid to the search box, a word, only our item is left.
     tab_to(&app, "[data-testid='gallery-search']", true, 30, &mut ringless).await?;
     keys(&app, "heron").await?;
