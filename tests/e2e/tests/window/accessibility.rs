@@ -1,7 +1,7 @@
 //! Every screen and state of the real window checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) in
-//! both themes: Create, an empty Gallery, a refused key (an error), Account, Privacy, Settings,
-//! then over a seeded history the Gallery, its details panel, a delete confirmation and the
-//! viewer. Fails on any serious or critical finding, listing them all with where and how to fix.
+//! both themes: Create, an empty Gallery, a refused key (an error), Account, Privacy and its erase
+//! confirmation, Settings, then over a seeded history the Gallery, its details panel, a delete
+//! confirmation, the viewer and two items selected. Fails on any serious or critical finding, listing them all with where and how to fix.
 //! Run by scripts/test.sh.
 
 use fantoccini::key::Key;
@@ -67,6 +67,9 @@ async fn scan_theme(theme: &str, fake: &RunningReplicate, report: &mut Vec<Strin
     scan(&app, theme, "Account, a refused key", report).await?;
     open(&app, "privacy").await?;
     scan(&app, theme, "Privacy", report).await?;
+    app.click("[data-testid='erase-everything']").await?;
+    app.find("[data-testid='erase-everything-confirm']").await?;
+    scan(&app, theme, "Privacy, erase everything asked to confirm", report).await?;
     open(&app, "settings").await?;
     scan(&app, theme, "Settings", report).await?;
     app.quit().await?;
