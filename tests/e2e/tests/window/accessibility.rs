@@ -1,8 +1,8 @@
 //! Every screen and state of the real window checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) in
 //! both themes: Create, an empty Gallery, a refused key (an error), Account, Privacy and its erase
 //! confirmation, Settings, then over a seeded history the Gallery, its details panel, a delete
-//! confirmation, the viewer and two items selected. Fails on any serious or critical finding, listing them all with where and how to fix.
-//! Run by scripts/test.sh.
+//! confirmation, the viewer and two items selected. Fails on any serious or critical finding,
+//! listing them all with where and how to fix. Run by scripts/test.sh.
 
 use fantoccini::key::Key;
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
