@@ -2,7 +2,8 @@
 //! whatever has the focus (Tab, Shift+Tab, arrows, Enter, Space, Esc, Ctrl+digit for screens, and
 //! typed text). Write a prompt, pick a model, generate against the Replicate fake, walk the Gallery
 //! grid with the arrows, open the result in the viewer, flip, favourite, go back, search, and
-//! export the data. Every Tab stop on the way must show a focus ring. Run by scripts/test.sh.
+//! export the data. Every Tab stop on the way, and on every screen, must show a focus ring. Run by
+//! scripts/test.sh.
 
 use fantoccini::key::Key;
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
@@ -180,5 +181,45 @@ async fn generate_view_favourite_search_and_export_by_keyboard_alone() -> TestRe
     .await?;
 
     assert!(ringless.is_empty(), "Tab stops without a visible focus indicator: {ringless:?}");
+    app.quit().await
+}
+
+/// Tabs through every stop of the screen shown (until the focus comes back round, at most
+/// `limit`), recording those without a visible focus indicator; returns how many it passed.
+async fn tab_through(app: &App, screen: &str, limit: usize, ringless: &mut Vec<String>) -> TestResult<usize> {
+    let mut first: Option<String> = None;
+    for stops in 0..limit {
+        press(app, Key::Tab).await?;
+        let now = app.js(FOCUSED).await?;
+        let what = now["what"].as_str().unwrap_or_default().to_string();
+        if first.as_deref() == Some(what.as_str()) {
+            return Ok(stops);
+        }
+        first.get_or_insert_with(|| what.clone());
+        if what != "body" && now["ring"].as_bool() != Some(true) {
+            let entry = format!("{screen}: {what}");
+            if !ringless.contains(&entry) {
+                ringless.push(entry);
+            }
+        }
+    }
+    Ok(limit)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app, Xvfb and a D-Bus session: run scripts/test.sh"]
+async fn every_tab_stop_on_every_screen_shows_a_focus_ring() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    sandbox.cli(&["retention", "set", "--forever"])?;
+    sandbox.cli(&["seed", "--count", "12"])?;
+    let app = App::launch(&sandbox).await?;
+    let mut ringless = Vec::new();
+    for (digit, screen) in [("1", "create"), ("2", "gallery"), ("3", "account"), ("4", "privacy"), ("5", "settings")] {
+        keys(&app, &chord(Key::Control, digit)).await?;
+        app.find(&format!("main[data-screen='{screen}']")).await?;
+        let stops = tab_through(&app, screen, 150, &mut ringless).await?;
+        assert!(stops >= 5, "{screen}: only {stops} Tab stops");
+    }
+    assert!(ringless.is_empty(), "Tab stops without a visible focus indicator: {ringless:#?}");
     app.quit().await
 }
