@@ -1,0 +1,39 @@
+/** Where the slider's divider sits, in percent of the width from the left. */
+export const SLIDER_MIN = 0;
+export const SLIDER_MAX = 100;
+const STEP = 1;
+const PAGE = 10;
+
+const clamp = (v: number) => Math.min(SLIDER_MAX, Math.max(SLIDER_MIN, v));
+
+/**
+ * The divider's position after a key, the APG slider's keys: the arrows by one (ten with Shift),
+ * Page Up/Down by ten, Home and End to the ends. Null for a key that is not the slider's.
+ */
+export function sliderKey(value: number, key: string, shift = false): number | null {
+  const step = shift ? PAGE : STEP;
+  switch (key) {
+    case 'ArrowLeft':
+    case 'ArrowDown':
+      return clamp(value - step);
+    case 'ArrowRight':
+    case 'ArrowUp':
+      return clamp(value + step);
+    case 'PageDown':
+      return clamp(value - PAGE);
+    case 'PageUp':
+      return clamp(value + PAGE);
+    case 'Home':
+      return SLIDER_MIN;
+    case 'End':
+      return SLIDER_MAX;
+    default:
+      return null;
+  }
+}
+
+/** The position under a pointer at `x` over a box starting at `left` and `width` wide. */
+export function sliderAt(x: number, left: number, width: number): number {
+  if (width <= 0) return 50;
+  return clamp(Math.round(((x - left) / width) * 1000) / 10);
+}
