@@ -7,6 +7,7 @@
 mod accessibility;
 mod account;
 mod clipboard;
+mod compare;
 mod gallery;
 mod generation;
 mod journey;
