@@ -151,6 +151,24 @@ describe('Compare', () => {
     expect(screen.getByTestId('compare-view')).toBeTruthy();
   });
 
+  it("puts the slider's divider and cut on the image as shown, not on the pane around it", async () => {
+    const { user } = await openCompare([1, 3]);
+    await user.click(screen.getByTestId('compare-mode-slider'));
+    const box = document.querySelector<HTMLElement>('.slider-box')!;
+    const at = () => box.style.getPropertyValue('--at');
+    // Fitted, 2000 × 1000 fills the 1000 × 500 pane: the middle is 500 px either way.
+    expect(at()).toBe('500px');
+    // Zoomed out to 25 %: a 500-px image centred in the pane, from 250 to 750.
+    await user.keyboard('-');
+    expect(screen.getAllByTestId<HTMLImageElement>('viewer-image')[0]!.style.width).toBe('500px');
+    screen.getByTestId('compare-slider').focus();
+    await user.keyboard('{Home}');
+    expect(at()).toBe('250px');
+    await user.keyboard('{End}');
+    expect(at()).toBe('750px');
+    expect(box.style.getPropertyValue('--span-top')).toBe('125px');
+  });
+
   it('offers no slider for more than two', async () => {
     await openCompare([1, 2, 3]);
     expect(screen.queryByTestId('compare-mode-slider')).toBeNull();
