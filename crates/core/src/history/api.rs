@@ -13,6 +13,7 @@ use crate::history::gallery::{self, GalleryPage, GalleryQuery};
 use crate::history::pixels::{self, Pixels};
 use crate::history::prompts::{self, RecentPrompt};
 use crate::history::seed::{self, SeedReport};
+use crate::history::timeline::{self, DateCount, Period};
 use crate::history::{favourites, images};
 use crate::retention::{self, PurgePreview, PurgeReport, RetentionPolicy};
 use crate::Core;
@@ -20,6 +21,16 @@ use crate::Core;
 impl Core {
     pub async fn gallery_page(&self, query: &GalleryQuery) -> Result<GalleryPage> {
         gallery::page(self.pool(), query).await
+    }
+
+    /// The Gallery positioned at a date: the page of items created before `before`, query kept.
+    pub async fn gallery_jump(&self, query: &GalleryQuery, before: i64) -> Result<GalleryPage> {
+        gallery::jump(self.pool(), query, before).await
+    }
+
+    /// The months or days (local time) that hold items for the query, newest first, with counts.
+    pub async fn gallery_dates(&self, query: &GalleryQuery, period: Period) -> Result<Vec<DateCount>> {
+        timeline::dates(self.pool(), query, period, &chrono::Local).await
     }
 
     /// Recall: distinct prompts of the history, most recently used first, with how often each was

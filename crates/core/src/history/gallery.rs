@@ -168,6 +168,15 @@ pub async fn page(pool: &SqlitePool, query: &GalleryQuery) -> Result<GalleryPage
     Ok(GalleryPage { items, next_cursor })
 }
 
+/// The Gallery positioned at a date: the first page of the items created before `before` (the end
+/// of the chosen day or month), newest first, with the query's filters and search; `next_cursor`
+/// continues older. A keyset position, so it costs what any page costs, whatever the date.
+pub async fn jump(pool: &SqlitePool, query: &GalleryQuery, before: i64) -> Result<GalleryPage> {
+    // Ids are positive: (before, 0) sorts after every row created before `before`, before the rest.
+    let cursor = Cursor { created_at: millis("before", before)?, id: 0 };
+    page(pool, &GalleryQuery { cursor: Some(cursor.encode()), ..query.clone() }).await
+}
+
 /// How step 1 finds its rows.
 enum Plan {
     All,
@@ -251,6 +260,17 @@ async fn positions(
         }
         Plan::All => sql.push("generations g WHERE 1"),
     };
+    push_filters(&mut sql, query)?;
+    if let Some(c) = cursor {
+        sql.push(" AND (g.created_at, g.id) < (").push_bind(c.created_at).push(", ").push_bind(c.id).push(")");
+    }
+    sql.push(" ORDER BY g.created_at DESC, g.id DESC LIMIT ").push_bind(limit + 1);
+    Ok(sql.build_query_as().fetch_all(pool).await?)
+}
+
+/// The query's filters (not search) as ` AND …` terms on `g`: shared with the date list
+/// ([`crate::history::timeline`]) so a jump offers exactly the dates the grid can show.
+pub(crate) fn push_filters(sql: &mut QueryBuilder<Sqlite>, query: &GalleryQuery) -> Result<()> {
     if let Some(model) = &query.model {
         sql.push(" AND g.model = ").push_bind(model.clone());
     }
@@ -264,7 +284,7 @@ async fn positions(
         // Literal values so the planner can use the partial favourites index.
         Some(true) => sql.push(" AND g.favourite = 1"),
         Some(false) => sql.push(" AND g.favourite = 0"),
-        None => &mut sql,
+        None => sql,
     };
     if let Some(collection) = query.collection_id {
         sql.push(" AND g.id IN (SELECT generation_id FROM collection_items WHERE collection_id = ")
@@ -274,11 +294,7 @@ async fn positions(
     if let Some(status) = query.status {
         sql.push(" AND g.status = ").push_bind(status.as_str());
     }
-    if let Some(c) = cursor {
-        sql.push(" AND (g.created_at, g.id) < (").push_bind(c.created_at).push(", ").push_bind(c.id).push(")");
-    }
-    sql.push(" ORDER BY g.created_at DESC, g.id DESC LIMIT ").push_bind(limit + 1);
-    Ok(sql.build_query_as().fetch_all(pool).await?)
+    Ok(())
 }
 
 /// Whether a search matches few enough rows to sort them all (a probe that stops counting early).

@@ -25,6 +25,7 @@ pub mod search;
 pub mod seed;
 pub mod terms;
 pub mod thumbnail;
+pub mod timeline;
 
 use serde::{Deserialize, Serialize};
 
