@@ -178,7 +178,7 @@ describe('App shell', () => {
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
   });
 
-  it('badges running jobs on Create and opens a result in the Gallery with its details', async () => {
+  it('badges running jobs on Create and opens a result in the viewer, Esc back to its tile', async () => {
     queueJobs = [{ ...doneJob, id: 12, status: 'running', thumbs: [], completed_at: null }, doneJob];
     const { queue } = await import('./create/queue.svelte');
     await queue.load();
@@ -187,8 +187,11 @@ describe('App shell', () => {
     await waitFor(() => expect(screen.getByTestId('result-11-0')).toBeTruthy());
     expect(screen.getByTestId('job-12').dataset.status).toBe('running');
     await fireEvent.click(screen.getByTestId('result-11-0'));
-    expect(heading().textContent).toBe('Gallery');
-    await waitFor(() => expect(screen.getByTestId('details-panel')).toBeTruthy());
+    await waitFor(() => expect(screen.getByTestId('viewer').dataset.id).toBe('11'));
+    expect(heading().textContent).toBe('Create');
+    await fireEvent.keyDown(document.activeElement ?? document.body, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByTestId('viewer')).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('result-11-0')));
   });
 
   it('shows the start-up error, naming the setting, instead of the shell', async () => {

@@ -38,6 +38,8 @@ import { DraftKeeper, type Draft } from './draft';
 export interface Origin {
   parentId: number;
   exact: boolean;
+  /** An edit of the parent's image (Kontext), not a repeat of its values. */
+  edit?: boolean;
 }
 
 const DEFAULT_MODEL = 'flux-schnell';

@@ -6,7 +6,7 @@ import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings
 
 /** The item's first image, when it has one (the Show file button needs it). */
 let images: unknown[] = [];
-/** The item's lineage: its parent, kept input pictures and children. */
+/** Item 7's lineage: its parent, kept input pictures and children (the others have none). */
 let lineage: { parent_id: number | null; input_pictures: unknown[]; children: number[] } = { parent_id: null, input_pictures: [], children: [] };
 const revealFile = vi.fn(async (_file: string): Promise<Result> => ok(null));
 const requestFrom = vi.fn(async (id: number) =>
@@ -29,15 +29,15 @@ const generationDetails = vi.fn(async (id: number): Promise<Result> =>
       cost_credits: null,
       images_requested: 1,
       images_returned: 1,
-      parent_id: lineage.parent_id,
+      parent_id: id === 7 ? lineage.parent_id : null,
       favourite: false,
       created_at: 1_700_000_000_000,
       completed_at: 1_700_000_001_000,
     },
     images,
     collections: [],
-    input_pictures: lineage.input_pictures,
-    children: lineage.children,
+    input_pictures: id === 7 ? lineage.input_pictures : [],
+    children: id === 7 ? lineage.children : [],
   }),
 );
 
@@ -185,12 +185,23 @@ describe('Lineage in the details panel', () => {
     const section = await screen.findByTestId('details-lineage');
     expect(section.querySelector('img')?.getAttribute('src')).toContain('inputs/ab/abcd.jpg');
     expect(section.textContent).toContain('holiday.jpg');
-    await fireEvent.click(screen.getByTestId('lineage-parent'));
+    const node = (id: number) => section.querySelector<HTMLButtonElement>(`[data-testid='lineage-node'][data-id='${id}']`)!;
+    // Read: the parent and both children around this one, each named with what it is (same prompt and seed: a re-run).
+    await waitFor(() => expect(node(9).getAttribute('aria-label')).toBe('Generation #9, Re-run with flux-schnell, made from this'));
+    expect([...section.querySelectorAll<HTMLElement>('[data-testid=lineage-node]')].map((n) => [n.dataset.id, n.dataset.relation])).toEqual([
+      ['3', 'ancestor'],
+      ['7', 'current'],
+      ['9', 'child'],
+      ['10', 'child'],
+    ]);
+    expect(node(7).getAttribute('aria-current')).toBe('true');
+    await fireEvent.click(node(3));
     expect(onOpen).toHaveBeenLastCalledWith(3);
-    const children = screen.getAllByTestId('lineage-child');
-    expect(children.map((c) => c.textContent)).toEqual(['Generation #9', 'Generation #10']);
-    await fireEvent.click(children[1]!);
+    await fireEvent.click(node(10));
     expect(onOpen).toHaveBeenLastCalledWith(10);
+    onOpen.mockClear();
+    await fireEvent.click(node(7));
+    expect(onOpen).not.toHaveBeenCalled();
   });
 
   it('shows nothing for a generation with no lineage', async () => {

@@ -90,7 +90,7 @@ async function openViewer(startId: number, prepare?: (g: Gallery) => void) {
   const start = gallery.items.find((it) => it.id === startId)!;
   const onClose = vi.fn();
   const onError = vi.fn();
-  render(Viewer, { props: { gallery, start, dataDir: '/data', onClose, onError } });
+  render(Viewer, { props: { source: gallery, start, dataDir: '/data', onClose, onError } });
   await tick();
   return { gallery, onClose, onError };
 }
@@ -301,7 +301,7 @@ describe('Delete with undo', () => {
     await tick();
     key('Escape');
     expect(deleteGenerations).toHaveBeenCalledWith([2]);
-    expect(onClose).toHaveBeenCalledWith(3);
+    expect(onClose).toHaveBeenCalledWith(expect.objectContaining({ id: 3 }));
   });
 
   it('a delete that fails puts the item back and says why', async () => {
