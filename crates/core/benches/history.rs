@@ -1,5 +1,5 @@
 //! History at 100,000 items (or `FLUX_KREA_BENCH_ITEMS`, e.g. 1000000): gallery pages, search,
-//! details, a thumbnail, and a full purge.
+//! a jump to a date and the list of dates, details, a thumbnail, and a full purge.
 //!
 //! The seeded databases are cached in `$TMPDIR/flux-krea-history-bench-v2/<items>/` (delete it to
 //! reseed). Run: `cargo bench -p flux-krea-core --bench history` (add `-- --quick` for a fast pass).
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use flux_krea_core::history::gallery::{self, Cursor, GalleryQuery};
 use flux_krea_core::history::seed::{self, SeedPlan};
+use flux_krea_core::history::timeline::{self, Period};
 use flux_krea_core::history::{self, details, thumbnail};
 use flux_krea_core::retention::{self, RetentionPolicy};
 use sqlx::SqlitePool;
@@ -103,6 +104,38 @@ fn gallery_benches(c: &mut Criterion) {
             ..Default::default()
         };
         b.iter(|| rt.block_on(gallery::page(&pool, black_box(&q))).unwrap())
+    });
+    // A jump to a date a year back (the end of a month), as the Gallery's date picker does.
+    let jump_to = NOW - 365 * DAY;
+    group.bench_function("jump_to_date_100", |b| {
+        let q = GalleryQuery { limit: Some(100), ..Default::default() };
+        b.iter(|| {
+            let page = rt.block_on(gallery::jump(&pool, black_box(&q), jump_to)).unwrap();
+            assert_eq!(page.items.len(), 100);
+        })
+    });
+    group.bench_function("jump_to_date_search_common_word_100", |b| {
+        let q = GalleryQuery { limit: Some(100), text: Some("light".into()), ..Default::default() };
+        b.iter(|| rt.block_on(gallery::jump(&pool, black_box(&q), jump_to)).unwrap())
+    });
+    // The picker's list: every month with its count (UTC here, the app's local zone costs the same).
+    group.bench_function("dates_months_all", |b| {
+        b.iter(|| {
+            rt.block_on(timeline::dates(&pool, black_box(&GalleryQuery::default()), Period::Month, &chrono::Utc))
+                .unwrap()
+        })
+    });
+    group.bench_function("dates_months_favourites", |b| {
+        let q = GalleryQuery { favourite: Some(true), ..Default::default() };
+        b.iter(|| rt.block_on(timeline::dates(&pool, black_box(&q), Period::Month, &chrono::Utc)).unwrap())
+    });
+    group.bench_function("dates_months_search_common_word", |b| {
+        let q = GalleryQuery { text: Some("light".into()), ..Default::default() };
+        b.iter(|| rt.block_on(timeline::dates(&pool, black_box(&q), Period::Month, &chrono::Utc)).unwrap())
+    });
+    group.bench_function("dates_days_of_a_month", |b| {
+        let q = GalleryQuery { from: Some(jump_to - 30 * DAY), until: Some(jump_to), ..Default::default() };
+        b.iter(|| rt.block_on(timeline::dates(&pool, black_box(&q), Period::Day, &chrono::Utc)).unwrap())
     });
     group.bench_function("details", |b| b.iter(|| rt.block_on(details::details(&pool, black_box(some_id))).unwrap()));
     group.bench_function("purge_preview_nothing_due", |b| {

@@ -186,11 +186,13 @@ enum Plan {
     Many(String, Option<Window>),
 }
 
-/// The next [`WINDOW`] rows by time after the cursor: the lowest id among them, and the last one's
-/// position (none when the window reaches the oldest row).
+/// The next [`WINDOW`] rows by time after the cursor: the lowest and highest ids among them, and
+/// the last one's position (none when the window reaches the oldest row). Both id bounds matter
+/// deep in the history (a jump to a date): with only the lower one FTS5 lists every newer match.
 #[derive(Debug, Clone, Copy)]
 struct Window {
     min_id: i64,
+    max_id: i64,
     end: Option<Cursor>,
 }
 
@@ -199,8 +201,8 @@ const WINDOW: i64 = 1_000;
 async fn window(pool: &SqlitePool, cursor: Option<Cursor>) -> Result<Option<Window>> {
     let after = cursor.unwrap_or(Cursor { created_at: i64::MAX, id: i64::MAX });
     // Two walks of the time index: cheaper than one statement that visits the window four times.
-    let (min_id, count): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MIN(id), COUNT(*) FROM (SELECT id FROM generations INDEXED BY generations_by_time
+    let (min_id, max_id, count): (Option<i64>, Option<i64>, i64) = sqlx::query_as(
+        "SELECT MIN(id), MAX(id), COUNT(*) FROM (SELECT id FROM generations INDEXED BY generations_by_time
            WHERE (created_at, id) < (?1, ?2) ORDER BY created_at DESC, id DESC LIMIT ?3)",
     )
     .bind(after.created_at)
@@ -208,9 +210,9 @@ async fn window(pool: &SqlitePool, cursor: Option<Cursor>) -> Result<Option<Wind
     .bind(WINDOW)
     .fetch_one(pool)
     .await?;
-    let Some(min_id) = min_id else { return Ok(None) };
+    let (Some(min_id), Some(max_id)) = (min_id, max_id) else { return Ok(None) };
     if count < WINDOW {
-        return Ok(Some(Window { min_id, end: None }));
+        return Ok(Some(Window { min_id, max_id, end: None }));
     }
     // None if rows were deleted in between: then the window reaches the oldest row.
     let end: Option<(i64, i64)> = sqlx::query_as(
@@ -222,7 +224,7 @@ async fn window(pool: &SqlitePool, cursor: Option<Cursor>) -> Result<Option<Wind
     .bind(WINDOW - 1)
     .fetch_optional(pool)
     .await?;
-    Ok(Some(Window { min_id, end: end.map(|(created_at, id)| Cursor { created_at, id }) }))
+    Ok(Some(Window { min_id, max_id, end: end.map(|(created_at, id)| Cursor { created_at, id }) }))
 }
 
 /// Step 1: the ids and times of the page's rows (one more than `limit`, to know if more follow).
@@ -246,7 +248,7 @@ async fn positions(
                 .push("(SELECT rowid FROM generations_fts WHERE generations_fts MATCH ")
                 .push_bind(expr);
             if let Some(w) = window {
-                sql.push(" AND rowid >= ").push_bind(w.min_id);
+                sql.push(" AND rowid BETWEEN ").push_bind(w.min_id).push(" AND ").push_bind(w.max_id);
             }
             sql.push(")");
             if let Some(end) = window.and_then(|w| w.end) {

@@ -237,5 +237,17 @@ async fn a_common_word_takes_the_newest_first_walk_and_still_pages_exactly() {
         let found = all_pages(&pool, &q).await;
         assert_eq!(ids(&found), expected, "favourite filter {favourite:?}, scrambled {scrambled}");
         assert!(found.iter().all(|i| i.highlighted_prompt.as_deref().unwrap().contains("\u{2}light")));
+        // A jump deep into the history pages exactly too (the window bounded on both sides by id).
+        let at = found[found.len() / 2].created_at;
+        let q = GalleryQuery { cursor: None, limit: Some(50), ..q };
+        let mut from_jump = Vec::new();
+        let mut next = jump(&pool, &q, at).await.unwrap();
+        loop {
+            from_jump.extend(ids(&next.items));
+            let Some(c) = next.next_cursor else { break };
+            next = page(&pool, &GalleryQuery { cursor: Some(c), ..q.clone() }).await.unwrap();
+        }
+        let older: Vec<i32> = found.iter().filter(|i| i.created_at < at).map(|i| i.id).collect();
+        assert_eq!(from_jump, older, "from a jump, favourite filter {favourite:?}, scrambled {scrambled}");
     }
 }
