@@ -5,6 +5,7 @@ use flux_krea_core::history::deletion::DeleteReport;
 use flux_krea_core::history::details::GenerationDetails;
 use flux_krea_core::history::gallery::{GalleryPage, GalleryQuery};
 use flux_krea_core::history::prompts::RecentPrompt;
+use flux_krea_core::history::timeline::{DateCount, Period};
 use flux_krea_core::Error;
 use tauri::State;
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -15,6 +16,28 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn gallery_page(state: State<'_, AppState>, query: GalleryQuery) -> Result<GalleryPage, Error> {
     state.core()?.gallery_page(&query).await
+}
+
+/// The Gallery positioned at a date: the items created before `before` (unix ms), query kept.
+#[tauri::command]
+#[specta::specta]
+pub async fn gallery_jump(state: State<'_, AppState>, query: GalleryQuery, before: f64) -> Result<GalleryPage, Error> {
+    // A JavaScript number (specta refuses i64): out of range saturates, and the core refuses that.
+    if !before.is_finite() {
+        return Err(Error::invalid("before", "must be a time in unix milliseconds"));
+    }
+    state.core()?.gallery_jump(&query, before as i64).await
+}
+
+/// The months or days (local time) holding items for the query, newest first, with counts.
+#[tauri::command]
+#[specta::specta]
+pub async fn gallery_dates(
+    state: State<'_, AppState>,
+    query: GalleryQuery,
+    period: Period,
+) -> Result<Vec<DateCount>, Error> {
+    state.core()?.gallery_dates(&query, period).await
 }
 
 /// The user's earlier prompts, newest use first; `search` as the Gallery's search (recall).

@@ -11,6 +11,8 @@ macro_rules! with_commands {
             app::update_settings,
             app::open_link,
             history::gallery_page,
+            history::gallery_jump,
+            history::gallery_dates,
             history::recent_prompts,
             history::generation_details,
             history::set_favourite,

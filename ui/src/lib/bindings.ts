@@ -18,6 +18,10 @@ export const commands = {
 	/**  Opens a link in the system browser, if it is on the allow-list (`browser::check_link`). */
 	openLink: (url: string) => typedError<null, Error>(__TAURI_INVOKE("open_link", { url })),
 	galleryPage: (query: GalleryQuery_Deserialize) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_page", { query })),
+	/**  The Gallery positioned at a date: the items created before `before` (unix ms), query kept. */
+	galleryJump: (query: GalleryQuery_Deserialize, before: number | null) => typedError<GalleryPage_Serialize, Error>(__TAURI_INVOKE("gallery_jump", { query, before })),
+	/**  The months or days (local time) holding items for the query, newest first, with counts. */
+	galleryDates: (query: GalleryQuery_Deserialize, period: Period) => typedError<DateCount_Serialize[], Error>(__TAURI_INVOKE("gallery_dates", { query, period })),
 	/**  The user's earlier prompts, newest use first; `search` as the Gallery's search (recall). */
 	recentPrompts: (search: string | null, limit: number) => typedError<RecentPrompt[], Error>(__TAURI_INVOKE("recent_prompts", { search, limit })),
 	generationDetails: (id: number) => typedError<GenerationDetails_Serialize, Error>(__TAURI_INVOKE("generation_details", { id })),
@@ -319,6 +323,39 @@ export type CreditPack = {
 	credits: number,
 	price_cents: number,
 	currency: string,
+};
+
+/**  A month or a day that holds items, in local time. */
+export type DateCount = DateCount_Serialize | DateCount_Deserialize;
+
+/**  A month or a day that holds items, in local time. */
+export type DateCount_Deserialize = {
+	year: number,
+	/**  1–12. */
+	month: number,
+	/**  1–31 for a day; none for a month. */
+	day?: number | null,
+	/**  Its first millisecond (unix ms). */
+	starts_at: number,
+	/**  The first millisecond after it: what [`crate::history::gallery::jump`] takes to show it. */
+	ends_at: number,
+	/**  Items in it that the query shows. */
+	count: number,
+};
+
+/**  A month or a day that holds items, in local time. */
+export type DateCount_Serialize = {
+	year: number,
+	/**  1–12. */
+	month: number,
+	/**  1–31 for a day; none for a month. */
+	day: number | null,
+	/**  Its first millisecond (unix ms). */
+	starts_at: number,
+	/**  The first millisecond after it: what [`crate::history::gallery::jump`] takes to show it. */
+	ends_at: number,
+	/**  Items in it that the query shows. */
+	count: number,
 };
 
 export type DeleteReport = DeleteReport_Serialize | DeleteReport_Deserialize;
@@ -940,6 +977,9 @@ export type NavigateRequested = {
 
 /**  Pro models return one URI string; the others an array (1–4 images). */
 export type OutputShape = "one" | "many";
+
+/**  What one entry of the list spans. */
+export type Period = "month" | "day";
 
 /**  One job of a [`GenerationPlan`]. */
 export type PlannedJob = PlannedJob_Serialize | PlannedJob_Deserialize;
