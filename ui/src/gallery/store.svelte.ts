@@ -1,4 +1,4 @@
-import { commands, type GalleryItem, type GalleryQuery, type Status } from '../lib/bindings';
+import { commands, type DateCount, type GalleryItem, type GalleryQuery, type Period, type Status } from '../lib/bindings';
 import { messageOf, unwrap } from '../lib/errors';
 
 export type DateRange = 'all' | '7d' | '30d' | '365d';
@@ -49,6 +49,12 @@ export function isFiltered(f: Filters): boolean {
   return JSON.stringify(f) !== JSON.stringify(EMPTY_FILTERS);
 }
 
+/** Where the grid starts after a jump to a date: the items created before `before`, and what to call it. */
+export interface JumpTarget {
+  before: number;
+  label: string;
+}
+
 /** The gallery's items, pages and selection. Pages load in order; a filter change starts over. */
 export class Gallery {
   items = $state<GalleryItem[]>([]);
@@ -61,6 +67,8 @@ export class Gallery {
   done = $state(false);
   /** Bumped on every reload, so the grid can go back to the top for a new result set. */
   version = $state(0);
+  /** Set after a jump to a date: the grid starts there (filters still apply) until Back to newest. */
+  jumpedTo = $state<JumpTarget | null>(null);
   #cursor: string | null = null;
   #generation = 0;
   /** The page request in flight, so a second caller (the viewer at the end of the list) can wait for it. */
@@ -98,7 +106,9 @@ export class Gallery {
       performance.mark('gallery-first-request');
     }
     try {
-      const page = await unwrap(commands.galleryPage(toQuery(this.filters, this.#cursor)));
+      const query = toQuery(this.filters, this.#cursor);
+      const jump = this.#cursor === null ? this.jumpedTo : null;
+      const page = await unwrap(jump ? commands.galleryJump(query, jump.before) : commands.galleryPage(query));
       if (generation !== this.#generation) return; // a newer reload owns the list now
       if (this.#cursor === null && !performance.getEntriesByName('gallery-first-page').length) {
         // User Timing for scripts/measure-startup.sh: the first page of the history has arrived.
@@ -117,6 +127,22 @@ export class Gallery {
   setFilters(patch: Partial<Filters>): Promise<void> {
     this.filters = { ...this.filters, ...patch };
     return this.reload();
+  }
+
+  /** Shows the grid from a date: its newest item first, older ones below. */
+  jumpTo(target: JumpTarget): Promise<void> {
+    this.jumpedTo = target;
+    return this.reload();
+  }
+
+  backToNewest(): Promise<void> {
+    this.jumpedTo = null;
+    return this.reload();
+  }
+
+  /** The months or days holding items for the current filters and search, newest first. */
+  dates(period: Period): Promise<DateCount[]> {
+    return unwrap(commands.galleryDates(toQuery(this.filters, null), period));
   }
 
   toggleSelected(id: number): void {

@@ -7,10 +7,12 @@ const deleteGenerations = vi.fn(async () =>
   ok({ items: 1, files_removed: 1, bytes_removed: 10, platform: 'Flux Krea removed 1 image from its temporary storage' }),
 );
 const setFavourite = vi.fn(async () => ok(1));
+const galleryJump = vi.fn(async (_q: { cursor: string | null }, _before: number) => ok({ items: [item(2)], next_cursor: 'c1' }));
 
 vi.mock('../lib/bindings', () =>
   mockBindings({
     galleryPage: (q: { cursor: string | null }) => galleryPage(q),
+    galleryJump: (q: { cursor: string | null }, before: number) => galleryJump(q, before),
     deleteGenerations: () => deleteGenerations(),
     setFavourite: () => setFavourite(),
   }),
@@ -37,6 +39,23 @@ describe('Gallery store', () => {
     expect(g.done).toBe(true);
     await g.loadMore();
     expect(galleryPage).toHaveBeenCalledTimes(2);
+  });
+
+  it('a jump starts at the date with the filters kept, pages on from there, and a filter change keeps it', async () => {
+    const g = new Gallery();
+    await g.setFilters({ favourite: true });
+    await g.jumpTo({ before: 1234, label: 'March 2026' });
+    expect(galleryJump).toHaveBeenLastCalledWith(expect.objectContaining({ cursor: null, favourite: true }), 1234);
+    expect(g.items.map((i) => i.id)).toEqual([2]);
+    await g.loadMore();
+    expect(galleryPage).toHaveBeenLastCalledWith(expect.objectContaining({ cursor: 'c1' }));
+    expect(g.items.map((i) => i.id)).toEqual([2, 1]);
+    galleryJump.mockClear();
+    await g.setFilters({ text: 'fox' });
+    expect(galleryJump).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'fox' }), 1234);
+    await g.backToNewest();
+    expect(galleryPage).toHaveBeenLastCalledWith(expect.objectContaining({ cursor: null }));
+    expect(g.items.map((i) => i.id)).toEqual([3, 2]);
   });
 
   it('a filter change starts over from the first page with the filter in the query', async () => {
