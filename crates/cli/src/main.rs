@@ -1,6 +1,7 @@
 //! `flux-krea-cli`: the app's capabilities without a window, over the same core.
 
 mod account;
+mod dates;
 mod generation;
 mod json;
 mod privacy;
@@ -111,6 +112,9 @@ enum HistoryAction {
         /// Favourites only.
         #[arg(long)]
         favourites: bool,
+        /// Start at this date (YYYY-MM or YYYY-MM-DD, local time): its newest item, then older.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
         /// Print JSON instead of lines.
         #[arg(long)]
         json: bool,
@@ -120,9 +124,14 @@ enum HistoryAction {
         text: String,
         #[arg(long, default_value_t = 20)]
         limit: i32,
+        /// Start at this date (YYYY-MM or YYYY-MM-DD, local time), as `list --at`.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
         #[arg(long)]
         json: bool,
     },
+    /// The months (or the days of one month) that hold items, newest first, with counts.
+    Dates(dates::DatesArgs),
     /// Everything about one generation, as JSON.
     Show { id: i32 },
     /// Remove what the retention policy says is due (or only say what would go).
@@ -261,7 +270,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
 
 async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> {
     use flux_krea_core::history::gallery::GalleryQuery;
-    let (query, json) = match action {
+    let (query, at, json) = match action {
         HistoryAction::Show { id } => {
             println!("{}", to_json(&core.generation_details(id).await?)?);
             return Ok(ExitCode::SUCCESS);
@@ -275,15 +284,23 @@ async fn history(core: &Core, action: HistoryAction) -> Result<ExitCode, Error> 
             }
             return Ok(ExitCode::SUCCESS);
         }
-        HistoryAction::List { limit, model, favourites, json } => (
+        HistoryAction::Dates(args) => return dates::run(core, args).await,
+        HistoryAction::List { limit, model, favourites, at, json } => (
             GalleryQuery { limit: Some(limit), model, favourite: favourites.then_some(true), ..Default::default() },
+            at,
             json,
         ),
-        HistoryAction::Search { text, limit, json } => {
-            (GalleryQuery { limit: Some(limit), text: Some(text), ..Default::default() }, json)
+        HistoryAction::Search { text, limit, at, json } => {
+            (GalleryQuery { limit: Some(limit), text: Some(text), ..Default::default() }, at, json)
         }
     };
-    let page = core.gallery_page(&query).await?;
+    let page = match at {
+        Some(date) => {
+            let (_, end) = flux_krea_core::history::timeline::parse_local_date("at", &date)?;
+            core.gallery_jump(&query, end).await?
+        }
+        None => core.gallery_page(&query).await?,
+    };
     if json {
         println!("{}", to_json(&page.items)?);
     } else {

@@ -2,6 +2,7 @@
 //! file: each links the fakes and the core, which cost CI minutes of linking and gigabytes of disk).
 
 mod account;
+mod dates;
 mod doctor;
 mod generation;
 mod key;

@@ -172,6 +172,11 @@ pub fn parse_date<Tz: TimeZone>(field: &str, text: &str, tz: &Tz) -> Result<(i64
     Ok((midnight(tz, start), midnight(tz, next)))
 }
 
+/// [`parse_date`] in the local time zone, as the CLI reads dates.
+pub fn parse_local_date(field: &str, text: &str) -> Result<(i64, i64)> {
+    parse_date(field, text, &chrono::Local)
+}
+
 #[cfg(test)]
 #[path = "timeline_tests.rs"]
 mod tests;
