@@ -160,8 +160,15 @@ pub struct CachedImage {
     pub thumb: Option<String>,
 }
 
+/// The originals (with their thumbnails) no image row references any more, by the counts the
+/// triggers keep (`cached_files`): what a deletion or a purge left for `remove_unreferenced`.
+pub(crate) async fn unused(pool: &SqlitePool) -> Result<Vec<CachedImage>> {
+    let rows = sqlx::query!("SELECT file, thumb FROM cached_files WHERE refs = 0").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|r| CachedImage { file: r.file, thumb: r.thumb }).collect())
+}
+
 /// Removes those of `candidates` that no image or input row references any more (original and
-/// thumbnail).
+/// thumbnail), and then their entries in `cached_files`.
 pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates: Vec<CachedImage>) -> Result<Removed> {
     let mut unreferenced = Vec::with_capacity(candidates.len() * 2);
     for chunk in candidates.chunks(500) {
@@ -183,14 +190,24 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
         }
     }
     let data_dir = data_dir.to_path_buf();
-    blocking(move || {
+    let prefix = format!("{IMAGES_DIR}/");
+    let originals: Vec<String> = unreferenced.iter().filter(|f| f.starts_with(&prefix)).cloned().collect();
+    let removed = blocking(move || {
         let mut removed = Removed::default();
         for relative in unreferenced {
             remove_file(&absolute(&data_dir, &relative)?, &mut removed)?;
         }
         Ok(removed)
     })
-    .await
+    .await?;
+    // Only after the files are gone: a crash in between leaves the entries for the next purge.
+    for chunk in originals.chunks(500) {
+        let list = serde_json::to_string(chunk).map_err(|e| Error::internal(e.to_string()))?;
+        sqlx::query!("DELETE FROM cached_files WHERE refs = 0 AND file IN (SELECT value FROM json_each(?))", list)
+            .execute(pool)
+            .await?;
+    }
+    Ok(removed)
 }
 
 /// Removes files in `images/`, `thumbs/` and `inputs/` that no row references (and temp files left by a

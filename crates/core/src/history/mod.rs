@@ -216,7 +216,7 @@ mod tests {
         }
         let status = crate::database::status(&pool, dir.path()).await.unwrap();
         assert!(!names.iter().any(|n| n == "images_by_thumb"), "0008 drops the thumbnail index");
-        assert_eq!(status.schema_version, 12);
+        assert_eq!(status.schema_version, 13);
         // The schema refuses values outside its vocabulary.
         let bad =
             sqlx::query!("INSERT INTO generations (provider, model, status, created_at) VALUES ('x', 'm', 'done', 1)")

@@ -1,7 +1,8 @@
 //! What a purge would remove, computed read-only so the preview and the purge agree.
 //!
 //! Files are shared between rows (content-addressed), so a file is freed only when the last row
-//! referencing it goes; the plan counts references to get the bytes exactly. A thumbnail goes with
+//! referencing it goes. Each file's reference count is kept by triggers (`cached_files`, migration
+//! 0013), so the plan weighs bytes without grouping every expired image row. A thumbnail goes with
 //! its original (see `CachedImage`).
 
 use std::collections::HashMap;
@@ -13,7 +14,6 @@ use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use crate::error::{Error, Result};
 use crate::history::id_list;
-use crate::history::images::CachedImage;
 use crate::retention::RetentionPolicy;
 
 const CHUNK: usize = 500;
@@ -22,10 +22,10 @@ pub(crate) const FINISHED: &str = "status IN ('done', 'failed', 'canceled')";
 
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
-    /// Generations to delete, oldest first.
+    /// Generations to delete, oldest first (left empty by `measure`).
     pub ids: Vec<i64>,
-    /// Cache files that no remaining row would reference.
-    pub files: Vec<CachedImage>,
+    pub items: u64,
+    /// Bytes of the cache files no remaining row would reference.
     pub bytes: u64,
 }
 
@@ -34,13 +34,22 @@ struct FileUse {
     remaining: i64,
     /// The original's bytes plus its thumbnail's.
     size: u64,
-    thumb: Option<String>,
 }
 
-/// (generation_id, file, thumb, bytes of the file and its thumbnail)
-type ImageRow = (i64, String, Option<String>, i64);
+/// (generation_id, file, bytes of the file and its thumbnail)
+type ImageRow = (i64, String, i64);
 
+/// The plan with the ids to delete, for the purge.
 pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) -> Result<Plan> {
+    plan(pool, policy, now, true).await
+}
+
+/// Only how many items and bytes, for the preview: the window's rows are counted, not listed.
+pub(crate) async fn measure(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) -> Result<Plan> {
+    plan(pool, policy, now, false).await
+}
+
+async fn plan(pool: &SqlitePool, policy: &RetentionPolicy, now: i64, list: bool) -> Result<Plan> {
     policy.validate()?;
     // One read transaction: every query sees the same snapshot.
     let mut tx = pool.begin().await?;
@@ -52,28 +61,25 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
     let expired = format!("g.created_at < ?1 AND g.{FINISHED} AND (?2 = 0 OR g.favourite = 0)");
     if policy.window_days.is_some() {
         // Runtime-checked, like every statement built on `expired` (see the note on the imports).
-        plan.ids = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT id FROM generations g WHERE {expired} ORDER BY created_at, id"
-        )))
-        .bind(cutoff)
-        .bind(keep_favourites)
-        .fetch_all(&mut *tx)
-        .await?;
-        // The files every one of whose references expires, counted in SQL: only those cross over
-        // (a few thousand paths, not a row per expired image).
-        let freed: Vec<(String, Option<String>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT i.file, MAX(i.thumb), MAX(i.bytes) + MAX(i.thumb_bytes)
-             FROM images i JOIN generations g ON g.id = i.generation_id WHERE {expired}
-             GROUP BY i.file HAVING COUNT(*) = (SELECT COUNT(*) FROM images WHERE file = i.file)"
-        )))
-        .bind(cutoff)
-        .bind(keep_favourites)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (file, thumb, size) in freed {
-            plan.bytes += size.max(0) as u64;
-            plan.files.push(CachedImage { file, thumb });
+        if list {
+            plan.ids = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT id FROM generations g WHERE {expired} ORDER BY created_at, id"
+            )))
+            .bind(cutoff)
+            .bind(keep_favourites)
+            .fetch_all(&mut *tx)
+            .await?;
+            plan.items = plan.ids.len() as u64;
+        } else {
+            let items: i64 =
+                sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM generations g WHERE {expired}")))
+                    .bind(cutoff)
+                    .bind(keep_favourites)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            plan.items = items.max(0) as u64;
         }
+        plan.bytes = window_bytes(&mut tx, &expired, plan.items, cutoff, keep_favourites).await?;
     }
     if let Some(budget) = policy.budget() {
         let usage = usage(&mut tx).await?;
@@ -97,14 +103,14 @@ pub(crate) async fn make(pool: &SqlitePool, policy: &RetentionPolicy, now: i64) 
             after = (last_time, last_id);
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let images: Vec<ImageRow> = sqlx::query!(
-                r#"SELECT generation_id, file, thumb, bytes + thumb_bytes AS "size!: i64" FROM images
+                r#"SELECT generation_id, file, bytes + thumb_bytes AS "size!: i64" FROM images
                  WHERE generation_id IN (SELECT value FROM json_each(?))"#,
                 id_list(&ids)
             )
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
-            .map(|i| (i.generation_id, i.file, i.thumb, i.size))
+            .map(|i| (i.generation_id, i.file, i.size))
             .collect();
             count_references(&mut tx, &mut uses, &images, &expired, cutoff, keep_favourites).await?;
             let enough = |freed| usage.saturating_sub(freed) <= budget;
@@ -127,7 +133,7 @@ fn take(
     enough: impl Fn(u64) -> bool,
 ) -> Result<bool> {
     let mut files_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for (generation, file, _, _) in rows {
+    for (generation, file, _) in rows {
         files_of.entry(generation).or_default().push(file);
     }
     for &id in ids {
@@ -136,10 +142,10 @@ fn take(
             file_use.remaining -= 1;
             if file_use.remaining == 0 {
                 plan.bytes += file_use.size;
-                plan.files.push(CachedImage { file, thumb: file_use.thumb.take() });
             }
         }
         plan.ids.push(id);
+        plan.items += 1;
         if enough(plan.bytes) {
             return Ok(true);
         }
@@ -157,13 +163,13 @@ async fn count_references(
     cutoff: i64,
     keep_favourites: bool,
 ) -> Result<()> {
-    let mut unseen: HashMap<&String, (&Option<String>, i64)> = HashMap::new();
-    for (_, file, thumb, size) in rows {
+    let mut unseen: HashMap<&String, i64> = HashMap::new();
+    for (_, file, size) in rows {
         if !uses.contains_key(file) {
-            unseen.insert(file, (thumb, *size));
+            unseen.insert(file, *size);
         }
     }
-    let unseen: Vec<(&String, (&Option<String>, i64))> = unseen.into_iter().collect();
+    let unseen: Vec<(&String, i64)> = unseen.into_iter().collect();
     for chunk in unseen.chunks(CHUNK) {
         let files: Vec<&String> = chunk.iter().map(|(f, _)| *f).collect();
         let list = serde_json::to_string(&files).map_err(|e| Error::internal(e.to_string()))?;
@@ -178,22 +184,62 @@ async fn count_references(
         .bind(list)
         .fetch_all(&mut **tx)
         .await?;
-        let known: HashMap<&String, (&Option<String>, i64)> = chunk.iter().copied().collect();
+        let known: HashMap<&String, i64> = chunk.iter().copied().collect();
         for (file, remaining) in counts {
-            let (thumb, size) = known.get(&file).copied().unwrap_or((&None, 0));
-            uses.insert(file, FileUse { remaining, size: size.max(0) as u64, thumb: thumb.clone() });
+            let size = known.get(&file).copied().unwrap_or(0);
+            uses.insert(file, FileUse { remaining, size: size.max(0) as u64 });
         }
     }
     Ok(())
 }
 
-/// Bytes of the cache as recorded: each distinct original and its thumbnail once.
+/// Bytes of the cache as recorded: each referenced original and its thumbnail once.
 async fn usage(tx: &mut Transaction<'static, Sqlite>) -> Result<u64> {
-    let total: i64 = sqlx::query_scalar!(
-        r#"SELECT COALESCE(SUM(b), 0) AS "total!: i64"
-           FROM (SELECT MAX(bytes) + MAX(thumb_bytes) AS b FROM images GROUP BY file)"#,
+    let total: i64 =
+        sqlx::query_scalar!(r#"SELECT COALESCE(SUM(bytes), 0) AS "total!: i64" FROM cached_files WHERE refs > 0"#)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(total.max(0) as u64)
+}
+
+/// Bytes of the files every reference of which expires (`items` rows of `expired`). Whichever side
+/// is smaller is read: with most rows expired, the files the kept rows use are subtracted from the
+/// whole cache; with few, the expired rows' references per file are compared with its count.
+async fn window_bytes(
+    tx: &mut Transaction<'static, Sqlite>,
+    expired: &str,
+    items: u64,
+    cutoff: i64,
+    keep_favourites: bool,
+) -> Result<u64> {
+    let total: i64 =
+        sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM generations"#).fetch_one(&mut **tx).await?;
+    if items.saturating_mul(2) <= total.max(0) as u64 {
+        // Runtime-checked: `expired` is formatted in.
+        let freed: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COALESCE(SUM(f.bytes), 0)
+             FROM (SELECT i.file, COUNT(*) AS n FROM images i JOIN generations g ON g.id = i.generation_id
+                   WHERE {expired} GROUP BY i.file) AS e
+             JOIN cached_files f ON f.file = e.file AND f.refs = e.n"
+        )))
+        .bind(cutoff)
+        .bind(keep_favourites)
+        .fetch_one(&mut **tx)
+        .await?;
+        return Ok(freed.max(0) as u64);
+    }
+    // The rows the window keeps, each part by its own index: young, unfinished, kept favourites.
+    let kept: i64 = sqlx::query_scalar!(
+        r#"SELECT COALESCE(SUM(bytes), 0) AS "kept!: i64" FROM cached_files WHERE file IN (
+             SELECT file FROM images WHERE generation_id IN (
+               SELECT id FROM generations WHERE created_at >= ?1
+               UNION ALL SELECT id FROM generations
+                 WHERE status IN ('queued', 'submitted', 'running', 'downloading')
+               UNION ALL SELECT id FROM generations WHERE ?2 = 1 AND favourite = 1))"#,
+        cutoff,
+        keep_favourites
     )
     .fetch_one(&mut **tx)
     .await?;
-    Ok(total.max(0) as u64)
+    Ok(usage(tx).await?.saturating_sub(kept.max(0) as u64))
 }

@@ -212,6 +212,114 @@ async fn a_file_shared_across_the_window_and_the_budget_is_freed_and_counted_onc
     assert!(exists(dir.path(), &young_file));
 }
 
+/// (refs, bytes) of a file in the counts the triggers keep; None once its entry is gone.
+async fn counted(pool: &SqlitePool, file: &str) -> Option<(i64, i64)> {
+    sqlx::query_as("SELECT refs, bytes FROM cached_files WHERE file = ?").bind(file).fetch_optional(pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn each_file_counts_its_rows_and_its_entry_goes_with_the_file() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let png = fixtures::png(40, 40, 4);
+    let mut ids = Vec::new();
+    let mut entry = None;
+    for age in [20, 10] {
+        let new = NewGeneration { created_at: now - age * DAY, ..fixtures::new_generation("m", "twice", 0) };
+        let id = journal::insert_generation(&pool, &new).await.unwrap();
+        entry = Some(journal::add_image(&pool, dir.path(), id, 0, png.clone(), None, now).await.unwrap());
+        ids.push(id);
+    }
+    let entry = entry.unwrap();
+    let size = std::fs::metadata(images::absolute(dir.path(), &entry.file).unwrap()).unwrap().len()
+        + std::fs::metadata(images::absolute(dir.path(), entry.thumb.as_deref().unwrap()).unwrap()).unwrap().len();
+    assert_eq!(
+        counted(&pool, &entry.file).await,
+        Some((2, size as i64)),
+        "two rows, the bytes of the file and its thumbnail"
+    );
+
+    crate::history::deletion::delete_generations(&pool, dir.path(), &ids[..1]).await.unwrap();
+    assert_eq!(counted(&pool, &entry.file).await.map(|c| c.0), Some(1));
+    assert!(exists(dir.path(), &entry.file), "still used by the other row");
+    crate::history::deletion::delete_generations(&pool, dir.path(), &ids[1..]).await.unwrap();
+    assert_eq!(counted(&pool, &entry.file).await, None, "the last row went, then the file, then its entry");
+    assert!(!exists(dir.path(), &entry.file));
+
+    let (id, file, _) = item(&pool, dir.path(), now, 1, 5).await;
+    let moved = sqlx::query("UPDATE images SET file = 'images/00/other.png' WHERE generation_id = ?")
+        .bind(id)
+        .execute(&pool)
+        .await;
+    assert!(moved.is_err(), "an image row's file never changes under its count");
+    assert_eq!(counted(&pool, &file).await.map(|c| c.0), Some(1));
+}
+
+/// A history where `old` of `old + young` rows are past a 100-day window, one old row sharing its
+/// file with a young one: the preview weighs whichever side is smaller, and agrees with the purge.
+async fn preview_and_purge_agree(old: u8, young: u8) {
+    let (dir, pool) = fixtures::open().await;
+    let d = dir.path();
+    let now = now_ms();
+    let mut freed = 0u64;
+    let mut old_files = Vec::new();
+    for n in 0..old {
+        let (_, file, thumb) = item(&pool, d, now, 200 + n as i64, n).await;
+        freed += [&file, &thumb]
+            .iter()
+            .map(|f| std::fs::metadata(images::absolute(d, f).unwrap()).unwrap().len())
+            .sum::<u64>();
+        old_files.push(file);
+    }
+    for n in 0..young {
+        item(&pool, d, now, 1 + n as i64, 100 + n).await;
+    }
+    // The young row that shares the oldest file keeps it.
+    let shared = fixtures::generation(&pool, "m", "shares an old file", now - DAY).await;
+    let png = fixtures::png(48, 48, 0);
+    let kept = journal::add_image(&pool, d, shared, 0, png, None, now).await.unwrap();
+    assert_eq!(kept.file, old_files[0]);
+    freed -= [&kept.file, kept.thumb.as_ref().unwrap()]
+        .iter()
+        .map(|f| std::fs::metadata(images::absolute(d, f).unwrap()).unwrap().len())
+        .sum::<u64>();
+
+    let window = policy(Some(100), None, false);
+    let seen = preview(&pool, &window, now).await.unwrap();
+    assert_eq!((seen.items, seen.bytes as u64), (old as i32, freed));
+    let report = purge(&pool, d, &window, now).await.unwrap();
+    assert_eq!((report.items, report.bytes), (seen.items, seen.bytes), "preview = purge");
+    assert_eq!(report.files_removed as u8, 2 * (old - 1));
+    assert!(exists(d, &old_files[0]) && old_files[1..].iter().all(|f| !exists(d, f)));
+    let left: i64 =
+        sqlx::query_scalar!("SELECT COUNT(*) FROM cached_files WHERE refs = 0").fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0, "no removed file keeps an entry");
+}
+
+#[tokio::test]
+async fn the_preview_weighs_the_expired_side_when_few_rows_expire() {
+    preview_and_purge_agree(3, 9).await;
+}
+
+#[tokio::test]
+async fn the_preview_weighs_the_kept_side_when_most_rows_expire() {
+    preview_and_purge_agree(9, 2).await;
+}
+
+#[tokio::test]
+async fn files_left_by_an_interrupted_purge_are_removed_by_the_next() {
+    let (dir, pool) = fixtures::open().await;
+    let now = now_ms();
+    let (id, file, thumb) = item(&pool, dir.path(), now, 400, 6).await;
+    // The rows went, then the process died before their files were removed.
+    sqlx::query!("DELETE FROM generations WHERE id = ?", id).execute(&pool).await.unwrap();
+    assert_eq!(counted(&pool, &file).await.map(|c| c.0), Some(0));
+    let report = purge(&pool, dir.path(), &policy(Some(365), None, false), now).await.unwrap();
+    assert_eq!((report.items, report.files_removed), (0, 2));
+    assert!(!exists(dir.path(), &file) && !exists(dir.path(), &thumb));
+    assert_eq!(counted(&pool, &file).await, None);
+}
+
 #[tokio::test]
 async fn an_invalid_policy_is_refused() {
     let (dir, pool) = fixtures::open().await;
