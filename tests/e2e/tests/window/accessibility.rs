@@ -1,8 +1,9 @@
 //! Every screen and state of the real window checked with axe-core (WCAG 2.0/2.1/2.2 A and AA) in
 //! both themes: Create, an empty Gallery, a refused key (an error), Account, Privacy and its erase
 //! confirmation, Settings, then over a seeded history the Gallery, its details panel, a delete
-//! confirmation, the viewer and two items selected. Fails on any serious or critical finding,
-//! listing them all with where and how to fix. Run by scripts/test.sh.
+//! confirmation, the viewer, two items selected, and Compare (side by side, then the slider).
+//! Fails on any serious or critical finding, listing them all with where and how to fix. Run by
+//! scripts/test.sh.
 
 use fantoccini::key::Key;
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
@@ -104,6 +105,16 @@ async fn scan_theme(theme: &str, fake: &RunningReplicate, report: &mut Vec<Strin
     app.step("Ctrl+Space", |c| async move { c.active_element().await?.send_keys(&select).await }).await?;
     app.wait_for_text("[data-testid='bulk-bar'] strong", "2").await?;
     scan(&app, theme, "Gallery, two selected", report).await?;
+    // The two compared: side by side with their parameters, then the slider.
+    app.click("[data-testid='compare-open']").await?;
+    app.find("[data-testid='compare-view'][data-mode='side'] [data-testid='compare-pane']").await?;
+    app.find("[data-testid='compare-diff-row']").await?;
+    scan(&app, theme, "Compare, side by side", report).await?;
+    app.click("[data-testid='compare-mode-slider']").await?;
+    app.find("[data-testid='compare-view'][data-mode='slider'] [data-testid='compare-slider']").await?;
+    scan(&app, theme, "Compare, slider", report).await?;
+    press(&app, Key::Escape).await?;
+    wait_until("Compare to close", 10, || async { Ok(!app.exists("[data-testid='compare-view']").await?) }).await?;
     app.quit().await
 }
 
