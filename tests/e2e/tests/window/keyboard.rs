@@ -1,9 +1,9 @@
 //! A keyboard-only journey in the real window (#19): after launch, nothing but key presses sent to
 //! whatever has the focus (Tab, Shift+Tab, arrows, Enter, Space, Esc, Ctrl+digit for screens, and
 //! typed text). Write a prompt, pick a model, generate against the Replicate fake, walk the Gallery
-//! grid with the arrows, open the result in the viewer, flip, favourite, go back, search, and
-//! export the data. Every Tab stop on the way, and on every screen, must show a focus ring. Run by
-//! scripts/test.sh.
+//! grid with the arrows, open the result in the viewer, flip, favourite, go back, select two and
+//! compare them (the slider moved with the arrows), search, and export the data. Every Tab stop
+//! on the way, and on every screen, must show a focus ring. Run by scripts/test.sh.
 
 use fantoccini::key::Key;
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult};
@@ -28,14 +28,17 @@ fn chord(modifier: Key, key: &str) -> String {
 }
 
 /// The focused element, described (data-testid, else its tag, name and classes), and whether it
-/// shows a focus indicator: an outline or a ring (box-shadow) on it or on its wrapper.
+/// shows a focus indicator: an outline or a ring (box-shadow) on it or on its wrapper, or an
+/// outline on the part of it marked as its indicator (`data-focus-indicator`, a slider's knob).
 const FOCUSED: &str = "const el = document.activeElement;
     if (!el || el === document.body) return { what: 'body', ring: false };
     const shows = (e) => { const s = getComputedStyle(e);
       return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; };
     const what = el.dataset.testid || el.dataset.id && `tile ${el.dataset.id}` ||
       `${el.tagName.toLowerCase()} ${el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30)}`;
-    return { what, ring: shows(el) || (!!el.parentElement && shows(el.parentElement)) };";
+    const part = el.querySelector('[data-focus-indicator]');
+    const outlined = !!part && getComputedStyle(part).outlineStyle !== 'none' && parseFloat(getComputedStyle(part).outlineWidth) > 0;
+    return { what, ring: shows(el) || (!!el.parentElement && shows(el.parentElement)) || outlined };";
 
 async fn focused_matches(app: &App, css: &str) -> TestResult<bool> {
     let v = app
@@ -154,13 +157,41 @@ async fn generate_view_favourite_search_and_export_by_keyboard_alone() -> TestRe
     })
     .await?;
 
-    // Select two with Ctrl+Space, as Ctrl+click does; Esc lets go of them.
+    // Select two with Ctrl+Space, as Ctrl+click does.
     let selected = "[data-testid='bulk-bar'] strong";
     keys(&app, &chord(Key::Control, " ")).await?;
     app.wait_for_text(selected, "1").await?;
     press(&app, Key::Right).await?;
     keys(&app, &chord(Key::Control, " ")).await?;
     assert_eq!(app.wait_for_text(selected, "2").await?, "2", "two tiles selected by keyboard");
+
+    // Compare them: Shift+Tab back to the selection bar's Compare, the slider chosen and moved with
+    // the arrows, the differing parameters read, Tab kept inside, Esc back to the Compare button.
+    tab_to(&app, "[data-testid='compare-open']", true, 10, &mut ringless).await?;
+    press(&app, Key::Enter).await?;
+    app.find("[data-testid='compare-view']").await?;
+    tab_to(&app, "[data-testid='compare-mode-slider']", false, 5, &mut ringless).await?;
+    press(&app, Key::Enter).await?;
+    app.find("[data-testid='compare-view'][data-mode='slider']").await?;
+    tab_to(&app, "[data-testid='compare-slider']", false, 15, &mut ringless).await?;
+    let divider = || async { app.attr("[data-testid='compare-slider']", "aria-valuenow").await };
+    assert_eq!(divider().await?.as_deref(), Some("50"));
+    keys(&app, &[Key::Right, Key::Right, Key::Right, Key::Left].map(char::from).iter().collect::<String>()).await?;
+    wait_until("the divider at 52", 10, || async { Ok(divider().await?.as_deref() == Some("52")) }).await?;
+    // The parameters are a Tab stop of their own (they scroll); our prompt differs, said in words.
+    tab_to(&app, "[data-testid='compare-params']", false, 5, &mut ringless).await?;
+    let prompt_row = "[data-testid='compare-diff-row'][data-key='prompt']";
+    app.find(prompt_row).await?;
+    assert_eq!(app.attr(prompt_row, "data-differs").await?.as_deref(), Some("true"));
+    assert!(app.text_of(prompt_row).await.contains("differs"), "a differing row says so");
+    press(&app, Key::Tab).await?;
+    assert!(focused_matches(&app, "[data-testid='compare-view'] button").await?, "Tab stays inside Compare");
+    press(&app, Key::Escape).await?;
+    wait_until("Compare to close", 10, || async { Ok(!app.exists("[data-testid='compare-view']").await?) }).await?;
+    assert!(focused_matches(&app, "[data-testid='compare-open']").await?, "the focus is back on Compare");
+
+    // Back to the grid (its tile is one Tab stop on); Esc there lets go of the selection.
+    tab_to(&app, "[data-testid='gallery-grid'] button.tile", false, 10, &mut ringless).await?;
     press(&app, Key::Escape).await?;
     wait_until("the selection to clear", 10, || async { Ok(!app.exists("[data-testid='bulk-bar']").await?) }).await?;
 
