@@ -2,7 +2,9 @@
 -- (#21). At a million items, "which files would a purge free, and how many bytes?" grouped every
 -- expired image row by file (seconds); with the counts it is a lookup. A file whose count reaches
 -- zero stays listed until its files are removed from disk, so a purge interrupted between deleting
--- rows and removing files finds them again.
+-- rows and removing files finds them again. The counts also answer "is this file still used?", so
+-- the index of images by file goes: every deleted row rewrote a random page of it, half of a
+-- purge's time.
 CREATE TABLE cached_files (
     -- images/ab/<hash>.<ext>, relative to the data folder.
     file  TEXT PRIMARY KEY,
@@ -23,7 +25,7 @@ CREATE TRIGGER images_reference AFTER INSERT ON images BEGIN
     VALUES (new.file, new.thumb, new.bytes + new.thumb_bytes, 1)
     ON CONFLICT (file) DO UPDATE SET
         refs = refs + 1,
-        thumb = coalesce(thumb, excluded.thumb),
+        thumb = coalesce(excluded.thumb, thumb),
         bytes = max(bytes, excluded.bytes);
 END;
 
@@ -31,7 +33,15 @@ CREATE TRIGGER images_unreference AFTER DELETE ON images BEGIN
     UPDATE cached_files SET refs = refs - 1 WHERE file = old.file;
 END;
 
--- Image rows are written once; a change of the file would need its counts moved.
-CREATE TRIGGER images_file_fixed BEFORE UPDATE OF file, thumb, bytes, thumb_bytes ON images BEGIN
-    SELECT RAISE(ABORT, 'an image row''s file does not change');
+-- An image written again (a resumed download) moves its reference.
+CREATE TRIGGER images_rereference AFTER UPDATE OF file, thumb, bytes, thumb_bytes ON images BEGIN
+    UPDATE cached_files SET refs = refs - 1 WHERE file = old.file;
+    INSERT INTO cached_files (file, thumb, bytes, refs)
+    VALUES (new.file, new.thumb, new.bytes + new.thumb_bytes, 1)
+    ON CONFLICT (file) DO UPDATE SET
+        refs = refs + 1,
+        thumb = coalesce(excluded.thumb, thumb),
+        bytes = max(bytes, excluded.bytes);
 END;
+
+DROP INDEX images_by_file;

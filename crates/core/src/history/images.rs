@@ -177,7 +177,7 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
         // `+value` (the same value) because sqlx cannot describe a column of a table-valued function.
         let referenced: Vec<String> = sqlx::query_scalar!(
             r#"SELECT +value AS "value!: String" FROM json_each(?1) AS c
-             WHERE EXISTS (SELECT 1 FROM images WHERE file = c.value)
+             WHERE EXISTS (SELECT 1 FROM cached_files WHERE file = c.value AND refs > 0)
                 OR EXISTS (SELECT 1 FROM input_images WHERE file = c.value)"#,
             list
         )
@@ -215,7 +215,8 @@ pub async fn remove_unreferenced(pool: &SqlitePool, data_dir: &Path, candidates:
 pub async fn sweep_orphans(pool: &SqlitePool, data_dir: &Path, grace: Duration) -> Result<Removed> {
     // The set is read before the folders are listed, so a file recorded after this point is young.
     let referenced: Vec<String> = sqlx::query_scalar!(
-        r#"SELECT file AS "file!" FROM images UNION SELECT thumb FROM images WHERE thumb IS NOT NULL
+        r#"SELECT file AS "file!" FROM cached_files WHERE refs > 0
+           UNION SELECT thumb FROM cached_files WHERE refs > 0 AND thumb IS NOT NULL
            UNION SELECT file FROM input_images"#
     )
     .fetch_all(pool)

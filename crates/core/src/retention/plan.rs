@@ -84,6 +84,8 @@ async fn plan(pool: &SqlitePool, policy: &RetentionPolicy, now: i64, list: bool)
     if let Some(budget) = policy.budget() {
         let usage = usage(&mut tx).await?;
         let mut uses = HashMap::new();
+        // The window's references per file, read once when the budget needs to go on past it.
+        let mut expired_refs: Option<HashMap<String, i64>> = None;
         // Oldest first among what the window keeps, until the cache fits the budget.
         let mut after = (cutoff, i64::MIN);
         while usage.saturating_sub(plan.bytes) > budget {
@@ -112,7 +114,11 @@ async fn plan(pool: &SqlitePool, policy: &RetentionPolicy, now: i64, list: bool)
             .into_iter()
             .map(|i| (i.generation_id, i.file, i.size))
             .collect();
-            count_references(&mut tx, &mut uses, &images, &expired, cutoff, keep_favourites).await?;
+            if expired_refs.is_none() {
+                expired_refs = Some(window_references(&mut tx, &expired, cutoff, keep_favourites).await?);
+            }
+            let expired_refs = expired_refs.as_ref().ok_or_else(|| Error::internal("window references not read"))?;
+            count_references(&mut tx, &mut uses, &images, expired_refs).await?;
             let enough = |freed| usage.saturating_sub(freed) <= budget;
             if take(&mut uses, &mut plan, &ids, images, enough)? {
                 break;
@@ -153,15 +159,33 @@ fn take(
     Ok(false)
 }
 
-/// Loads how many rows outside the window reference each not-yet-seen file. (A file the window
-/// frees has none, so no row the budget takes can reference it: nothing is counted twice.)
+/// How many of the window's expired rows reference each file (none without a window).
+async fn window_references(
+    tx: &mut Transaction<'static, Sqlite>,
+    expired: &str,
+    cutoff: i64,
+    keep_favourites: bool,
+) -> Result<HashMap<String, i64>> {
+    // Runtime-checked: `expired` is formatted in.
+    let rows: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT i.file, COUNT(*) FROM images i JOIN generations g ON g.id = i.generation_id
+         WHERE {expired} GROUP BY i.file"
+    )))
+    .bind(cutoff)
+    .bind(keep_favourites)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Loads how many rows outside the window reference each not-yet-seen file: its count less the
+/// window's references. (A file the window frees has none left, so no row the budget takes can
+/// reference it: nothing is counted twice.)
 async fn count_references(
     tx: &mut Transaction<'static, Sqlite>,
     uses: &mut HashMap<String, FileUse>,
     rows: &[ImageRow],
-    expired: &str,
-    cutoff: i64,
-    keep_favourites: bool,
+    expired_refs: &HashMap<String, i64>,
 ) -> Result<()> {
     let mut unseen: HashMap<&String, i64> = HashMap::new();
     for (_, file, size) in rows {
@@ -173,21 +197,15 @@ async fn count_references(
     for chunk in unseen.chunks(CHUNK) {
         let files: Vec<&String> = chunk.iter().map(|(f, _)| *f).collect();
         let list = serde_json::to_string(&files).map_err(|e| Error::internal(e.to_string()))?;
-        // Runtime-checked: `expired` is formatted in.
-        let counts: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT c.value, (SELECT COUNT(*) FROM images i JOIN generations g ON g.id = i.generation_id
-                              WHERE i.file = c.value AND NOT ({expired}))
-             FROM json_each(?3) AS c"
-        )))
-        .bind(cutoff)
-        .bind(keep_favourites)
-        .bind(list)
-        .fetch_all(&mut **tx)
-        .await?;
+        let counts =
+            sqlx::query!(r#"SELECT file, refs FROM cached_files WHERE file IN (SELECT value FROM json_each(?))"#, list)
+                .fetch_all(&mut **tx)
+                .await?;
         let known: HashMap<&String, i64> = chunk.iter().copied().collect();
-        for (file, remaining) in counts {
-            let size = known.get(&file).copied().unwrap_or(0);
-            uses.insert(file, FileUse { remaining, size: size.max(0) as u64 });
+        for row in counts {
+            let size = known.get(&row.file).copied().unwrap_or(0);
+            let remaining = row.refs - expired_refs.get(&row.file).copied().unwrap_or(0);
+            uses.insert(row.file, FileUse { remaining, size: size.max(0) as u64 });
         }
     }
     Ok(())
