@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Screenshots of the real app under Xvfb, one per theme: docs/screenshot-<screen>-{light,dark}.png.
-# Usage: scripts/screenshot.sh [create|gallery|account|privacy|settings] [seed-count]
+# Usage: scripts/screenshot.sh [create|gallery|account|privacy|settings|viewer|compare|lineage] [seed-count]
 # With a seed count, the history is filled with that many synthetic items first.
 # create/account screens also get a few jobs made against the local Replicate fake (FAKE images)
 # (create also two saved styles and a draft with variations on two models)
 # and a key stored in a throwaway keychain; account also signs in to the platform fake (curl plays
 # the browser), buys a pack and generates with credits, so they show real content.
 # settings serves the update fake on the test feed's port, so the update banner shows 9.9.9.
+# viewer, compare and lineage are reached by driving the app over WebDriver (tauri-driver) with
+# tests/e2e/examples/screenshots.rs, which makes its own history against the Replicate fake.
 # Uses target/e2e/flux-krea-desktop (built by scripts/test.sh, with its test update feed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,16 @@ display=":$((90 + RANDOM % 9))"
 Xvfb "$display" -screen 0 1200x780x24 -nolisten tcp &
 pids+=($!)
 sleep 1
+
+case "$screen" in
+  viewer | compare | lineage)
+    cargo build -q -p flux-krea-e2e --example screenshots
+    for theme in light dark; do
+      DISPLAY="$display" "$target_dir/debug/examples/screenshots" "$screen" "$theme" "docs/screenshot-$screen-$theme.png"
+    done
+    exit 0
+    ;;
+esac
 
 with_jobs=0
 if [ "$screen" = settings ]; then
