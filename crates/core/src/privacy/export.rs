@@ -182,7 +182,8 @@ async fn write(
         Ok(zip)
     })
     .await?;
-    let (mut done, mut files, mut last_id) = (0u32, Vec::new(), 0i64);
+    // A set: rows share files (content-addressed), so memory follows the distinct files, not the rows.
+    let (mut done, mut files, mut last_id) = (0u32, std::collections::BTreeSet::new(), 0i64);
     loop {
         let rows = sqlx::query!(
             r#"SELECT g.id, g.provider, g.model, g.inputs, g.prompt, g.style, g.seed, g.status, g.error, g.cost_usd, g.cost_credits,
@@ -212,7 +213,7 @@ async fn write(
                 .into_iter()
                 .map(|mut i| {
                     if let Some(file) = i["file"].as_str().map(str::to_string) {
-                        files.push(file.clone());
+                        files.insert(file.clone());
                         i["file"] = json!(file);
                     }
                     i
@@ -259,8 +260,6 @@ async fn write(
         .await?;
         progress(done, total);
     }
-    files.sort();
-    files.dedup();
     let (path, dir) = (temp.to_path_buf(), data_dir.to_path_buf());
     let image_count = files.len() as i32;
     blocking(move || {
