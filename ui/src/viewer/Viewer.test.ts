@@ -391,3 +391,73 @@ describe('Actions', () => {
     }
   });
 });
+
+describe('Lineage in the strip', () => {
+  it('walks to a parent outside the list: ← goes back to where it came from, → on from there, Esc to that tile', async () => {
+    const usual = generationDetails.getMockImplementation()!;
+    // 2 was made from 9, which the list (1–5) does not hold.
+    generationDetails.mockImplementation(async (id: number) =>
+      ok({
+        generation: {
+          ...item(id),
+          inputs: '{}',
+          seed: id,
+          error: null,
+          prediction_id: null,
+          cost_usd: null,
+          cost_credits: null,
+          images_requested: 1,
+          parent_id: id === 2 ? 9 : null,
+        },
+        images: [
+          {
+            id,
+            idx: 0,
+            file: `images/${id}.webp`,
+            thumb: `thumbs/${id}.webp`,
+            width: 2000,
+            height: 1000,
+            format: 'webp',
+            bytes: 1,
+            source_url: null,
+            downloaded_at: id,
+          },
+        ],
+        collections: [],
+        input_pictures: [],
+        children: id === 9 ? [2] : [],
+      }),
+    );
+    try {
+      const { onClose } = await openViewer(2);
+      const toggle = screen.getByTestId('viewer-info-toggle');
+      if (toggle.getAttribute('aria-expanded') !== 'true') await fireEvent.click(toggle);
+      const node = (id: number) => document.querySelector<HTMLButtonElement>(`[data-testid='viewer-lineage'] [data-testid='lineage-node'][data-id='${id}']`);
+      await waitFor(() => expect(node(9)?.getAttribute('aria-label')).toBe('Generation #9, flux-schnell, made it'));
+      await fireEvent.click(node(9)!);
+      await waitFor(() => expect(shownId()).toBe('9'));
+      expect(screen.getByTestId('viewer-outside').textContent).toBe('Outside this list');
+      expect(screen.getByTestId('viewer-delete').hasAttribute('disabled')).toBe(true);
+      await waitFor(() => expect(node(9)?.getAttribute('aria-current')).toBe('true'));
+      expect(node(2)?.dataset.relation).toBe('child');
+
+      key('ArrowLeft');
+      await waitFor(() => expect(shownId()).toBe('2'));
+      await fireEvent.click(node(9)!);
+      await waitFor(() => expect(shownId()).toBe('9'));
+      key('ArrowRight');
+      await waitFor(() => expect(shownId()).toBe('3'));
+      await waitFor(() => expect(node(2)).toBeNull()); // 3 has no lineage
+
+      await fireEvent.click(screen.getByTestId('viewer-prev'));
+      await waitFor(() => expect(shownId()).toBe('2'));
+      await waitFor(() => expect(node(9)).not.toBeNull());
+      await fireEvent.click(node(9)!);
+      await waitFor(() => expect(shownId()).toBe('9'));
+      key('Escape');
+      expect(onClose).toHaveBeenCalledWith(expect.objectContaining({ id: 2 }));
+    } finally {
+      generationDetails.mockImplementation(usual);
+    }
+  });
+});
