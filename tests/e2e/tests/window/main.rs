@@ -8,6 +8,7 @@ mod accessibility;
 mod account;
 mod clipboard;
 mod compare;
+mod date_jump;
 mod gallery;
 mod generation;
 mod journey;
