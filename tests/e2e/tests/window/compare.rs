@@ -1,6 +1,7 @@
 //! Compare in the real window over a seeded history: two tiles selected (Ctrl+Space, then a click
-//! while a selection is on), Compare opened, the slider mode's divider moved with the keys, a
-//! differing parameter marked in words, and Esc back to the Compare button. Run by scripts/test.sh.
+//! while a selection is on), Compare opened, the slider mode's divider moved with the keys and
+//! standing on the image's edges at its ends, a differing parameter marked in words, and Esc back
+//! to the Compare button. Run by scripts/test.sh.
 
 use fantoccini::key::Key;
 use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
@@ -9,6 +10,15 @@ use flux_krea_e2e::{wait_until, App, Sandbox, TestResult, GALLERY_TILES};
 async fn press(app: &App, keys: String) -> TestResult {
     app.step("key presses", |c| async move { c.active_element().await?.send_keys(&keys).await }).await
 }
+
+/// How far (CSS px) the divider's middle is from the given edge ("left" or "right") of the image
+/// under it; null unless the image is clearly narrower than the pane (the check would prove nothing).
+const DIVIDER_OFF_EDGE: &str =
+    "const d = document.querySelector(\"[data-testid='compare-slider']\").getBoundingClientRect();
+    const img = document.querySelector(\".slider-box [data-testid='viewer-image']\").getBoundingClientRect();
+    const pane = document.querySelector('.slider-box').getBoundingClientRect();
+    if (img.width > pane.width - 100) return null;
+    return d.left + d.width / 2 - img[arguments[0]];";
 
 async fn slider_value(app: &App) -> TestResult<Option<String>> {
     app.attr("[data-testid='compare-slider']", "aria-valuenow").await
@@ -55,6 +65,15 @@ async fn compare_two_images_with_the_slider_and_their_differences() -> TestResul
     wait_until("the divider at 0", 10, || async { Ok(slider_value(&app).await?.as_deref() == Some("0")) }).await?;
     let text = app.attr("[data-testid='compare-slider']", "aria-valuetext").await?;
     assert_eq!(text.as_deref(), Some("0 % image 1, 100 % image 2"));
+    // At 0 and 100 the divider stands on the square image's edges, not the wide pane's.
+    for (key, edge) in [(Key::Home, "left"), (Key::End, "right")] {
+        press(&app, char::from(key).to_string()).await?;
+        wait_until(&format!("the divider on the image's {edge} edge"), 10, || async {
+            let at = app.execute(DIVIDER_OFF_EDGE, vec![edge.into()]).await?;
+            Ok(at.as_f64().is_some_and(|d| d.abs() < 2.0))
+        })
+        .await?;
+    }
 
     // Esc: back to the grid, the focus on the Compare button, the selection kept.
     press(&app, char::from(Key::Escape).to_string()).await?;
