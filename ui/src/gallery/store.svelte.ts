@@ -126,6 +126,8 @@ export class Gallery {
 
   setFilters(patch: Partial<Filters>): Promise<void> {
     this.filters = { ...this.filters, ...patch };
+    // A time range and a jump both say where in time to look: the newer choice wins.
+    if (patch.range !== undefined) this.jumpedTo = null;
     return this.reload();
   }
 

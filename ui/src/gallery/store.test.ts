@@ -41,7 +41,7 @@ describe('Gallery store', () => {
     expect(galleryPage).toHaveBeenCalledTimes(2);
   });
 
-  it('a jump starts at the date with the filters kept, pages on from there, and a filter change keeps it', async () => {
+  it('a jump starts at the date with the filters kept, pages on from there; a filter keeps it, a time range replaces it', async () => {
     const g = new Gallery();
     await g.setFilters({ favourite: true });
     await g.jumpTo({ before: 1234, label: 'March 2026' });
@@ -53,6 +53,10 @@ describe('Gallery store', () => {
     galleryJump.mockClear();
     await g.setFilters({ text: 'fox' });
     expect(galleryJump).toHaveBeenLastCalledWith(expect.objectContaining({ text: 'fox' }), 1234);
+    await g.setFilters({ range: '30d' });
+    expect(g.jumpedTo).toBeNull();
+    expect(galleryPage).toHaveBeenLastCalledWith(expect.objectContaining({ cursor: null, text: 'fox' }));
+    await g.jumpTo({ before: 1234, label: 'March 2026' });
     await g.backToNewest();
     expect(galleryPage).toHaveBeenLastCalledWith(expect.objectContaining({ cursor: null }));
     expect(g.items.map((i) => i.id)).toEqual([3, 2]);
