@@ -48,6 +48,16 @@ export class Loupe {
     this.#zoom(scale, false, at);
   }
 
+  /** The zoom keys shared by the viewer and Compare: + / = in, - / _ out, 0 fit, 1 100 %. True when `key` was one. */
+  key(key: string): boolean {
+    if (key === '+' || key === '=') this.zoomIn();
+    else if (key === '-' || key === '_') this.zoomOut();
+    else if (key === '0') this.fit();
+    else if (key === '1') this.actual();
+    else return false;
+    return true;
+  }
+
   panBy(dx: number, dy: number): void {
     this.panTo(this.view.x + dx, this.view.y + dy);
   }
