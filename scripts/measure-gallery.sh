@@ -5,7 +5,7 @@
 # a blank page). Prints README table rows.
 # Measures FLUX_KREA_APP_BIN, by default target/e2e/flux-krea-desktop (built by scripts/test.sh);
 # FLUX_KREA_APP_BIN=target/release/flux-krea-desktop measures the release build (scripts/package.sh).
-#   scripts/measure-gallery.sh [count] [--idle-only]
+#   scripts/measure-gallery.sh [count] [--idle-only | --first N]   (--first: fling the newest N only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${FLUX_KREA_MEASURE_SESSION:-}" ]; then
@@ -18,7 +18,7 @@ cargo build -q -p flux-krea-cli
 export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
 log="$(mktemp)"
 # The app's own log lines go to the file; shown only when the measurement fails.
-cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" ${2:-} 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
+cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" "${@:2}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
 grep -E "^(first tiles|Error|  )" "$log" >&2 || true
 cargo run -q -p flux-krea-e2e --example memory_floor -- "${1:-10000}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
 grep -E "^(the app|MiniBrowser|  )" "$log" >&2 || true

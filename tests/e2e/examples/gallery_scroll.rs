@@ -4,7 +4,8 @@
 //! whole process tree (the app and its WebKit processes; PSS) idle and after the fling. Prints a README
 //! table row.
 //!
-//! `scripts/measure-gallery.sh [count]` (needs the e2e app build, Xvfb and a D-Bus session).
+//! `scripts/measure-gallery.sh [count] [--first N]` (needs the e2e app build, Xvfb and a D-Bus
+//! session); `--first N` flings through the newest N items only (50,000 of a million, say).
 
 use std::time::Instant;
 
@@ -14,6 +15,8 @@ const FLING: &str = "
     const done = arguments[arguments.length - 1];
     const maxFrames = arguments[0];
     const step = arguments[1];
+    // The fling ends on a tile at or below this id (seeded ids follow time: 1 is the oldest).
+    const stopId = arguments[2];
     const s = document.querySelector(\"[data-testid='gallery-grid']\");
     const frames = [];
     let last = 0, maxTiles = 0;
@@ -23,8 +26,9 @@ const FLING: &str = "
       maxTiles = Math.max(maxTiles, s.querySelectorAll('button.tile').length);
       s.scrollTop += s.clientHeight * step;
       const ids = [...s.querySelectorAll('button.tile')].map((e) => Number(e.dataset.id));
-      if (frames.length >= maxFrames || ids.includes(1)) {
-        done({ frames, maxTiles, reachedOldest: ids.includes(1) });
+      const reached = ids.some((id) => id <= stopId);
+      if (frames.length >= maxFrames || reached) {
+        done({ frames, maxTiles, reachedOldest: reached });
       } else {
         requestAnimationFrame(tick);
       }
@@ -38,6 +42,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> TestResult {
     let count: u32 = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let first: u32 = match std::env::args().nth(2).as_deref() {
+        Some("--first") => std::env::args().nth(3).ok_or("--first needs a number")?.parse()?,
+        _ => count,
+    };
+    let stop_id = count.saturating_sub(first).max(1);
     let sandbox = Sandbox::new()?;
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", &count.to_string()])?;
@@ -58,7 +67,7 @@ async fn main() -> TestResult {
     let idle_mb = memory::tree_of_binary_mb(&binary);
 
     // The same frames without scrolling: what this machine's compositor gives an idle page.
-    let idle = app.execute_async(FLING, vec![100.into(), 0.into()]).await?;
+    let idle = app.execute_async(FLING, vec![100.into(), 0.into(), 0.into()]).await?;
     let mut idle: Vec<f64> = serde_json::from_value(idle["frames"].clone())?;
     idle.sort_by(f64::total_cmp);
     eprintln!("first tiles {first_tiles_ms:.0} ms; idle {idle_mb:.0} MB");
@@ -70,8 +79,10 @@ async fn main() -> TestResult {
     let mut frames: Vec<f64> = Vec::new();
     let mut max_tiles = 0;
     let mut reached = false;
-    while !reached && frames.len() < 4000 {
-        let burst = app.execute_async(FLING, vec![150.into(), 0.5.into()]).await?;
+    // About 5.6 items a frame (half a screen of four columns); twice that many frames at most.
+    let max_frames = (first as usize / 5 * 2).max(4000);
+    while !reached && frames.len() < max_frames {
+        let burst = app.execute_async(FLING, vec![150.into(), 0.5.into(), stop_id.into()]).await?;
         let got: Vec<f64> = serde_json::from_value(burst["frames"].clone())?;
         frames.extend(got.into_iter().skip(1));
         max_tiles = max_tiles.max(burst["maxTiles"].as_u64().unwrap_or(0));
@@ -85,9 +96,9 @@ async fn main() -> TestResult {
     let over_16 = frames.iter().filter(|f| **f > 16.7).count() as f64 * 100.0 / frames.len().max(1) as f64;
     let total_s = frames.iter().sum::<f64>() / 1000.0;
     println!(
-        "| Gallery fling through {count} items (real app, Xvfb, software rendering) | first tiles {first_tiles_ms:.0} ms; \
+        "| Gallery fling through the newest {first} of {count} items (real app, Xvfb, software rendering) | first tiles {first_tiles_ms:.0} ms; \
          {} frames in {total_s:.1} s: median {:.1} ms, p95 {:.1} ms, max {:.0} ms, {over_16:.0}% over 16.7 ms, {long} over 50 ms; \
-         at most {} tiles in the DOM; reached the oldest: {}; idle page: median {:.1} ms a frame; memory (PSS) of the process tree {idle_mb:.0} MB idle, \
+         at most {} tiles in the DOM; reached the last: {}; idle page: median {:.1} ms a frame; memory (PSS) of the process tree {idle_mb:.0} MB idle, \
          {scrolled_mb:.0} MB after the fling |",
         frames.len(),
         percentile(&frames, 0.5),
