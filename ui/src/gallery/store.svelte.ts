@@ -57,7 +57,9 @@ export interface JumpTarget {
 
 /** The gallery's items, pages and selection. Pages load in order; a filter change starts over. */
 export class Gallery {
-  items = $state<GalleryItem[]>([]);
+  // Raw, not deeply reactive: every change replaces the array (items are never edited in place), and a
+  // deep proxy per item made each loaded page cost more as the list grew (tens of thousands of items).
+  items = $state.raw<GalleryItem[]>([]);
   filters = $state<Filters>({ ...EMPTY_FILTERS });
   selected = $state<Set<number>>(new Set());
   loading = $state(false);
