@@ -91,6 +91,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let window = navigation::create_main_window(app)?;
+            rendering::keep_caches_small(&window);
             geometry::save_after_changes(&window);
             let core = opening.join().unwrap_or_else(|_| Err(Error::internal("opening the history panicked")));
             let state = AppState::new(core);

@@ -47,6 +47,24 @@ fn has_render_node(dri: &std::path::Path) -> bool {
         .unwrap_or(false)
 }
 
+/// WebKitGTK's default cache model is a web browser's: it keeps up to 128 MB of decoded resources,
+/// half of them for pages no longer shown, so every thumbnail scrolled past stays decoded. The app's
+/// pages are local and cheap to decode again, so it asks for the document viewer's model: no
+/// memory cache beyond what the page shows, and no back/forward cache (the app never navigates).
+pub fn keep_caches_small(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = window.with_webview(|webview| {
+        use webkit2gtk::{WebContextExt, WebViewExt};
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+        }
+    }) {
+        tracing::warn!(error = %e, "the webview's cache model is unchanged");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,9 @@ enum Command {
     Seed {
         #[arg(long, default_value_t = 1000)]
         count: u32,
+        /// Distinct image files the items share round-robin (memory measurements want many).
+        #[arg(long, default_value_t = flux_krea_core::history::SHARED_SEED_IMAGES)]
+        distinct_images: u32,
     },
     /// Generate images; waits for the jobs and prints the files they made (unless --detach).
     /// `{a|b}` in the prompt and `--models a,b` make several jobs.
@@ -247,8 +250,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             ExitCode::SUCCESS
         }
-        Command::Seed { count } => {
-            let report = core.seed_synthetic_reporting(count, |done| progress::seeded(done, count)).await?;
+        Command::Seed { count, distinct_images } => {
+            let report =
+                core.seed_synthetic_reporting(count, distinct_images, |done| progress::seeded(done, count)).await?;
             println!("{}", to_json(&report)?);
             ExitCode::SUCCESS
         }

@@ -139,15 +139,24 @@ impl Core {
 
     /// Adds `count` synthetic generations (labelled as such) for demos and benchmarks.
     pub async fn seed_synthetic(&self, count: u32) -> Result<SeedReport> {
-        self.seed_synthetic_reporting(count, |_| {}).await
+        self.seed_synthetic_reporting(count, SHARED_SEED_IMAGES, |_| {}).await
     }
 
-    /// [`Core::seed_synthetic`], calling `progress` with the rows written so far.
-    pub async fn seed_synthetic_reporting(&self, count: u32, progress: impl FnMut(u32) + Send) -> Result<SeedReport> {
-        let plan = seed::SeedPlan { count, distinct_images: 12, now: now_ms() };
+    /// [`Core::seed_synthetic`] with `distinct_images` files shared round-robin (consecutive items
+    /// differ while there are enough), calling `progress` with the rows written so far.
+    pub async fn seed_synthetic_reporting(
+        &self,
+        count: u32,
+        distinct_images: u32,
+        progress: impl FnMut(u32) + Send,
+    ) -> Result<SeedReport> {
+        let plan = seed::SeedPlan { count, distinct_images, now: now_ms() };
         seed::synthetic_reporting(self.pool(), self.data_dir(), plan, progress).await
     }
 }
+
+/// Distinct files a seeded history shares by default: a handful keeps a million items small on disk.
+pub const SHARED_SEED_IMAGES: u32 = 12;
 
 /// How often the retention purge runs while the app is open (it also runs at start).
 pub const PURGE_EVERY: Duration = Duration::from_secs(4 * 3600);

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub use api::purge_schedule;
+pub use api::{purge_schedule, SHARED_SEED_IMAGES};
 pub use recovery::{open_checked, open_checked_within, Recovery};
 
 /// Where a generation ran.

@@ -16,7 +16,8 @@ use crate::history::thumbnail;
 /// Rows per transaction: large enough to be fast, small enough not to hold the writer for long.
 const ROWS_PER_TRANSACTION: usize = 10_000;
 const SPREAD_MS: i64 = 548 * 24 * 3600 * 1000;
-const IMAGE_SIDE: u32 = 256;
+/// Larger than a thumbnail, so each thumbnail is the real one's size (decoded memory follows it).
+const IMAGE_SIDE: u32 = 512;
 
 const MODELS: [&str; 4] = [
     "black-forest-labs/flux-krea-dev",
@@ -127,8 +128,7 @@ pub async fn synthetic_reporting(
     }
     let dir = data_dir.to_path_buf();
     let variants = plan.distinct_images;
-    let files =
-        images::blocking(move || (0..variants).map(|v| store_variant(&dir, v)).collect::<Result<Vec<_>>>()).await?;
+    let files = images::blocking(move || store_variants(&dir, variants)).await?;
 
     let mut rng = SplitMix(u64::from(plan.count) ^ 0x5eed);
     // Ids follow time, as they do in real use (a row is written when its job starts).
@@ -209,14 +209,59 @@ async fn insert(
     Ok(())
 }
 
-/// Writes one distinct synthetic image and its thumbnail into the cache.
-fn store_variant(data_dir: &Path, variant: u32) -> Result<(StoredFile, StoredFile, u32, u32)> {
-    let png = synthetic_png(variant, IMAGE_SIDE)?;
-    let thumb = thumbnail::make(&png, &format!("synthetic image {variant}"))?;
-    let hash = images::content_hash(&png);
-    let file = images::store(data_dir, Area::Images, &hash, "png", &png)?;
-    let thumb_file = images::store(data_dir, Area::Thumbs, &hash, "jpg", &thumb.jpeg)?;
-    Ok((file, thumb_file, IMAGE_SIDE, IMAGE_SIDE))
+/// Distinct pictures drawn and thumbnailed; more distinct files are copies of these told apart by
+/// a comment (drawing is slow in a debug build, and a measurement of decoded memory wants thousands).
+const DRAWN: u32 = 12;
+
+/// Writes `count` distinct image files and their thumbnails into the cache.
+fn store_variants(data_dir: &Path, count: u32) -> Result<Vec<(StoredFile, StoredFile, u32, u32)>> {
+    let mut drawn = Vec::new();
+    for variant in 0..count.min(DRAWN) {
+        let png = synthetic_png(variant, IMAGE_SIDE)?;
+        let thumb = thumbnail::make(&png, &format!("synthetic image {variant}"))?;
+        drawn.push((png, thumb.jpeg));
+    }
+    (0..count)
+        .map(|variant| {
+            let (png, jpeg) = &drawn[(variant % DRAWN) as usize];
+            let (png, jpeg) = if variant < DRAWN {
+                (png.clone(), jpeg.clone())
+            } else {
+                let label = format!("synthetic image {variant}");
+                (png_with_comment(png, &label), jpeg_with_comment(jpeg, &label))
+            };
+            let hash = images::content_hash(&png);
+            let file = images::store(data_dir, Area::Images, &hash, "png", &png)?;
+            let thumb_file = images::store(data_dir, Area::Thumbs, &hash, "jpg", &jpeg)?;
+            Ok((file, thumb_file, IMAGE_SIDE, IMAGE_SIDE))
+        })
+        .collect()
+}
+
+/// A tEXt chunk before the closing IEND chunk (its last 12 bytes).
+fn png_with_comment(png: &[u8], text: &str) -> Vec<u8> {
+    let mut data = b"Comment\0".to_vec();
+    data.extend_from_slice(text.as_bytes());
+    let (body, end) = png.split_at(png.len() - 12);
+    let mut out = body.to_vec();
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let chunk_start = out.len();
+    out.extend_from_slice(b"tEXt");
+    out.extend_from_slice(&data);
+    let crc = crc32fast::hash(&out[chunk_start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+    out.extend_from_slice(end);
+    out
+}
+
+/// A COM segment right after the start-of-image marker.
+fn jpeg_with_comment(jpeg: &[u8], text: &str) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((text.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&jpeg[2..]);
+    out
 }
 
 /// A square PNG: a gradient whose hue and stripes depend on `variant`, marked as synthetic.
@@ -309,5 +354,33 @@ mod tests {
         synthetic(&pool, dir.path(), 10, now).await.unwrap();
         let n: i64 = sqlx::query_scalar!("SELECT COUNT(*) FROM generations").fetch_one(&pool).await.unwrap();
         assert_eq!(n, 2_510);
+    }
+
+    /// Beyond the drawn pictures, each file is a copy told apart by a comment: still a valid PNG and
+    /// JPEG (the checksums are right), with a thumbnail of the real thumbnails' size.
+    #[tokio::test]
+    async fn many_distinct_images_are_valid_files_with_real_sized_thumbnails() {
+        let (dir, pool) = fixtures::open().await;
+        let plan = SeedPlan { count: 40, distinct_images: DRAWN * 2 + 1, now: 1_800_000_000_000 };
+        let report = synthetic_with(&pool, dir.path(), plan).await.unwrap();
+        assert_eq!(report.files, plan.distinct_images * 2);
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT DISTINCT file, thumb FROM images").fetch_all(&pool).await.unwrap();
+        // Item n (from id 1) has file n mod distinct_images.
+        let expected: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT (generation_id - 1) % ?) FROM images")
+            .bind(plan.distinct_images)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(expected > i64::from(DRAWN), "more files than drawn pictures: {expected}");
+        assert_eq!(rows.len() as i64, expected, "items with the same file are distinct_images apart");
+        for (file, thumb) in rows {
+            let png = std::fs::read(images::absolute(dir.path(), &file).unwrap()).unwrap();
+            let decoded = png::Decoder::new(std::io::Cursor::new(&png[..])).read_info();
+            assert!(decoded.is_ok(), "{file} decodes with its checksums checked");
+            let thumb = image::load_from_memory(&std::fs::read(images::absolute(dir.path(), &thumb).unwrap()).unwrap())
+                .unwrap();
+            assert_eq!(thumb.width(), thumbnail::MAX_THUMB_SIDE);
+        }
     }
 }
