@@ -37,6 +37,20 @@ pub fn waited_recently(window: Duration) -> bool {
     last != 0 && epoch().elapsed().as_micros() as u64 + 1 - last <= window.as_micros() as u64
 }
 
+/// How long background work pauses between its short writes when a connection waited for the lock.
+const STEP_ASIDE: Duration = Duration::from_millis(3);
+
+/// Called by background work (the purge, the index merge) between its short write transactions:
+/// a writer that waited for the last one polls the lock every millisecond, so a short pause lets
+/// it in before the next one takes the lock again.
+pub async fn step_aside() {
+    if waited_recently(STEP_ASIDE) {
+        tokio::time::sleep(STEP_ASIDE).await;
+    } else {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Replaces the connection's busy handler (and with it `busy_timeout`) by `busy`.
 pub async fn install(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     epoch();

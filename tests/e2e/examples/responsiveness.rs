@@ -12,11 +12,21 @@ use flux_krea_fakes::replicate::{Knobs, RunningReplicate};
 
 const TOKEN: &str = "r8_measure_token";
 
-/// Starts the purge without waiting for it, then calls commands one after another until it ends
-/// (at least 3 s): each call's time in ms, by command.
-const PROBE: &str = "
+/// Starts the purge without waiting for it; its end (or failure) is noted on `window.__probe`.
+const START: &str = "
+    const invoke = window.__TAURI_INTERNALS__.invoke;
+    const probe = { t0: performance.now(), purgeMs: null, failed: null };
+    window.__probe = probe;
+    invoke('set_retention', { policy: { window_days: 1, disk_budget_bytes: null, keep_favourites: false } })
+      .then(() => { probe.purgeMs = performance.now() - probe.t0; }, (e) => { probe.failed = JSON.stringify(e); });
+    return true;";
+
+/// Calls commands one after another for up to 20 s (WebDriver ends a script after 30 s), or until
+/// the purge has ended and at least 3 s have passed: each call's time in ms, by command.
+const BURST: &str = "
     const done = arguments[arguments.length - 1];
     const invoke = window.__TAURI_INTERNALS__.invoke;
+    const probe = window.__probe;
     const calls = [
       ['gallery_page', { query: { limit: 100 } }],
       ['queue_state', {}],
@@ -27,20 +37,17 @@ const PROBE: &str = "
       ['update_status', {}],
     ];
     const times = {};
-    const t0 = performance.now();
-    let purgeMs = null;
-    invoke('set_retention', { policy: { window_days: 1, disk_budget_bytes: null, keep_favourites: false } })
-      .then(() => { purgeMs = performance.now() - t0; }, (e) => { purgeMs = -1; });
+    const start = performance.now();
     (async () => {
       let i = 0;
-      while (purgeMs === null || performance.now() - t0 < 3000) {
-        if (performance.now() - t0 > 25000) break;
+      const ended = () => probe.purgeMs !== null || probe.failed !== null;
+      while (!(ended() && performance.now() - probe.t0 > 3000) && performance.now() - start < 20000) {
         const [name, args] = calls[i++ % calls.length];
-        const start = performance.now();
+        const t = performance.now();
         try { await invoke(name, args); } catch (e) {}
-        (times[name] ??= []).push(performance.now() - start);
+        (times[name] ??= []).push(performance.now() - t);
       }
-      done({ times, purgeMs });
+      done({ times, purgeMs: probe.purgeMs, failed: probe.failed, ended: ended() });
     })();";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -66,21 +73,53 @@ async fn main() -> TestResult {
     outputs.clear().await?;
     outputs.send_keys("4").await?;
     app.click("[data-testid='generate']").await?;
-    wait_until("the downloads to start", 30, || async {
+    let started = wait_until("the downloads to start", 30, || async {
         let v = app.js("const el = document.querySelector(\"[data-testid='queue'] [data-status]\"); return el ? el.dataset.status : null;").await?;
         Ok(v.as_str() == Some("downloading"))
     })
-    .await?;
+    .await;
+    if let Err(e) = started {
+        // Where the job stood, and what the page says, rather than a bare timeout.
+        let seen = app
+            .js("const q = document.querySelector(\"[data-testid='queue']\"); const alerts = [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent.trim()); return { queue: q ? q.innerText : null, alerts };")
+            .await?;
+        // And the app's own warnings and errors.
+        for entry in std::fs::read_dir(sandbox.log_dir()).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for line in text.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(20) {
+                eprintln!("{line}");
+            }
+        }
+        return Err(format!("{e}; the page showed {seen}").into());
+    }
 
-    let result = app.execute_async(PROBE, vec![]).await?;
+    app.js(START).await?;
+    let mut times: std::collections::BTreeMap<String, Vec<f64>> = std::collections::BTreeMap::new();
+    let mut result = serde_json::Value::Null;
+    // A million-item purge takes about a minute: bursts until it has ended (10 min at most).
+    for _ in 0..30 {
+        result = app.execute_async(BURST, vec![]).await?;
+        if let Some(burst) = result["times"].as_object() {
+            for (name, values) in burst {
+                let values: Vec<f64> = serde_json::from_value(values.clone())?;
+                times.entry(name.clone()).or_default().extend(values);
+            }
+        }
+        if result["ended"].as_bool() == Some(true) {
+            break;
+        }
+    }
+    if let Some(failed) = result["failed"].as_str() {
+        return Err(format!("the purge failed: {failed}").into());
+    }
+    if result["ended"].as_bool() != Some(true) {
+        return Err("the purge did not end within 10 minutes".into());
+    }
     let mut all: Vec<f64> = Vec::new();
     let mut worst: Vec<(String, f64)> = Vec::new();
-    if let Some(times) = result["times"].as_object() {
-        for (name, values) in times {
-            let values: Vec<f64> = serde_json::from_value(values.clone())?;
-            worst.push((name.clone(), values.iter().copied().fold(0.0, f64::max)));
-            all.extend(values);
-        }
+    for (name, values) in &times {
+        worst.push((name.clone(), values.iter().copied().fold(0.0, f64::max)));
+        all.extend(values);
     }
     all.sort_by(f64::total_cmp);
     worst.sort_by(|a, b| b.1.total_cmp(&a.1));

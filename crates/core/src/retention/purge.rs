@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, SqlitePool};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::history::images::CachedImage;
 use crate::history::{id_list, images, inputs};
 use crate::retention::plan::{self, FINISHED};
@@ -18,8 +18,6 @@ use crate::write_lock;
 /// behind a batch still answers within 100 ms (readers never wait: WAL). Each commit rewrites the
 /// index pages its rows touched, so halving this costs a 100k purge about a second.
 pub const BATCH_ROWS: usize = 1000;
-/// How long the purge pauses between batches when another connection waited for the lock.
-const STEP_ASIDE: Duration = Duration::from_millis(3);
 /// Orphan files younger than this are spared: a running job writes its file before its row.
 pub const SWEEP_GRACE: Duration = Duration::from_secs(15 * 60);
 
@@ -43,7 +41,8 @@ pub struct PurgeReport {
     pub orphan_files_removed: i32,
     #[specta(type = crate::JsInt)]
     pub orphan_bytes_removed: i64,
-    /// False if a reader kept the WAL from being truncated; the next purge tries again.
+    /// False if a reader kept the WAL from being truncated; the next purge tries again. (Nothing to
+    /// truncate when nothing was deleted: true.)
     pub wal_truncated: bool,
 }
 
@@ -78,13 +77,10 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     // everything scrubs them (including words of items the user deleted since the last purge).
     // On an index that is already one segment this is nearly free.
     let optimized = match deleted {
-        Ok(_) => match sqlx::query!("INSERT INTO generations_fts(generations_fts) VALUES ('optimize')")
-            .execute(&mut *conn)
-            .await
-        {
+        Ok(_) => match crate::history::terms::merge_index(&mut conn).await {
             // The search's word list loses the words only purged prompts had.
-            Ok(_) => crate::history::terms::rebuild(&mut conn).await,
-            Err(e) => Err(Error::from(e)),
+            Ok(()) => crate::history::terms::rebuild(&mut conn).await,
+            Err(e) => Err(e),
         },
         Err(_) => Ok(()),
     };
@@ -99,8 +95,16 @@ pub async fn purge(pool: &SqlitePool, data_dir: &Path, policy: &RetentionPolicy,
     let removed = images::remove_unreferenced(pool, data_dir, files).await?;
     let files_removed = started.elapsed();
     let orphans = images::sweep_orphans(pool, data_dir, SWEEP_GRACE).await?;
+    // The log still holds the deleted rows' pages until it is truncated. Only then: a truncating
+    // checkpoint blocks writers while it waits for readers (the start-up database check reads a
+    // large file for seconds), so a purge with nothing deleted, as at most starts, skips it.
     // (busy, wal frames, checkpointed frames); busy = 1 when a reader held the log. Dynamic: a PRAGMA.
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+    let busy = if items > 0 {
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+        busy
+    } else {
+        0
+    };
     let report = PurgeReport {
         items: items as i32,
         bytes: removed.bytes as i64,
@@ -137,13 +141,7 @@ async fn delete_rows(
         .execute(&mut *conn)
         .await?;
         items += deleted.rows_affected();
-        // A writer that waited for this batch polls the lock every millisecond: a short pause
-        // lets it in before the next batch takes the lock again (write_lock.rs).
-        if write_lock::waited_recently(STEP_ASIDE) {
-            tokio::time::sleep(STEP_ASIDE).await;
-        } else {
-            tokio::task::yield_now().await;
-        }
+        write_lock::step_aside().await;
     }
     Ok((items, inputs_freed))
 }
