@@ -1,7 +1,7 @@
 //! Privacy: the "what is stored" report, consents, export, erasure and the record of requests.
 
 use flux_krea_core::privacy::{
-    Consent, ConsentChange, ConsentSource, ErasureReport, ExportReport, PrivacyReport, PrivacyRequest,
+    Consent, ConsentChange, ConsentSource, ErasureReport, ExportPhase, ExportReport, PrivacyReport, PrivacyRequest,
 };
 use flux_krea_core::Error;
 use serde::{Deserialize, Serialize};
@@ -12,11 +12,19 @@ use tauri_specta::Event;
 use crate::picked::{with_zip_extension, Picked};
 use crate::state::AppState;
 
-/// Export progress, generations written of the total.
+/// Export progress: the history is written (`history`: generations), then the image files are
+/// copied (`files`: distinct files); each phase counts from 0 to its total.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ExportProgress {
+    pub phase: ExportPhase,
     pub done: u32,
     pub total: u32,
+}
+
+impl From<flux_krea_core::privacy::ExportProgress> for ExportProgress {
+    fn from(p: flux_krea_core::privacy::ExportProgress) -> Self {
+        Self { phase: p.phase, done: p.done, total: p.total }
+    }
 }
 
 #[tauri::command]
@@ -87,8 +95,8 @@ pub async fn export_data(
     path: String,
 ) -> Result<ExportReport, Error> {
     let out = picked.export(&path)?;
-    let progress = move |done, total| {
-        let _ = ExportProgress { done, total }.emit(&app);
+    let progress = move |p: flux_krea_core::privacy::ExportProgress| {
+        let _ = ExportProgress::from(p).emit(&app);
     };
     state.core()?.export_data(&out, &progress).await
 }

@@ -49,10 +49,10 @@ pub async fn run(core: &Core, action: PrivacyAction) -> Result<ExitCode, Error> 
     match action {
         PrivacyAction::Report => println!("{}", to_json(&core.privacy_report().await?)?),
         PrivacyAction::Export { out } => {
-            let progress = |done: u32, total: u32| eprint!("\rexporting {done}/{total} generations");
-            let report = core.export_data(&out, &progress).await?;
-            eprintln!();
-            println!("{}", to_json(&report)?);
+            let exporting = crate::progress::Exporting::default();
+            let report = core.export_data(&out, &|p| exporting.report(p)).await;
+            exporting.finish();
+            println!("{}", to_json(&report?)?);
         }
         PrivacyAction::Erase { prompts, all } => {
             let report = if all {

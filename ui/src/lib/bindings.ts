@@ -430,8 +430,18 @@ export type Error =
 /**  A bug or an unexpected state; `message` is safe to show, details are in the log. */
 { kind: "internal"; message: string };
 
-/**  Export progress, generations written of the total. */
+/**
+ *  The two parts of an export, in order: the history written to history.json, then the image
+ *  files (originals and input pictures) copied into the archive.
+ */
+export type ExportPhase = "history" | "files";
+
+/**
+ *  Export progress: the history is written (`history`: generations), then the image files are
+ *  copied (`files`: distinct files); each phase counts from 0 to its total.
+ */
 export type ExportProgress = {
+	phase: ExportPhase,
 	done: number,
 	total: number,
 };
@@ -1150,7 +1160,10 @@ export type PurgeReport = {
 	/**  Files no row referenced (left by a crash or an interrupted purge). */
 	orphan_files_removed: number,
 	orphan_bytes_removed: number,
-	/**  False if a reader kept the WAL from being truncated; the next purge tries again. */
+	/**
+	 *  False if a reader kept the WAL from being truncated; the next purge tries again. (Nothing to
+	 *  truncate when nothing was deleted: true.)
+	 */
 	wal_truncated: boolean,
 };
 

@@ -30,11 +30,12 @@ const setConsent = vi.fn(async (name: string, granted: boolean) => {
 const erasePrompts = vi.fn(async () => ok({ generations: 12, files_removed: 0, bytes_removed: 0, skipped_running: 1 }));
 const saveDraft = vi.fn(async (_draft: unknown) => ok(null));
 const eraseEverything = vi.fn(async () => ok({ generations: 42, files_removed: 240, bytes_removed: 340_000_000, skipped_running: 0 }));
-let progressListener: ((e: { payload: { done: number; total: number } }) => void) | null = null;
+type Progress = { phase: 'history' | 'files'; done: number; total: number };
+let progressListener: ((e: { payload: Progress }) => void) | null = null;
 const SUGGESTED = '/home/me/Downloads/flux-krea-export-2026-11-27.zip';
 let exportGate: Promise<void> = Promise.resolve();
 const exportData = vi.fn(async (path: string) => {
-  progressListener?.({ payload: { done: 1, total: 2 } });
+  progressListener?.({ payload: { phase: 'history', done: 1, total: 2 } });
   await exportGate;
   return ok({ path, bytes: 12_300_000, generations: 42, images: 120 });
 });
@@ -119,7 +120,7 @@ vi.mock('../lib/bindings', () =>
 
 import PrivacyScreen from '../screens/PrivacyScreen.svelte';
 import { createForm } from '../create/store.svelte';
-import { exportFileName, requestKindWords } from './text';
+import { exportFileName, exportProgressWords, requestKindWords } from './text';
 import { POLICY, parsePolicy } from './policy';
 
 const byTestId = (id: string) => screen.getByTestId(id);
@@ -271,9 +272,28 @@ describe('Privacy screen', () => {
     exportGate = new Promise((resolve) => (finish = resolve));
     render(PrivacyScreen, { props: { info } });
     await fireEvent.click(byTestId('export-choose'));
-    await waitFor(() => expect(byTestId('export-progress').textContent).toContain('Writing 1 of 2 generations'));
-    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('1');
+    await waitFor(() => expect(byTestId('export-progress').textContent).toContain('Writing history: 1 of 2 generations'));
+    const wrap = byTestId('export-progress');
+    const bar = screen.getByRole('progressbar');
+    expect(wrap.dataset.phase).toBe('history');
+    expect(bar.getAttribute('aria-valuenow')).toBe('1');
+    expect(bar.getAttribute('aria-valuemax')).toBe('2');
+    expect(bar.getAttribute('aria-valuetext')).toBe('Writing history: 1 of 2 generations…');
+    expect(wrap.closest('[aria-live]')?.getAttribute('aria-live')).toBe('polite');
     expect((byTestId('erase-everything') as HTMLButtonElement).disabled).toBe(true);
+    // Then the image files: the same line and bar, counting again from the start.
+    progressListener?.({ payload: { phase: 'files', done: 0, total: 9 } });
+    await waitFor(() => expect(wrap.dataset.phase).toBe('files'));
+    expect(wrap.textContent).toContain('Copying images: 0 of 9…');
+    expect(bar.getAttribute('aria-valuenow')).toBe('0');
+    progressListener?.({ payload: { phase: 'files', done: 3, total: 9 } });
+    await waitFor(() => expect(wrap.textContent).toContain('Copying images: 3 of 9…'));
+    expect(byTestId('export-progress')).toBe(wrap);
+    expect(screen.getByRole('progressbar')).toBe(bar);
+    expect(bar.getAttribute('aria-valuenow')).toBe('3');
+    expect(bar.getAttribute('aria-valuemax')).toBe('9');
+    expect(bar.getAttribute('aria-valuetext')).toBe('Copying images: 3 of 9…');
+    expect((bar.firstElementChild as HTMLElement).style.width).toBe(`${(3 / 9) * 100}%`);
     finish();
     await waitFor(() => expect(byTestId('export-result').textContent).toContain('/home/me/flux.zip'));
     expect(screen.queryByTestId('export-progress')).toBeNull();
@@ -281,6 +301,17 @@ describe('Privacy screen', () => {
     expect(exportData).toHaveBeenCalledWith('/home/me/flux.zip');
     expect(byTestId('export-result').textContent).toContain('12 MB, 42 generations and 120 images');
     expect(byTestId('privacy-requests').textContent).toContain('Data export');
+  });
+
+  it('says each phase of the export in words, with its counts', () => {
+    const n = (x: number) => x.toLocaleString();
+    expect(exportProgressWords(null)).toBe('Preparing the archive…');
+    expect(exportProgressWords({ phase: 'history', done: 0, total: 0 })).toBe('Preparing the archive…');
+    expect(exportProgressWords({ phase: 'history', done: 40_000, total: 100_000 })).toBe(`Writing history: ${n(40_000)} of ${n(100_000)} generations…`);
+    expect(exportProgressWords({ phase: 'files', done: 1_200, total: 9_000 })).toBe(`Copying images: ${n(1_200)} of ${n(9_000)}…`);
+    expect(exportProgressWords({ phase: 'files', done: 0, total: 0 })).toBe('Finishing the archive…');
+    // Rows added while the export runs never read as more than the total.
+    expect(exportProgressWords({ phase: 'history', done: 3, total: 2 })).toBe('Writing history: 2 of 2 generations…');
   });
 
   it('does nothing when the save dialog is cancelled', async () => {

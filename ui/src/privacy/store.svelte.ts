@@ -32,6 +32,7 @@ export class PrivacyStore {
   savingConsent = $state<string | null>(null);
 
   exporting = $state(false);
+  /** The phase under way (the history, then the image files) and how far it got; null when idle. */
   exportProgress = $state<ExportProgress | null>(null);
   exportResult = $state<ExportReport | null>(null);
   exportError = $state<string | null>(null);
@@ -164,7 +165,7 @@ export class PrivacyStore {
 
     this.exporting = true;
     this.exportResult = null;
-    this.exportProgress = { done: 0, total: 0 };
+    this.exportProgress = { phase: 'history', done: 0, total: 0 };
     let unlisten: (() => void) | null = null;
     try {
       unlisten = await events.exportProgress.listen(({ payload }) => {

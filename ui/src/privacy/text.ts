@@ -1,4 +1,4 @@
-import type { ConsentChange, ConsentSource, ErasureReport, ExportReport, StoredKind } from '../lib/bindings';
+import type { ConsentChange, ConsentSource, ErasureReport, ExportProgress, ExportReport, StoredKind } from '../lib/bindings';
 import { formatBytes, plural } from '../lib/format';
 
 export type ConsentName = 'marketing_emails' | 'product_analytics' | 'training_use';
@@ -91,6 +91,16 @@ export function exportFileName(now: Date): string {
 export function exportSummary(r: ExportReport): string {
   const size = r.bytes == null ? '' : `${formatBytes(r.bytes)}, `;
   return `${size}${plural(r.generations, 'generation')} and ${plural(r.images, 'image')}`;
+}
+
+/**
+ * What the export is doing, in words: the history written (generations), then the image files
+ * copied; before a phase knows its total, what it is about to do.
+ */
+export function exportProgressWords(p: ExportProgress | null): string {
+  if (!p || p.total === 0) return p?.phase === 'files' ? 'Finishing the archive…' : 'Preparing the archive…';
+  const counts = `${Math.min(p.done, p.total).toLocaleString()} of ${p.total.toLocaleString()}`;
+  return p.phase === 'files' ? `Copying images: ${counts}…` : `Writing history: ${counts} generations…`;
 }
 
 export function erasureSummary(action: 'prompts' | 'everything', r: ErasureReport): string {

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::privacy::{self, consents, platform};
 use crate::privacy::{
-    Consent, ConsentChange, ConsentSource, ErasureReport, ExportReport, PrivacyReport, PrivacyRequest,
+    Consent, ConsentChange, ConsentSource, ErasureReport, ExportProgress, ExportReport, PrivacyReport, PrivacyRequest,
 };
 use crate::Core;
 
@@ -37,8 +37,8 @@ impl Core {
         privacy::suggested_export_path()
     }
 
-    /// Writes the archive to `out`; `progress(done, total)` counts generations written.
-    pub async fn export_data(&self, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
+    /// Writes the archive to `out`; `progress` counts the generations written, then the files copied.
+    pub async fn export_data(&self, out: &Path, progress: &(dyn Fn(ExportProgress) + Sync)) -> Result<ExportReport> {
         privacy::export_data(self, out, progress).await
     }
 

@@ -7,8 +7,9 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use zip::write::SimpleFileOptions;
@@ -20,6 +21,28 @@ use crate::history::images;
 
 pub const SCHEMA_VERSION: u32 = 1;
 const BATCH: i64 = 500;
+/// The file copy reports at least this often while it runs (large files take a while each)…
+const FILES_REPORT_EVERY: Duration = Duration::from_millis(100);
+/// …and every hundredth of the files at most, so many small files do not flood the listener.
+const FILES_REPORTS: u32 = 100;
+
+/// The two parts of an export, in order: the history written to history.json, then the image
+/// files (originals and input pictures) copied into the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportPhase {
+    History,
+    Files,
+}
+
+/// How far an export got: in `phase`, `done` of `total` (generations for the history, distinct
+/// files for the files). Each phase starts at 0 and ends at its total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportProgress {
+    pub phase: ExportPhase,
+    pub done: u32,
+    pub total: u32,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct ExportReport {
@@ -55,7 +78,8 @@ fn zip_error(path: &Path) -> impl Fn(zip::result::ZipError) -> Error + '_ {
     move |e| Error::storage(path, e)
 }
 
-/// Writes the archive to `out` (a new `.zip` file); `progress(done, total)` counts generations.
+/// Writes the archive to `out` (a new `.zip` file); `progress` follows the history written, then
+/// the files copied ([`ExportProgress`]).
 /// It is written to a temporary file created with O_EXCL next to `out` (never a file or link that
 /// was already there), then placed at `out` without ever replacing what is there by then.
 pub async fn export(
@@ -63,7 +87,7 @@ pub async fn export(
     data_dir: &Path,
     out: &Path,
     documents: Vec<(&'static str, Value)>,
-    progress: &(dyn Fn(u32, u32) + Sync),
+    progress: &(dyn Fn(ExportProgress) + Sync),
 ) -> Result<ExportReport> {
     let is_zip = out.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     if !is_zip {
@@ -159,8 +183,9 @@ async fn write(
     file: File,
     documents: Vec<(&'static str, Value)>,
     total: u32,
-    progress: &(dyn Fn(u32, u32) + Sync),
+    progress: &(dyn Fn(ExportProgress) + Sync),
 ) -> Result<(i32, i32)> {
+    let history = |done| progress(ExportProgress { phase: ExportPhase::History, done, total });
     let path = temp.to_path_buf();
     let mut zip: Zip = blocking(move || {
         let mut zip = ZipWriter::new(file);
@@ -182,6 +207,7 @@ async fn write(
         Ok(zip)
     })
     .await?;
+    history(0);
     // A set: rows share files (content-addressed), so memory follows the distinct files, not the rows.
     let (mut done, mut files, mut last_id) = (0u32, std::collections::BTreeSet::new(), 0i64);
     loop {
@@ -258,24 +284,61 @@ async fn write(
             Ok(zip)
         })
         .await?;
-        progress(done, total);
+        history(done);
     }
-    let (path, dir) = (temp.to_path_buf(), data_dir.to_path_buf());
-    let image_count = files.len() as i32;
-    blocking(move || {
+    let path = temp.to_path_buf();
+    zip = blocking(move || {
         zip.write_all(b"\n]}\n").map_err(|e| Error::storage(&path, e))?;
-        // Images are already compressed: stored as they are.
-        let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-        for relative in &files {
-            let source = images::absolute(&dir, relative)?;
-            let mut input = File::open(&source).map_err(|e| Error::storage(&source, e))?;
-            zip.start_file(relative.as_str(), stored).map_err(zip_error(&path))?;
-            std::io::copy(&mut input, &mut zip).map_err(|e| Error::storage(&source, e))?;
-        }
+        Ok(zip)
+    })
+    .await?;
+    let image_count = files.len() as i32;
+    let zip = copy_files(zip, temp, data_dir, files, progress).await?;
+    let path = temp.to_path_buf();
+    blocking(move || {
         let file = zip.finish().map_err(zip_error(&path))?;
         file.sync_all().map_err(|e| Error::storage(&path, e))?;
         Ok(())
     })
     .await?;
     Ok((done as i32, image_count))
+}
+
+/// Copies each file of `files` (relative to `data_dir`) into the archive under its relative name,
+/// streaming (never a whole file in memory), in runs of at most [`FILES_REPORT_EVERY`] or a
+/// hundredth of the files, reporting after each run.
+async fn copy_files(
+    mut zip: Zip,
+    temp: &Path,
+    data_dir: &Path,
+    files: std::collections::BTreeSet<String>,
+    progress: &(dyn Fn(ExportProgress) + Sync),
+) -> Result<Zip> {
+    let total = files.len() as u32;
+    let report = |done| progress(ExportProgress { phase: ExportPhase::Files, done, total });
+    report(0);
+    let run = total.div_ceil(FILES_REPORTS).max(1);
+    let (mut pending, mut done) = (files.into_iter(), 0u32);
+    while pending.len() > 0 {
+        let (path, dir) = (temp.to_path_buf(), data_dir.to_path_buf());
+        let copied;
+        (zip, pending, copied) = blocking(move || {
+            // Images are already compressed: stored as they are.
+            let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            let (started, mut copied) = (Instant::now(), 0u32);
+            while copied < run && (copied == 0 || started.elapsed() < FILES_REPORT_EVERY) {
+                let Some(relative) = pending.next() else { break };
+                let source = images::absolute(&dir, &relative)?;
+                let mut input = File::open(&source).map_err(|e| Error::storage(&source, e))?;
+                zip.start_file(relative.as_str(), stored).map_err(zip_error(&path))?;
+                std::io::copy(&mut input, &mut zip).map_err(|e| Error::storage(&source, e))?;
+                copied += 1;
+            }
+            Ok((zip, pending, copied))
+        })
+        .await?;
+        done += copied;
+        report(done);
+    }
+    Ok(zip)
 }

@@ -20,7 +20,7 @@ use crate::Core;
 
 pub use consents::{Consent, ConsentChange, ConsentSource};
 pub use erasure::ErasureReport;
-pub use export::ExportReport;
+pub use export::{ExportPhase, ExportProgress, ExportReport};
 pub use report::{PrivacyReport, UsageStats};
 
 /// A right the user exercised, kept so the Privacy screen can show what was done and when.
@@ -109,7 +109,7 @@ fn suggested_export_path() -> Result<String> {
 }
 
 /// The work of [`Core::export_data`].
-async fn export_data(core: &Core, out: &Path, progress: &(dyn Fn(u32, u32) + Sync)) -> Result<ExportReport> {
+async fn export_data(core: &Core, out: &Path, progress: &(dyn Fn(ExportProgress) + Sync)) -> Result<ExportReport> {
     let documents = vec![
         (
             "consents.json",

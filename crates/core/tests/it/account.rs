@@ -550,7 +550,7 @@ async fn privacy_rights_reach_the_platform_when_signed_in() {
     assert_eq!(finished(&w.core, job.id).await.status, Status::Done);
 
     let out = w.sandbox.path().join("export.zip");
-    w.core.export_data(&out, &|_, _| {}).await.unwrap();
+    w.core.export_data(&out, &|_| {}).await.unwrap();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
     let mut text = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("platform_account.json").unwrap(), &mut text).unwrap();

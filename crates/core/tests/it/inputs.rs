@@ -83,7 +83,7 @@ async fn the_export_carries_the_picture_and_deletion_removes_it_when_unreference
     let file = w.core.generation_details(first.id).await.unwrap().input_pictures[0].file.clone();
 
     let out = w.sandbox.path().join("export.zip");
-    w.core.export_data(&out, &|_, _| {}).await.unwrap();
+    w.core.export_data(&out, &|_| {}).await.unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
     let mut history = String::new();
     archive.by_name("history.json").unwrap().read_to_string(&mut history).unwrap();

@@ -92,7 +92,7 @@ async fn an_export_must_be_a_zip() {
     let tmp = tempfile::tempdir().unwrap();
     let core = seeded(tmp.path()).await;
     let out = tmp.path().join("my-data.txt");
-    let refused = reason(core.export_data(&out, &|_, _| {}).await.unwrap_err(), "out");
+    let refused = reason(core.export_data(&out, &|_| {}).await.unwrap_err(), "out");
     assert!(refused.contains("my-data.txt") && refused.contains(".zip"), "{refused}");
     assert!(!out.exists());
 }
@@ -103,7 +103,7 @@ async fn an_export_never_replaces_a_file_that_appears_while_it_is_written() {
     let core = seeded(tmp.path()).await;
     let out = tmp.path().join("my-data.zip");
     let error = core
-        .export_data(&out, &|_, _| {
+        .export_data(&out, &|_| {
             if !out.exists() {
                 std::fs::write(&out, b"someone else's file").unwrap();
             }
@@ -128,7 +128,7 @@ async fn an_export_never_writes_through_a_planted_temporary_name() {
         std::os::unix::fs::symlink(&victim, tmp.path().join(planted)).unwrap();
     }
     let out = tmp.path().join("my-data.zip");
-    let report = core.export_data(&out, &|_, _| {}).await.unwrap();
+    let report = core.export_data(&out, &|_| {}).await.unwrap();
     assert_eq!(report.generations, 3);
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "the export wrote through a planted link");
     assert!(zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).is_ok());

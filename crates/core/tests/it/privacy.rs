@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use flux_krea_core::privacy::ConsentSource;
+use flux_krea_core::privacy::{ConsentSource, ExportPhase, ExportProgress};
 use flux_krea_core::{Config, Core, Error};
 
 const TOKEN: &str = "r8_never_in_an_export_0042";
@@ -33,8 +33,8 @@ async fn the_export_holds_every_row_and_file_and_no_secret() {
     let out = tmp.path().join("my-data.zip");
     let calls = std::sync::atomic::AtomicU32::new(0);
     let report = core
-        .export_data(&out, &|done, total| {
-            assert!(done <= total);
+        .export_data(&out, &|p| {
+            assert!(p.done <= p.total);
             calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         })
         .await
@@ -86,8 +86,57 @@ async fn the_export_holds_every_row_and_file_and_no_secret() {
     // The export itself is recorded; a second export to the same name is refused, naming the field.
     let requests = core.privacy_requests().await.unwrap();
     assert_eq!(requests[0].kind, "export");
-    let again = core.export_data(&out, &|_, _| {}).await.unwrap_err();
+    let again = core.export_data(&out, &|_| {}).await.unwrap_err();
     assert!(matches!(again, Error::InvalidInput { ref field, .. } if field == "out"), "{again:?}");
+}
+
+#[tokio::test]
+async fn the_export_reports_the_files_it_copies_after_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let core = core(tmp.path()).await;
+    let mut policy = core.retention().await.unwrap();
+    policy.window_days = None;
+    core.set_retention(&policy).await.unwrap();
+    // More rows than one batch of history.json, sharing a dozen distinct image files.
+    core.seed_synthetic(1_200).await.unwrap();
+    let out = tmp.path().join("my-data.zip");
+    let seen = std::sync::Mutex::new(Vec::<ExportProgress>::new());
+    let report = core.export_data(&out, &|p| seen.lock().unwrap().push(p)).await.unwrap();
+    let seen = seen.into_inner().unwrap();
+
+    let split = seen.iter().position(|p| p.phase == ExportPhase::Files).expect("the file copy was reported");
+    let (history, files) = seen.split_at(split);
+    assert!(files.iter().all(|p| p.phase == ExportPhase::Files), "history after the files: {seen:?}");
+    assert!(history.iter().all(|p| p.total == 1_200), "{history:?}");
+    let done: Vec<u32> = history.iter().map(|p| p.done).collect();
+    assert_eq!(done.first(), Some(&0), "{done:?}");
+    assert_eq!(done.last(), Some(&1_200), "{done:?}");
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "history not monotonic: {done:?}");
+
+    // The distinct files the archive's history names, originals and input pictures alike.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut text = String::new();
+    zip.by_name("history.json").unwrap().read_to_string(&mut text).unwrap();
+    let history_doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut distinct = std::collections::BTreeSet::new();
+    for g in history_doc["generations"].as_array().unwrap() {
+        for list in ["images", "input_pictures"] {
+            for item in g[list].as_array().unwrap() {
+                distinct.insert(item["file"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(distinct.len() > 2, "several distinct files: {distinct:?}");
+    assert_eq!(report.images as usize, distinct.len());
+    assert!(distinct.iter().all(|f| zip.by_name(f).is_ok()), "a file is missing from the archive");
+
+    let total = distinct.len() as u32;
+    assert!(files.iter().all(|p| p.total == total), "{files:?}");
+    let done: Vec<u32> = files.iter().map(|p| p.done).collect();
+    assert_eq!(done.first(), Some(&0), "the copy is announced before it starts: {done:?}");
+    assert_eq!(done.last(), Some(&total), "the copy ends at its total: {done:?}");
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "files not monotonic: {done:?}");
+    assert!(done.len() > 2, "reported while copying, not only at both ends: {done:?}");
 }
 
 #[tokio::test]

@@ -112,7 +112,7 @@ async fn styles_travel_in_the_export_and_come_back_from_it() {
     };
     core.save_style(&square).await.unwrap();
     let out = sandbox.path().join("export.zip");
-    core.export_data(&out, &|_, _| {}).await.unwrap();
+    core.export_data(&out, &|_| {}).await.unwrap();
 
     let other = Sandbox::new();
     let fresh = other.open().await;
