@@ -38,6 +38,10 @@ describe('month grid', () => {
     const years = byYear([month(2025, 12), month(2026, 3), month(2026, 1)]);
     expect(initialMonth(years, null)).toMatchObject({ year: 2026, month: 3 });
     expect(initialMonth(years, month(2026, 1).ends_at)).toMatchObject({ year: 2026, month: 1 });
+    // A jump to a day: the month holding it (the end of 14 January, not of the month).
+    expect(initialMonth(years, new Date(2026, 0, 15).getTime())).toMatchObject({ year: 2026, month: 1 });
+    // The start of January is the end of December's last day.
+    expect(initialMonth(years, new Date(2026, 0, 1).getTime())).toMatchObject({ year: 2025, month: 12 });
     expect(initialMonth([], null)).toBeNull();
   });
 });

@@ -45,10 +45,18 @@ export function shortMonth(month: number): string {
   return shortMonthFormat.format(new Date(2000, month - 1, 1));
 }
 
-/** The month to focus when the picker opens: the one jumped to, else the newest. */
+/**
+ * Whether the grid, jumped to `before`, starts in this month: a jump to the month itself (its end) or
+ * to one of its days (a day's end, after the month's start).
+ */
+export function holdsJump(m: DateCount, jumpedBefore: number | null): boolean {
+  return jumpedBefore !== null && m.starts_at < jumpedBefore && jumpedBefore <= m.ends_at;
+}
+
+/** The month to focus when the picker opens: the one jumped to (or to one of its days), else the newest. */
 export function initialMonth(years: readonly YearOfMonths[], jumpedBefore: number | null): DateCount | null {
   const all = years.flatMap((y) => y.months.filter((m): m is DateCount => m !== null));
-  return all.find((m) => m.ends_at === jumpedBefore) ?? all.sort((a, b) => b.starts_at - a.starts_at)[0] ?? null;
+  return all.find((m) => holdsJump(m, jumpedBefore)) ?? all.sort((a, b) => b.starts_at - a.starts_at)[0] ?? null;
 }
 
 /**
