@@ -352,6 +352,24 @@ describe('variations and several models', () => {
     await waitFor(() => expect(screen.getByText('Queued 4 jobs. Follow them in the queue; you can start more now.')).toBeTruthy());
   });
 
+  it("counts a template's longest prompt, not its braces, and lets a long template through to the plan", async () => {
+    planGeneration.mockImplementation(async () => ok(planOf(['a red boat', 'a turquoise boat'], ['flux-schnell'])));
+    await ready();
+    await type('a {red|turquoise} boat');
+    // 16 characters in "a turquoise boat"; the template itself has 22.
+    await waitFor(() => expect(byTestId('prompt-counter').textContent?.trim()).toBe('longest 16 / 2,000'), slow);
+    expect(byTestId('prompt-counter').getAttribute('title')).toContain('longest of the 2 prompts');
+
+    // Longer than the limit as written, but each prompt it makes is short: the core decides, not the counter.
+    const long = `{${'x'.repeat(1500)}|${'y'.repeat(1500)}}`;
+    planGeneration.mockImplementation(async () => ok(planOf(['x'.repeat(1500), 'y'.repeat(1500)], ['flux-schnell'])));
+    await type(long);
+    await waitFor(() => expect(byTestId('prompt-counter').textContent?.trim()).toBe('longest 1,500 / 2,000'), slow);
+    expect(planGeneration.mock.calls.at(-1)?.[0]).toMatchObject({ inputs: { prompt: long } });
+    expect(screen.queryByText(/Too long/)).toBeNull();
+    expect(byTestId('generate').hasAttribute('disabled')).toBe(false);
+  });
+
   it('prices in credits in account mode', async () => {
     mode = 'account';
     planGeneration.mockImplementation(async () => ok(planOf(['a', 'b', 'c', 'd'], ['flux-schnell'])));

@@ -90,6 +90,9 @@ describe('validation mirrors the catalogue', () => {
     expect(fieldError(p, 'a fox')).toBeNull();
     expect(fieldError(p, 'x'.repeat(2000))).toBeNull();
     expect(fieldError(p, 'x'.repeat(2001))).toBe('Too long: 2,001 of at most 2,000 characters.');
+    // A template's braces and alternatives are not sent: the core's plan checks each prompt it makes.
+    expect(fieldError(p, `{${'x'.repeat(1500)}|${'y'.repeat(1500)}}`)).toBeNull();
+    expect(fieldError(p, `{}${' '.repeat(3)}`)).toBeNull();
   });
 
   it('checks integer ranges, whole numbers and step multiples', () => {

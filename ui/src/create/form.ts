@@ -8,6 +8,9 @@ import { formatCredits, formatUsd } from '../lib/format';
 export type FormValue = string | number | boolean | null;
 export type FormValues = Record<string, FormValue>;
 
+/** Characters that make the prompt a template (groups and escapes); without them it is sent as written. */
+export const isTemplate = (prompt: string): boolean => /[{}\\]/.test(prompt);
+
 /** How a field is drawn. */
 export type Control = 'prompt' | 'aspect' | 'segmented' | 'select' | 'seed' | 'range' | 'number' | 'toggle' | 'image';
 
@@ -80,7 +83,9 @@ export function fieldError(field: Field, value: FormValue): string | null {
     const text = typeof value === 'string' ? value.trim() : '';
     const chars = [...text].length;
     if (chars === 0) return field.required ? 'Write a prompt to generate.' : null;
-    if (chars > kind.max_chars) return `Too long: ${count(chars)} of at most ${count(kind.max_chars)} characters.`;
+    // A template's own characters are not what is sent: the core checks each prompt it makes
+    // (the plan's refusal shows under the prompt), so `{a|b}` groups never count against the limit.
+    if (chars > kind.max_chars && !isTemplate(text)) return `Too long: ${count(chars)} of at most ${count(kind.max_chars)} characters.`;
     return null;
   }
   if (!isSet(value)) return field.required ? `${field.label} is required.` : null;

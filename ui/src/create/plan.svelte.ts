@@ -4,6 +4,7 @@
 import { commands, type GenerationPlan_Serialize, type GenerationRequest } from '../lib/bindings';
 import { CommandError, describeError, messageOf, unwrap } from '../lib/errors';
 import { formatCredits, formatUsd, sentence } from '../lib/format';
+import { chars } from './style';
 
 /** The core's default and highest variation limits (crates/core/src/generation/variations.rs). */
 export const DEFAULT_CAP = 16;
@@ -20,8 +21,8 @@ export interface PlanInput {
   mode: 'account' | 'own_key';
 }
 
-/** Characters that make the prompt a template (groups and escapes); without them it is sent as written. */
-export const isTemplate = (prompt: string): boolean => /[{}\\]/.test(prompt);
+/** The characters of the plan's longest prompt as sent (style included): what counts against the limit. */
+export const longestPrompt = (plan: Plan): number => plan.jobs.reduce((most, job) => Math.max(most, chars(job.prompt)), 0);
 
 /** Does the plan say more than the form alone (several jobs or several models)? */
 export const isMulti = (plan: Plan | null): plan is Plan => plan !== null && (plan.jobs.length > 1 || plan.models.length > 1);

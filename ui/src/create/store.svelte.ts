@@ -19,6 +19,7 @@ import {
   estimate,
   fromInputs,
   isSet,
+  isTemplate,
   megabytes,
   SEED_FIELD,
   toBase64,
@@ -29,7 +30,7 @@ import {
   type FormValues,
 } from './form';
 import { queue } from './queue.svelte';
-import { DEFAULT_CAP, isMulti, isTemplate, Planner, planProblems, type PlanInput } from './plan.svelte';
+import { DEFAULT_CAP, isMulti, Planner, planProblems, type PlanInput } from './plan.svelte';
 import { appliedOf, chars, composePrompt, styleDefaults } from './style';
 import { styles, type Style } from './styles.svelte';
 import { DraftKeeper, type Draft } from './draft';
@@ -215,6 +216,9 @@ export class CreateForm {
   #styleLength(): Record<string, string> {
     const field = this.model?.fields.find((f) => f.name === 'prompt');
     if (!this.style || !field || field.kind.type !== 'prompt') return {};
+    // A template's prompts are checked by the core's plan, each with the style (fieldError says why).
+    const prompt = this.values['prompt'];
+    if (typeof prompt === 'string' && isTemplate(prompt)) return {};
     const used = chars(this.composed);
     const max = field.kind.max_chars;
     return used > max ? { prompt: `Too long with the style: ${used.toLocaleString('en-US')} of at most ${max.toLocaleString('en-US')} characters.` } : {};
