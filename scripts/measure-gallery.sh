@@ -19,6 +19,6 @@ export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
 log="$(mktemp)"
 # The app's own log lines go to the file; shown only when the measurement fails.
 cargo run -q -p flux-krea-e2e --example gallery_scroll -- "${1:-10000}" "${@:2}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
-grep -E "^(first tiles|Error|  )" "$log" >&2 || true
+grep -E "^(first tiles|after the Gallery|Error|  )" "$log" >&2 || true
 cargo run -q -p flux-krea-e2e --example memory_floor -- "${1:-10000}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
 grep -E "^(the app|MiniBrowser|  )" "$log" >&2 || true

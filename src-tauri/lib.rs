@@ -3,6 +3,7 @@
 mod browser;
 mod commands;
 mod geometry;
+mod heap;
 mod jobs;
 mod navigation;
 mod picked;
@@ -40,6 +41,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
 }
 
 pub fn run() {
+    heap::limit_arenas();
     // Before anything starts: a launch while the first instance is still exiting waits for it
     // instead of failing in the single-instance plugin.
     #[cfg(target_os = "linux")]
