@@ -1,24 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, fireEvent, waitFor, within } from '@testing-library/svelte';
 import { fail, mockBindings, ok, type Result } from '../test/bindings';
+import { day, month } from '../test/dates';
 
-const month = (year: number, m: number, count: number) => ({
-  year,
-  month: m,
-  day: null,
-  starts_at: new Date(year, m - 1, 1).getTime(),
-  ends_at: new Date(year, m, 1).getTime(),
-  count,
-});
 const MONTHS = [month(2026, 3, 54_659), month(2026, 1, 2), month(2025, 12, 1)];
-const day = (year: number, m: number, d: number, count: number) => ({
-  year,
-  month: m,
-  day: d,
-  starts_at: new Date(year, m - 1, d).getTime(),
-  ends_at: new Date(year, m - 1, d + 1).getTime(),
-  count,
-});
 // 1 March 2026 is a Sunday: Mon 2, Tue 3, Tue 10 and Thu 12 hold items.
 const DAYS = [day(2026, 3, 12, 1), day(2026, 3, 10, 7), day(2026, 3, 3, 412), day(2026, 3, 2, 1), day(2026, 1, 20, 2), day(2025, 12, 1, 1)];
 

@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DateCount, GalleryQuery } from '../lib/bindings';
+import type { GalleryQuery } from '../lib/bindings';
+import { day, month } from '../test/dates';
 import { CALENDAR_CELLS, calendar, dayLabel, dayName, firstWeekday, initialDay, monthQuery, neighbours, weekdays } from './dayGrid';
 
-const day = (year: number, m: number, d: number, count = 1): DateCount => ({
-  year,
-  month: m,
-  day: d,
-  starts_at: new Date(year, m - 1, d).getTime(),
-  ends_at: new Date(year, m - 1, d + 1).getTime(),
-  count,
-});
-const month = (year: number, m: number): DateCount => ({
-  year,
-  month: m,
-  day: null,
-  starts_at: new Date(year, m - 1, 1).getTime(),
-  ends_at: new Date(year, m, 1).getTime(),
-  count: 1,
-});
 const query: GalleryQuery = {
   cursor: 'c',
   limit: 100,
