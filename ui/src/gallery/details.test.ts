@@ -204,6 +204,21 @@ describe('Lineage in the details panel', () => {
     expect(onOpen).not.toHaveBeenCalled();
   });
 
+  it('shows the first six children, and all of them after "+N more", focusing the first one revealed', async () => {
+    lineage = { parent_id: null, input_pictures: [], children: [20, 19, 18, 17, 16, 15, 14, 13] };
+    render(DetailsPanel, { props });
+    const section = await screen.findByTestId('details-lineage');
+    const children = () => [...section.querySelectorAll<HTMLElement>("[data-testid=lineage-node][data-relation='child']")].map((n) => Number(n.dataset.id));
+    await waitFor(() => expect(children()).toEqual([20, 19, 18, 17, 16, 15]));
+    const more = screen.getByTestId('lineage-more');
+    expect(more.textContent?.trim()).toBe('+2 more made from this');
+    more.focus();
+    await fireEvent.click(more);
+    await waitFor(() => expect(children()).toEqual([20, 19, 18, 17, 16, 15, 14, 13]));
+    expect(screen.queryByTestId('lineage-more')).toBeNull();
+    await waitFor(() => expect((document.activeElement as HTMLElement | null)?.dataset.id).toBe('14'));
+  });
+
   it('shows nothing for a generation with no lineage', async () => {
     render(DetailsPanel, { props });
     await screen.findByTestId('details-prompt');
