@@ -12,6 +12,20 @@ fn created_at(sandbox: &Sandbox, id: i64) -> TestResult<i64> {
     Ok(parse_rfc3339(shown["generation"]["created_at"].as_str().unwrap_or_default()).ok_or("no created_at")?)
 }
 
+/// The picker's month buttons.
+const MONTHS: &str = "[data-testid='date-jump-panel'] button.month";
+
+/// Launches the app on the Gallery, notes its newest tile, and opens "Jump to date" on its months.
+async fn gallery_with_the_picker_open(sandbox: &Sandbox) -> TestResult<(App, i64)> {
+    let app = App::launch(sandbox).await?;
+    app.click_now("nav button[data-screen='gallery']").await?;
+    wait_until("the seeded tiles", 30, || async { Ok(!app.tile_ids().await?.is_empty()) }).await?;
+    let newest = app.tile_ids().await?[0];
+    app.click("[data-testid='date-jump']").await?;
+    wait_until("the months", 10, || async { app.exists(MONTHS).await }).await?;
+    Ok((app, newest))
+}
+
 async fn focused_tile(app: &App) -> TestResult<Option<i64>> {
     let id = app
         .js("const el = document.activeElement; return el && el.matches('button.tile') ? Number(el.dataset.id) : null;")
@@ -27,19 +41,12 @@ async fn jumping_to_a_month_starts_the_grid_there_and_back_to_newest_returns() -
     // Spread over the last ~18 months by the seeder: several months, each with items.
     sandbox.cli(&["seed", "--count", "400"])?;
 
-    let app = App::launch(&sandbox).await?;
-    app.click_now("nav button[data-screen='gallery']").await?;
-    wait_until("the seeded tiles", 30, || async { Ok(!app.tile_ids().await?.is_empty()) }).await?;
-    let newest = app.tile_ids().await?[0];
-
     // Open the picker: the months with items, the newest focused.
-    app.click("[data-testid='date-jump']").await?;
-    let months = "[data-testid='date-jump-panel'] button.month";
-    wait_until("the months", 10, || async { app.exists(months).await }).await?;
+    let (app, newest) = gallery_with_the_picker_open(&sandbox).await?;
     let starts: Vec<i64> = serde_json::from_value(
         app.execute(
             "return [...document.querySelectorAll(arguments[0])].map(b => Number(b.dataset.starts));",
-            vec![months.into()],
+            vec![MONTHS.into()],
         )
         .await?,
     )?;
@@ -126,14 +133,7 @@ async fn jumping_to_a_day_starts_the_grid_at_that_days_newest_item() -> TestResu
     }
     let (month_starts, month_ends, month, days, back) = found.ok_or("no month with an older day of several images")?;
 
-    let app = App::launch(&sandbox).await?;
-    app.click_now("nav button[data-screen='gallery']").await?;
-    wait_until("the seeded tiles", 30, || async { Ok(!app.tile_ids().await?.is_empty()) }).await?;
-    let newest = app.tile_ids().await?[0];
-
-    app.click("[data-testid='date-jump']").await?;
-    let months = "[data-testid='date-jump-panel'] button.month";
-    wait_until("the months", 10, || async { app.exists(months).await }).await?;
+    let (app, newest) = gallery_with_the_picker_open(&sandbox).await?;
     // Tab from the focused (newest) month reaches its days button.
     let tab = char::from(Key::Tab).to_string();
     app.step("Tab", |c| async move { c.active_element().await?.send_keys(&tab).await }).await?;
@@ -242,7 +242,7 @@ async fn jumping_to_a_day_starts_the_grid_at_that_days_newest_item() -> TestResu
     let escape = char::from(Key::Escape).to_string();
     let first_escape = escape.clone();
     app.step("Escape", |c| async move { c.active_element().await?.send_keys(&first_escape).await }).await?;
-    wait_until("the months again", 10, || async { Ok(app.exists(months).await? && !app.exists(days_css).await?) })
+    wait_until("the months again", 10, || async { Ok(app.exists(MONTHS).await? && !app.exists(days_css).await?) })
         .await?;
     let focused = app
         .js("return document.activeElement.matches('button.month') && Number(document.activeElement.dataset.starts);")
