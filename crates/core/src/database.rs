@@ -24,20 +24,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
         // For the first connection (setup, migrations); the pool's use `write_lock`'s handler.
         .busy_timeout(write_lock::TIMEOUT)
         .foreign_keys(true);
-    // The window and the CLI may open the same folder at once. Setting up a new file (the switch
-    // to WAL takes an exclusive lock SQLite does not wait for) and migrating (sqlx takes no lock
-    // for SQLite) happen under a lock file, one process at a time, on one connection first.
-    let lock_path = data_dir.join(".migrate.lock");
-    let lock = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::storage(&lock_path, e))?;
-    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
-        .await
-        .map_err(|_| Error::internal("waiting for the migration lock stopped"))?
-        .map_err(|e| Error::storage(&lock_path, e))?;
+    let lock = setup_lock(data_dir).await?;
     {
         use sqlx::{ConnectOptions, Connection};
         let first = options.connect().await.map_err(|e| Error::storage(&path, e))?;
@@ -58,6 +45,25 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool> {
     drop(lock);
     migrated?;
     Ok(pool)
+}
+
+/// The window and the CLI may open the same folder at once. Setting up a new file (the switch to
+/// WAL takes an exclusive lock SQLite does not wait for), migrating (sqlx takes no lock for
+/// SQLite) and the check before opening (a migration committing under it fails it with
+/// SQLITE_SCHEMA, which is not damage) happen under this lock file, one process at a time.
+/// Held until the returned file is dropped.
+pub(crate) async fn setup_lock(data_dir: &Path) -> Result<std::fs::File> {
+    let lock_path = data_dir.join(".migrate.lock");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::storage(&lock_path, e))?;
+    tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await
+        .map_err(|_| Error::internal("waiting for the migration lock stopped"))?
+        .map_err(|e| Error::storage(&lock_path, e))
 }
 
 /// What `doctor` and the "what is stored" report say about the file.

@@ -51,6 +51,11 @@ pub async fn open_checked_within(data_dir: &Path, check_bytes: u64) -> Result<Op
     let path = data_dir.join(DATABASE_FILE);
     let marker = data_dir.join(DAMAGE_MARKER);
     let mut check_deferred = false;
+    // Not while another process sets the file up or migrates it (database::setup_lock).
+    let setting_up = match std::fs::metadata(&path) {
+        Ok(meta) if meta.len() > 0 => Some(database::setup_lock(data_dir).await?),
+        _ => None,
+    };
     let damage = match (std::fs::read_to_string(&marker), std::fs::metadata(&path)) {
         (Ok(reason), Ok(_)) => Some(reason),
         (_, Ok(meta)) if meta.len() > check_bytes => {
@@ -72,6 +77,8 @@ pub async fn open_checked_within(data_dir: &Path, check_bytes: u64) -> Result<Op
     if marker.exists() {
         std::fs::remove_file(&marker).map_err(|e| Error::storage(&marker, e))?;
     }
+    // database::open takes the lock again (a second open of the lock file would wait for this one).
+    drop(setting_up);
     let pool = database::open(data_dir).await?;
     let check_deferred = check_deferred && recovery.is_none();
     Ok(Opened { pool, recovery, check_deferred })
@@ -177,6 +184,34 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_check_waits_while_another_process_sets_the_file_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, _) = open_checked(dir.path()).await.unwrap();
+        pool.close().await;
+        // Another process migrating holds the lock: a check now could meet its schema change
+        // half-way (SQLITE_SCHEMA, "vtable constructor failed" on the search index) and fail.
+        // Here the file is not a database while the lock is held: a check that ran then would
+        // set it aside.
+        let path = dir.path().join(DATABASE_FILE);
+        let whole = std::fs::read(&path).unwrap();
+        let other = database::setup_lock(dir.path()).await.unwrap();
+        std::fs::write(&path, b"half-way through something else").unwrap();
+        let data_dir = dir.path().to_path_buf();
+        let opening = tokio::spawn(async move { open_checked(&data_dir).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!opening.is_finished(), "checked and opened while another process held the setup lock");
+        std::fs::write(&path, &whole).unwrap();
+        drop(other);
+        let (pool, recovery) = tokio::time::timeout(std::time::Duration::from_secs(10), opening)
+            .await
+            .expect("opens once the lock is free")
+            .unwrap()
+            .unwrap();
+        assert_eq!(recovery, None);
+        pool.close().await;
+    }
 
     #[tokio::test]
     async fn a_healthy_database_opens_without_recovery() {
