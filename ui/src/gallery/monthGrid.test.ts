@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DateCount } from '../lib/bindings';
+import { month } from '../test/dates';
 import { byYear, initialMonth, monthStep, shortCount } from './monthGrid';
-
-const month = (year: number, m: number, count = 1): DateCount => ({
-  year,
-  month: m,
-  day: null,
-  starts_at: new Date(year, m - 1, 1).getTime(),
-  ends_at: new Date(year, m, 1).getTime(),
-  count,
-});
 
 describe('month grid', () => {
   it('lays the months out as years newest first, twelve months each, empty ones kept in place', () => {
