@@ -51,18 +51,19 @@ pub async fn open_checked_within(data_dir: &Path, check_bytes: u64) -> Result<Op
     let path = data_dir.join(DATABASE_FILE);
     let marker = data_dir.join(DAMAGE_MARKER);
     let mut check_deferred = false;
+    let bytes = std::fs::metadata(&path).map(|meta| meta.len()).ok();
     // Not while another process sets the file up or migrates it (database::setup_lock).
-    let setting_up = match std::fs::metadata(&path) {
-        Ok(meta) if meta.len() > 0 => Some(database::setup_lock(data_dir).await?),
+    let setting_up = match bytes {
+        Some(1..) => Some(database::setup_lock(data_dir).await?),
         _ => None,
     };
-    let damage = match (std::fs::read_to_string(&marker), std::fs::metadata(&path)) {
-        (Ok(reason), Ok(_)) => Some(reason),
-        (_, Ok(meta)) if meta.len() > check_bytes => {
+    let damage = match (std::fs::read_to_string(&marker), bytes) {
+        (Ok(reason), Some(_)) => Some(reason),
+        (_, Some(len)) if len > check_bytes => {
             check_deferred = true;
             check_header(&path).await?
         }
-        (_, Ok(meta)) if meta.len() > 0 => check(&path).await?,
+        (_, Some(1..)) => check(&path).await?,
         _ => None,
     };
     let recovery = match damage {
@@ -87,7 +88,12 @@ pub async fn open_checked_within(data_dir: &Path, check_bytes: u64) -> Result<Op
 /// The full check of a database already open (readers and writers go on meanwhile: WAL). Damage
 /// is written down beside it and set aside at the next start; the reason is returned to show.
 pub async fn check_now(data_dir: &Path) -> Result<Option<String>> {
-    let damage = check(&data_dir.join(DATABASE_FILE)).await?;
+    // A newer CLI migrating the file meanwhile would fail the check with SQLITE_SCHEMA: it waits
+    // for this check (seconds at a million items), as this one would wait for its migration.
+    let setting_up = database::setup_lock(data_dir).await?;
+    let damage = check(&data_dir.join(DATABASE_FILE)).await;
+    drop(setting_up);
+    let damage = damage?;
     if let Some(reason) = &damage {
         tracing::warn!(%reason, "the history database is damaged; it is set aside at the next start");
         let marker = data_dir.join(DAMAGE_MARKER);
@@ -185,32 +191,49 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// Another process migrating holds the lock: a check then could meet its schema change
+    /// half-way (SQLITE_SCHEMA, "vtable constructor failed" on the search index) and fail. Here
+    /// the file is not a database while the lock is held: a check that ran then would call it
+    /// damaged. `checking` must wait for the lock, then find the file whole.
+    async fn waits_for_the_setup_lock<T: Send + 'static>(
+        dir: &Path,
+        checking: impl FnOnce(PathBuf) -> tokio::task::JoinHandle<Result<T>>,
+    ) -> T {
+        let path = dir.join(DATABASE_FILE);
+        let whole = std::fs::read(&path).unwrap();
+        let other = database::setup_lock(dir).await.unwrap();
+        std::fs::write(&path, b"half-way through something else").unwrap();
+        let running = checking(dir.to_path_buf());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!running.is_finished(), "checked while another process held the setup lock");
+        std::fs::write(&path, &whole).unwrap();
+        drop(other);
+        tokio::time::timeout(std::time::Duration::from_secs(10), running)
+            .await
+            .expect("checks once the lock is free")
+            .unwrap()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn the_check_waits_while_another_process_sets_the_file_up() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, _) = open_checked(dir.path()).await.unwrap();
         pool.close().await;
-        // Another process migrating holds the lock: a check now could meet its schema change
-        // half-way (SQLITE_SCHEMA, "vtable constructor failed" on the search index) and fail.
-        // Here the file is not a database while the lock is held: a check that ran then would
-        // set it aside.
-        let path = dir.path().join(DATABASE_FILE);
-        let whole = std::fs::read(&path).unwrap();
-        let other = database::setup_lock(dir.path()).await.unwrap();
-        std::fs::write(&path, b"half-way through something else").unwrap();
-        let data_dir = dir.path().to_path_buf();
-        let opening = tokio::spawn(async move { open_checked(&data_dir).await });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert!(!opening.is_finished(), "checked and opened while another process held the setup lock");
-        std::fs::write(&path, &whole).unwrap();
-        drop(other);
-        let (pool, recovery) = tokio::time::timeout(std::time::Duration::from_secs(10), opening)
-            .await
-            .expect("opens once the lock is free")
-            .unwrap()
-            .unwrap();
+        let opening = |data_dir: PathBuf| tokio::spawn(async move { open_checked(&data_dir).await });
+        let (pool, recovery) = waits_for_the_setup_lock(dir.path(), opening).await;
         assert_eq!(recovery, None);
         pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_later_check_waits_while_another_process_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, _) = open_checked(dir.path()).await.unwrap();
+        pool.close().await;
+        let checking = |data_dir: PathBuf| tokio::spawn(async move { check_now(&data_dir).await });
+        assert_eq!(waits_for_the_setup_lock(dir.path(), checking).await, None);
+        assert!(!dir.path().join(DAMAGE_MARKER).exists());
     }
 
     #[tokio::test]
