@@ -6,6 +6,7 @@
 
 pub mod github;
 pub mod google;
+pub mod idp;
 pub mod oauth;
 pub mod platform;
 pub mod problem;

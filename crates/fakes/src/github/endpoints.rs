@@ -20,7 +20,7 @@ fn page(status: StatusCode, text: &str) -> Response {
 }
 
 pub(super) async fn authorize(State(fake): State<GithubFake>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let config = &fake.inner.config;
+    let config = fake.config();
     let param = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     // An unknown client is a plain 404 page on github.com.
     if param("client_id") != Some(config.client_id.as_str()) {
@@ -97,7 +97,7 @@ pub(super) async fn access_token(
         params.entry(k).or_insert(v);
     }
     let param = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let config = &fake.inner.config;
+    let config = fake.config();
     if param("client_id") != Some(config.client_id.as_str()) || param("client_secret") != Some(&config.client_secret) {
         let d = "The client_id and/or client_secret passed are incorrect.";
         return error(&headers, "incorrect_client_credentials", d, "incorrect-client-credentials");

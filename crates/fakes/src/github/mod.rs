@@ -12,16 +12,12 @@
 
 mod endpoints;
 
-use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use axum::extract::State;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use crate::oauth::{Grants, IdpConfig, IdpKnobs};
-use crate::RunningFake;
+use crate::idp::{IdpFake, RunningIdp};
+use crate::oauth::IdpConfig;
 
 pub const DEFAULT_CLIENT_ID: &str = "Iv1.fakegithubclient";
 pub const DEFAULT_CLIENT_SECRET: &str = "fake-github-client-secret";
@@ -53,93 +49,38 @@ impl Default for GithubUser {
     }
 }
 
-#[derive(Clone)]
-pub struct GithubFake {
-    inner: Arc<Inner>,
-}
+/// The GitHub fake; `GithubFake::start` serves it.
+pub type GithubFake = IdpFake<GithubUser>;
+/// The fake on a loopback port; derefs to [`GithubFake`].
+pub type RunningGithub = RunningIdp<GithubUser>;
 
-struct Inner {
-    config: IdpConfig,
-    state: Mutex<Store>,
-}
-
-#[derive(Default)]
-struct Store {
-    user: GithubUser,
-    knobs: IdpKnobs,
-    grants: Grants<GithubUser>,
-}
-
-impl GithubFake {
-    pub fn new(config: IdpConfig) -> GithubFake {
-        GithubFake { inner: Arc::new(Inner { config, state: Mutex::new(Store::default()) }) }
-    }
-
+impl IdpFake<GithubUser> {
     pub async fn start(config: IdpConfig) -> std::io::Result<RunningGithub> {
         GithubFake::start_on(0, config).await
     }
 
     pub async fn start_on(port: u16, config: IdpConfig) -> std::io::Result<RunningGithub> {
-        let fake = GithubFake::new(config);
-        let server = RunningFake::serve_on(port, fake.router()).await?;
-        Ok(RunningGithub { fake, server })
+        IdpFake::serve(port, config, routes).await
     }
 
     /// Web and API routes together, plus `/_fake/knobs` and `/_fake/user`.
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/login/oauth/authorize", get(endpoints::authorize))
-            .route("/login/oauth/access_token", post(endpoints::access_token))
-            .route("/user", get(endpoints::user))
-            .route("/user/emails", get(endpoints::emails))
-            .route("/_fake/knobs", get(read_knobs).post(replace_knobs))
-            .route("/_fake/user", get(read_user).post(replace_user))
-            .with_state(self.clone())
-    }
-
-    /// The account the next authorize signs in (codes already issued keep theirs).
-    pub fn set_user(&self, user: GithubUser) {
-        self.state().user = user;
-    }
-
-    pub fn user(&self) -> GithubUser {
-        self.state().user.clone()
-    }
-
-    pub fn set_knobs(&self, knobs: IdpKnobs) {
-        self.state().knobs = knobs;
-    }
-
-    pub fn knobs(&self) -> IdpKnobs {
-        self.state().knobs.clone()
-    }
-
-    fn state(&self) -> MutexGuard<'_, Store> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.router_with(routes)
     }
 }
 
-/// The fake on a loopback port; derefs to [`GithubFake`].
-pub struct RunningGithub {
-    pub fake: GithubFake,
-    pub server: RunningFake,
+fn routes(router: Router<GithubFake>) -> Router<GithubFake> {
+    router
+        .route("/login/oauth/authorize", get(endpoints::authorize))
+        .route("/login/oauth/access_token", post(endpoints::access_token))
+        .route("/user", get(endpoints::user))
+        .route("/user/emails", get(endpoints::emails))
 }
 
-impl Deref for RunningGithub {
-    type Target = GithubFake;
-    fn deref(&self) -> &GithubFake {
-        &self.fake
-    }
-}
-
-impl RunningGithub {
-    /// `GITHUB_URL` (the web host): `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
-    /// `GITHUB_API_URL`: the same port.
+impl RunningIdp<GithubUser> {
+    /// `GITHUB_API_URL`: the same port as `GITHUB_URL` ([`RunningIdp::url`]).
     pub fn api_url(&self) -> String {
-        self.server.url()
+        self.url()
     }
     pub fn authorize_url(&self) -> String {
         format!("{}/login/oauth/authorize", self.url())
@@ -148,7 +89,7 @@ impl RunningGithub {
         format!("{}/login/oauth/access_token", self.url())
     }
     pub fn env_lines(&self) -> Vec<String> {
-        let c = &self.fake.inner.config;
+        let c = self.config();
         vec![
             format!("GITHUB_URL={}", self.url()),
             format!("GITHUB_API_URL={}", self.api_url()),
@@ -156,22 +97,4 @@ impl RunningGithub {
             format!("GITHUB_CLIENT_SECRET={}", c.client_secret),
         ]
     }
-}
-
-async fn read_knobs(State(fake): State<GithubFake>) -> Json<IdpKnobs> {
-    Json(fake.knobs())
-}
-
-async fn replace_knobs(State(fake): State<GithubFake>, Json(knobs): Json<IdpKnobs>) -> Json<IdpKnobs> {
-    fake.set_knobs(knobs.clone());
-    Json(knobs)
-}
-
-async fn read_user(State(fake): State<GithubFake>) -> Json<GithubUser> {
-    Json(fake.user())
-}
-
-async fn replace_user(State(fake): State<GithubFake>, Json(user): Json<GithubUser>) -> Json<GithubUser> {
-    fake.set_user(user.clone());
-    Json(user)
 }

@@ -38,7 +38,7 @@ fn scope_ok(scope: &str) -> bool {
 }
 
 pub(super) async fn authorize(State(fake): State<GoogleFake>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let config = &fake.inner.config;
+    let config = fake.config();
     let param = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let missing =
         |k: &str| error_page(StatusCode::BAD_REQUEST, "invalid_request", &format!("Missing required parameter: {k}"));
@@ -103,7 +103,7 @@ pub(super) async fn token(State(fake): State<GoogleFake>, headers: HeaderMap, bo
     let basic = basic_auth(&headers);
     let client_id = param("client_id").or(basic.as_ref().map(|(id, _)| id.as_str()));
     let secret = param("client_secret").or(basic.as_ref().map(|(_, s)| s.as_str()));
-    let config = &fake.inner.config;
+    let config = fake.config();
     match param("grant_type") {
         Some("authorization_code") => {}
         other => {

@@ -12,17 +12,12 @@
 
 mod endpoints;
 
-use std::ops::Deref;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use axum::extract::State;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
-use crate::oauth::{Grants, IdpConfig, IdpKnobs};
-use crate::RunningFake;
+use crate::idp::{IdpFake, RunningIdp};
+use crate::oauth::IdpConfig;
 
 /// The client id the `google` verb of the binary accepts unless told otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "fake-google-client.apps.googleusercontent.com";
@@ -51,89 +46,34 @@ impl Default for GoogleUser {
     }
 }
 
-#[derive(Clone)]
-pub struct GoogleFake {
-    inner: Arc<Inner>,
-}
+/// The Google fake; `GoogleFake::start` serves it.
+pub type GoogleFake = IdpFake<GoogleUser>;
+/// The fake on a loopback port; derefs to [`GoogleFake`] for `set_user`/`set_knobs`.
+pub type RunningGoogle = RunningIdp<GoogleUser>;
 
-struct Inner {
-    config: IdpConfig,
-    state: Mutex<Store>,
-}
-
-#[derive(Default)]
-struct Store {
-    user: GoogleUser,
-    knobs: IdpKnobs,
-    grants: Grants<GoogleUser>,
-}
-
-impl GoogleFake {
-    pub fn new(config: IdpConfig) -> GoogleFake {
-        GoogleFake { inner: Arc::new(Inner { config, state: Mutex::new(Store::default()) }) }
-    }
-
+impl IdpFake<GoogleUser> {
     /// Serves the fake on a free loopback port.
     pub async fn start(config: IdpConfig) -> std::io::Result<RunningGoogle> {
         GoogleFake::start_on(0, config).await
     }
 
     pub async fn start_on(port: u16, config: IdpConfig) -> std::io::Result<RunningGoogle> {
-        let fake = GoogleFake::new(config);
-        let server = RunningFake::serve_on(port, fake.router()).await?;
-        Ok(RunningGoogle { fake, server })
+        IdpFake::serve(port, config, routes).await
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/o/oauth2/v2/auth", get(endpoints::authorize))
-            .route("/token", post(endpoints::token))
-            .route("/v1/userinfo", get(endpoints::userinfo))
-            .route("/_fake/knobs", get(read_knobs).post(replace_knobs))
-            .route("/_fake/user", get(read_user).post(replace_user))
-            .with_state(self.clone())
-    }
-
-    /// The identity the next authorize signs in (codes already issued keep theirs).
-    pub fn set_user(&self, user: GoogleUser) {
-        self.state().user = user;
-    }
-
-    pub fn user(&self) -> GoogleUser {
-        self.state().user.clone()
-    }
-
-    pub fn set_knobs(&self, knobs: IdpKnobs) {
-        self.state().knobs = knobs;
-    }
-
-    pub fn knobs(&self) -> IdpKnobs {
-        self.state().knobs.clone()
-    }
-
-    fn state(&self) -> MutexGuard<'_, Store> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.router_with(routes)
     }
 }
 
-/// The fake on a loopback port; derefs to [`GoogleFake`] for `set_user`/`set_knobs`.
-pub struct RunningGoogle {
-    pub fake: GoogleFake,
-    pub server: RunningFake,
+fn routes(router: Router<GoogleFake>) -> Router<GoogleFake> {
+    router
+        .route("/o/oauth2/v2/auth", get(endpoints::authorize))
+        .route("/token", post(endpoints::token))
+        .route("/v1/userinfo", get(endpoints::userinfo))
 }
 
-impl Deref for RunningGoogle {
-    type Target = GoogleFake;
-    fn deref(&self) -> &GoogleFake {
-        &self.fake
-    }
-}
-
-impl RunningGoogle {
-    /// `http://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
+impl RunningIdp<GoogleUser> {
     /// `GOOGLE_AUTH_URL`.
     pub fn auth_url(&self) -> String {
         format!("{}/o/oauth2/v2/auth", self.url())
@@ -148,7 +88,7 @@ impl RunningGoogle {
     }
     /// `NAME=value` lines for the platform service: the three URLs and the client it accepts.
     pub fn env_lines(&self) -> Vec<String> {
-        let c = &self.fake.inner.config;
+        let c = self.config();
         vec![
             format!("GOOGLE_AUTH_URL={}", self.auth_url()),
             format!("GOOGLE_TOKEN_URL={}", self.token_url()),
@@ -157,22 +97,4 @@ impl RunningGoogle {
             format!("GOOGLE_CLIENT_SECRET={}", c.client_secret),
         ]
     }
-}
-
-async fn read_knobs(State(fake): State<GoogleFake>) -> Json<IdpKnobs> {
-    Json(fake.knobs())
-}
-
-async fn replace_knobs(State(fake): State<GoogleFake>, Json(knobs): Json<IdpKnobs>) -> Json<IdpKnobs> {
-    fake.set_knobs(knobs.clone());
-    Json(knobs)
-}
-
-async fn read_user(State(fake): State<GoogleFake>) -> Json<GoogleUser> {
-    Json(fake.user())
-}
-
-async fn replace_user(State(fake): State<GoogleFake>, Json(user): Json<GoogleUser>) -> Json<Value> {
-    fake.set_user(user.clone());
-    Json(json!(user))
 }
