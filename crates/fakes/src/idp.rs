@@ -54,10 +54,7 @@ impl<U: Identity> IdpFake<U> {
         Ok(RunningIdp { fake, server })
     }
 
-    pub(crate) fn router_with(
-        &self,
-        provider_routes: impl FnOnce(Router<IdpFake<U>>) -> Router<IdpFake<U>>,
-    ) -> Router {
+    pub(crate) fn router_with(&self, provider_routes: impl FnOnce(Router<IdpFake<U>>) -> Router<IdpFake<U>>) -> Router {
         provider_routes(Router::new())
             .route("/_fake/knobs", get(read_knobs::<U>).post(replace_knobs::<U>))
             .route("/_fake/user", get(read_user::<U>).post(replace_user::<U>))
