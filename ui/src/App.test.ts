@@ -1,6 +1,7 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { accountStatus, fail, mockBindings, ok, tauriCore } from './test/bindings';
+import { galleryItem, generationDetails } from './test/generations';
 
 const updateSettings = vi.fn(async (s: { theme: string }) => ok(s));
 let appInfoResult: unknown = ok({
@@ -48,31 +49,7 @@ vi.mock('./lib/bindings', () =>
     modelCatalogue: async () => ok((await import('./create/fixtures')).catalogue),
     queueState: async () => ok({ paused: false, runs_here: true, max_running: 2, rows: 50, jobs: queueJobs }),
     generationDetails: async (id: number) =>
-      ok({
-        generation: {
-          id,
-          provider: 'replicate',
-          model: 'flux-schnell',
-          inputs: '{}',
-          prompt: 'fox',
-          seed: 1,
-          status: 'done',
-          error: null,
-          prediction_id: null,
-          cost_usd: 0.003,
-          cost_credits: null,
-          images_requested: 1,
-          images_returned: 1,
-          parent_id: null,
-          favourite: false,
-          created_at: 1,
-          completed_at: 2,
-        },
-        images: [],
-        collections: [],
-        input_pictures: [],
-        children: [],
-      }),
+      ok(generationDetails(galleryItem(id, { prompt: 'fox', created_at: 1 }), { seed: 1, cost_usd: 0.003, completed_at: 2 })),
     replicateKeyStatus: async () => ok({ configured: false, source: null, account: null, keychain_unavailable: null }),
     spendSummary: async () => ok({ month_usd: 0, all_time_usd: 0, monthly_budget_usd: null, recent: [] }),
     privacyReport: async () =>

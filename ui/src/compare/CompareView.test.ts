@@ -1,37 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { render, screen, fireEvent, waitFor, cleanup } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import type { AppInfo, GalleryQuery } from '../lib/bindings';
+import type { GalleryQuery } from '../lib/bindings';
 import { mockBindings, ok } from '../test/bindings';
+import { APP_INFO, galleryItem, generationDetails as details } from '../test/generations';
 
-const item = (id: number) => ({
-  id,
-  provider: 'replicate',
-  model: 'flux-dev',
-  prompt: `fox ${id}`,
-  highlighted_prompt: null,
-  status: 'done',
-  favourite: false,
-  created_at: 1_700_000_000_000,
-  images_returned: 1,
-  cover_file: `images/${id}.webp`,
-  cover_thumb: `thumbs/${id}.webp`,
-  cover_width: 2000,
-  cover_height: 1000,
-});
+const item = (id: number) => galleryItem(id, { model: 'flux-dev', created_at: 1_700_000_000_000 });
 const ITEMS = [1, 2, 3, 4, 5].map(item);
 
 const galleryPage = vi.fn(async (_q: GalleryQuery) => ok({ items: ITEMS, next_cursor: null }));
 // Every generation the same but its seed (and prompt, from the item).
-const generationDetails = vi.fn(async (id: number) =>
-  ok({
-    generation: { ...item(id), inputs: '{"num_inference_steps":28}', seed: 100 + id, error: null, prediction_id: null, cost_usd: 0.025, cost_credits: null },
-    images: [],
-    collections: [],
-    input_pictures: [],
-    children: [],
-  }),
-);
+const generationDetails = vi.fn(async (id: number) => ok(details(item(id), { inputs: '{"num_inference_steps":28}', seed: 100 + id, cost_usd: 0.025 })));
 
 vi.mock('../lib/bindings', () =>
   mockBindings({
@@ -44,15 +23,7 @@ vi.mock('@tauri-apps/api/core', async () => (await import('../test/bindings')).t
 
 import GalleryScreen from '../screens/GalleryScreen.svelte';
 
-const info: AppInfo = {
-  version: '0.1.0',
-  data_dir: '/data',
-  log_dir: '/logs',
-  config_file: '/cfg/config.toml',
-  replicate_url: '',
-  account_mode_available: false,
-  recovered_database: null,
-};
+const info = APP_INFO;
 
 // jsdom lays nothing out: every element is 1000 × 500, and 800 × 600 for the grid's virtualizer.
 const sizes = { clientWidth: 1000, clientHeight: 500, offsetWidth: 800, offsetHeight: 600 };

@@ -1,23 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
-import type { AppInfo } from '../lib/bindings';
 import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings';
+import { APP_INFO, galleryItem } from '../test/generations';
 
-const item = (id: number) => ({
-  id,
-  provider: 'replicate',
-  model: 'flux-schnell',
-  prompt: `fox ${id}`,
-  highlighted_prompt: null,
-  status: 'done',
-  favourite: false,
-  created_at: id,
-  images_returned: 1,
-  cover_file: null,
-  cover_thumb: null,
-  cover_width: null,
-  cover_height: null,
-});
+const item = (id: number) => galleryItem(id, { cover_file: null, cover_thumb: null, cover_width: null, cover_height: null });
 const FOXES = { id: 3, name: 'Foxes', created_at: 1, items: 0 };
 const DISK_FULL = { kind: 'storage', path: 'history.db', reason: 'disk full' } as const;
 
@@ -39,15 +25,7 @@ vi.mock('@tauri-apps/api/core', () => tauriCore);
 
 import GalleryScreen from '../screens/GalleryScreen.svelte';
 
-const info: AppInfo = {
-  version: '0.1.0',
-  data_dir: '/data',
-  log_dir: '/logs',
-  config_file: '/cfg/config.toml',
-  replicate_url: '',
-  account_mode_available: false,
-  recovered_database: null,
-};
+const info = APP_INFO;
 const actionError = () => screen.getByTestId('gallery-action-error').textContent;
 
 /** The gallery with its first item selected (a Ctrl-click on its tile). */

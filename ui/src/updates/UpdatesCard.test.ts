@@ -1,7 +1,8 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
-import type { AppInfo, UpdatePrefs, UpdateStatus } from '../lib/bindings';
+import type { UpdatePrefs, UpdateStatus } from '../lib/bindings';
 import { mockBindings, ok, type Result } from '../test/bindings';
+import { APP_INFO } from '../test/generations';
 
 const PREFS: UpdatePrefs = { channel: 'stable', skipped_version: null, last_check: null };
 const AVAILABLE: UpdateStatus = { state: 'available', version: '1.2.0', current_version: '1.1.0', notes: null, date: null };
@@ -28,15 +29,7 @@ vi.mock('../lib/bindings', () =>
 import { UpdatesStore } from './updates.svelte';
 import UpdatesCard from './UpdatesCard.svelte';
 
-const INFO: AppInfo = {
-  version: '1.1.0',
-  data_dir: '/data',
-  log_dir: '/logs',
-  config_file: '/cfg/config.toml',
-  replicate_url: 'https://api.replicate.com/v1',
-  account_mode_available: false,
-  recovered_database: null,
-};
+const INFO = { ...APP_INFO, version: '1.1.0', replicate_url: 'https://api.replicate.com/v1' };
 
 function show(status: UpdateStatus, prefs: UpdatePrefs = PREFS) {
   const store = new UpdatesStore();

@@ -3,24 +3,11 @@ import { render, screen, fireEvent, waitFor, cleanup } from '@testing-library/sv
 import userEvent from '@testing-library/user-event';
 import { tick } from 'svelte';
 import { catalogue } from '../create/fixtures';
-import type { AppInfo, GalleryQuery } from '../lib/bindings';
+import type { GalleryQuery } from '../lib/bindings';
 import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings';
+import { APP_INFO, galleryItem, generationDetails as details } from '../test/generations';
 
-const item = (id: number) => ({
-  id,
-  provider: 'replicate',
-  model: 'flux-schnell',
-  prompt: `fox ${id}`,
-  highlighted_prompt: null,
-  status: 'done',
-  favourite: false,
-  created_at: id,
-  images_returned: 1,
-  cover_file: `images/${id}.webp`,
-  cover_thumb: `thumbs/${id}.webp`,
-  cover_width: 2000,
-  cover_height: 1000,
-});
+const item = (id: number) => galleryItem(id);
 /** Two pages: 1–3, then 4–5. */
 const PAGES = new Map<string | null, { items: ReturnType<typeof item>[]; next_cursor: string | null }>([
   [null, { items: [item(1), item(2), item(3)], next_cursor: 'p2' }],
@@ -32,15 +19,7 @@ const setFavourite = vi.fn(async (_ids: number[], _favourite: boolean): Promise<
 const deleteGenerations = vi.fn(async (_ids: number[]): Promise<Result> => ok({ items: 1, files_removed: 1, bytes_removed: 10, platform: null }));
 const requestFrom = vi.fn(async (id: number) => ok({ model: 'flux-schnell', inputs: { prompt: `fox ${id}`, seed: 7 }, parent_id: id, exact_rerun: false }));
 const copyImage = vi.fn(async (_file: string): Promise<Result> => ok(null));
-const generationDetails = vi.fn(async (id: number) =>
-  ok({
-    generation: { ...item(id), inputs: '{}', seed: 4242, error: null, prediction_id: null, cost_usd: 0.003, cost_credits: null, images_requested: 1 },
-    images: [],
-    collections: [],
-    input_pictures: [],
-    children: [],
-  }),
-);
+const generationDetails = vi.fn(async (id: number) => ok(details(item(id), { seed: 4242, cost_usd: 0.003 })));
 
 vi.mock('../lib/bindings', () =>
   mockBindings({
@@ -62,15 +41,7 @@ import Viewer from './Viewer.svelte';
 import { Gallery } from '../gallery/store.svelte';
 import { nav } from '../lib/nav.svelte';
 
-const info: AppInfo = {
-  version: '0.1.0',
-  data_dir: '/data',
-  log_dir: '/logs',
-  config_file: '/cfg/config.toml',
-  replicate_url: '',
-  account_mode_available: false,
-  recovered_database: null,
-};
+const info = APP_INFO;
 
 const viewer = () => screen.getByTestId('viewer');
 const shownId = () => viewer().dataset.id;
@@ -397,36 +368,29 @@ describe('Lineage in the strip', () => {
     const usual = generationDetails.getMockImplementation()!;
     // 2 was made from 9, which the list (1–5) does not hold.
     generationDetails.mockImplementation(async (id: number) =>
-      ok({
-        generation: {
-          ...item(id),
-          inputs: '{}',
-          seed: id,
-          error: null,
-          prediction_id: null,
-          cost_usd: null,
-          cost_credits: null,
-          images_requested: 1,
-          parent_id: id === 2 ? 9 : null,
-        },
-        images: [
+      ok(
+        details(
+          item(id),
+          { seed: id, parent_id: id === 2 ? 9 : null },
           {
-            id,
-            idx: 0,
-            file: `images/${id}.webp`,
-            thumb: `thumbs/${id}.webp`,
-            width: 2000,
-            height: 1000,
-            format: 'webp',
-            bytes: 1,
-            source_url: null,
-            downloaded_at: id,
+            images: [
+              {
+                id,
+                idx: 0,
+                file: `images/${id}.webp`,
+                thumb: `thumbs/${id}.webp`,
+                width: 2000,
+                height: 1000,
+                format: 'webp',
+                bytes: 1,
+                source_url: null,
+                downloaded_at: id,
+              },
+            ],
+            children: id === 9 ? [2] : [],
           },
-        ],
-        collections: [],
-        input_pictures: [],
-        children: id === 9 ? [2] : [],
-      }),
+        ),
+      ),
     );
     try {
       const { onClose } = await openViewer(2);
