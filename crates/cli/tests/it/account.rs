@@ -2,9 +2,7 @@
 //! test playing the browser from the printed URL, status, ledger, buying a pack, generating with
 //! credits, sign-out. Uses the real keychain (the test script's throwaway gnome-keyring).
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use flux_krea_core::testing::Sandbox;
 use flux_krea_fakes::platform::{PlatformKnobs, RunningPlatform, ANON_KEY};
@@ -40,33 +38,13 @@ impl World {
 }
 
 /// Runs a waiting verb, hands the first URL it prints on stderr to `browse`, then waits for it.
-/// Returns the output with the whole stderr.
 async fn with_printed_url<F, Fut>(w: &World, args: &[&str], browse: F) -> (Output, String)
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut child = w.cli().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.trim_start().starts_with("http") {
-                let _ = tx.send(line.trim().to_string());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)))
-        .await
-        .unwrap()
-        .expect("the verb prints the URL to open");
-    browse(url).await;
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-    (output, reader.join().unwrap())
+    let child = w.cli().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    crate::with_printed_url(child, args, browse).await
 }
 
 fn browser() -> reqwest::Client {

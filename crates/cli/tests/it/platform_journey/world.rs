@@ -1,7 +1,6 @@
 //! The real `flux-krea-cli` against a real platform [`Stack`]: running verbs, playing the
 //! browser, and reading the service's database.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -69,27 +68,7 @@ impl World {
         F: FnOnce(String) -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let mut child = self.spawn(args);
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let reader = std::thread::spawn(move || {
-            let mut all = String::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.trim_start().starts_with("http") {
-                    let _ = tx.send(line.trim().to_string());
-                }
-                all.push_str(&line);
-                all.push('\n');
-            }
-            all
-        });
-        let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)))
-            .await
-            .unwrap()
-            .unwrap_or_else(|_| panic!("{args:?} printed no URL to open"));
-        browse(url).await;
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-        (output, reader.join().unwrap())
+        crate::with_printed_url(self.spawn(args), args, browse).await
     }
 
     /// `account sign-in` with the test as the browser: every redirect followed by hand, from the
