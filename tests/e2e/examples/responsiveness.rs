@@ -60,8 +60,7 @@ async fn main() -> TestResult {
         delivery_chunk_delay_ms: 400,
         ..Knobs::default()
     });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", &count.to_string()])?;
 

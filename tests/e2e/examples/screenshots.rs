@@ -105,8 +105,7 @@ async fn main() -> TestResult {
     };
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { run_ms: 300, image_side: Some(1024), ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
     sandbox.cli(&["settings", "set", "theme", theme])?;
     sandbox.cli(&["retention", "set", "--forever"])?;
     if screen != "lineage" {

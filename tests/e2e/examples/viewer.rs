@@ -112,9 +112,7 @@ async fn main() -> TestResult {
     let count: usize = std::env::args().nth(1).map(|a| a.parse()).transpose()?.unwrap_or(200);
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { run_ms: 0, ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
-    sandbox.forbid_in_logs(TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
     sandbox.cli(&["retention", "set", "--forever"])?;
     let made = std::time::Instant::now();
     generate(&sandbox, count + 1)?;

@@ -98,6 +98,13 @@ impl Sandbox {
         self
     }
 
+    /// Generation with the user's own key, against the Replicate fake: its URL and `token` in the
+    /// environment, and the token forbidden in every log line.
+    pub fn with_replicate(self, fake: &flux_krea_fakes::replicate::RunningReplicate, token: &str) -> Self {
+        self.forbid_in_logs(token);
+        self.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", token)
+    }
+
     /// The environment every process of this sandbox gets.
     pub fn env(&self) -> Vec<(String, String)> {
         let p = |s: &str| self.path().join(s).display().to_string();

@@ -89,8 +89,7 @@ async fn generate_view_favourite_search_and_export_by_keyboard_alone() -> TestRe
     fake.fake.set_knobs(Knobs { image_side: Some(64), run_ms: 1500, ..Knobs::default() });
     let sandbox = Sandbox::new()?;
     let downloads = sandbox.downloads_folder()?;
-    let sandbox = sandbox.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
-    sandbox.forbid_in_logs(TOKEN);
+    let sandbox = sandbox.with_replicate(&fake, TOKEN);
     sandbox.forbid_in_logs(PROMPT);
     sandbox.cli(&["retention", "set", "--forever"])?;
     sandbox.cli(&["seed", "--count", "12"])?;

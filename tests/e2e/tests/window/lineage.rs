@@ -136,9 +136,7 @@ async fn enter_on(app: &App, id: i64) -> TestResult {
 async fn a_kontext_edit_of_an_edit_shows_its_chain_and_is_walked_by_keyboard() -> TestResult {
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { image_side: Some(256), run_ms: 400, ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
-    sandbox.forbid_in_logs(TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
 
     let app = App::launch(&sandbox).await?;
     app.click("nav button[data-screen='create']").await?;

@@ -29,9 +29,7 @@ async fn wait_prompt(app: &App, expected: &str) -> TestResult {
 async fn recall_a_style_variations_on_two_models_and_the_draft() -> TestResult {
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { image_side: Some(64), ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
-    sandbox.forbid_in_logs(TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
     sandbox.forbid_in_logs("lighthouse at dusk");
     // Two earlier prompts and a style, made with the CLI on the same data.
     sandbox.cli(&["generate", "--model", "flux-schnell", "--prompt", "an old lighthouse at dusk"])?;

@@ -45,9 +45,7 @@ async fn viewer_shows(app: &App, file: &str) -> TestResult<bool> {
 async fn four_results_open_in_the_viewer_flip_and_return_to_their_tile() -> TestResult {
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { image_side: Some(256), run_ms: 500, ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
-    sandbox.forbid_in_logs(TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
 
     let app = App::launch(&sandbox).await?;
     app.click("nav button[data-screen='create']").await?;

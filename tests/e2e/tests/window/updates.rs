@@ -107,8 +107,7 @@ async fn a_signed_update_downloads_with_progress_waits_for_a_generation_and_is_v
     let (server, _running) = serve(UpdateKnobs { chunk_delay_ms: 250, ..release() }).await?;
     let fake = RunningReplicate::start(&[TOKEN]).await?;
     fake.fake.set_knobs(Knobs { run_ms: 9000, image_side: Some(256), ..Knobs::default() });
-    let sandbox =
-        Sandbox::new()?.with_env("FLUX_KREA_REPLICATE_URL", &fake.base_url()).with_env("REPLICATE_API_TOKEN", TOKEN);
+    let sandbox = Sandbox::new()?.with_replicate(&fake, TOKEN);
     let app = App::launch(&sandbox).await?;
 
     // The banner appears by itself after the start-up check, with the version and the notes.
