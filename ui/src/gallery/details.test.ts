@@ -2,7 +2,9 @@ import { describe, expect, it, vi, beforeEach } from 'vitest';
 import { render, screen, fireEvent, waitFor } from '@testing-library/svelte';
 import { catalogue } from '../create/fixtures';
 import { CommandError } from '../lib/errors';
+import type { ImageEntry_Serialize, KeptInput } from '../lib/bindings';
 import { fail, mockBindings, ok, tauriCore, type Result } from '../test/bindings';
+import { galleryItem, generationDetails as details } from '../test/generations';
 
 /** The item's first image, when it has one (the Show file button needs it). */
 let images: unknown[] = [];
@@ -14,31 +16,17 @@ const requestFrom = vi.fn(async (id: number) =>
 );
 
 const generationDetails = vi.fn(async (id: number): Promise<Result> =>
-  ok({
-    generation: {
-      id,
-      provider: 'replicate',
-      model: 'flux-schnell',
-      inputs: '{}',
-      prompt: 'a red fox',
-      seed: 4242,
-      status: 'done',
-      error: null,
-      prediction_id: null,
-      cost_usd: 0.003,
-      cost_credits: null,
-      images_requested: 1,
-      images_returned: 1,
-      parent_id: id === 7 ? lineage.parent_id : null,
-      favourite: false,
-      created_at: 1_700_000_000_000,
-      completed_at: 1_700_000_001_000,
-    },
-    images,
-    collections: [],
-    input_pictures: id === 7 ? lineage.input_pictures : [],
-    children: id === 7 ? lineage.children : [],
-  }),
+  ok(
+    details(
+      galleryItem(id, { prompt: 'a red fox', created_at: 1_700_000_000_000 }),
+      { seed: 4242, cost_usd: 0.003, parent_id: id === 7 ? lineage.parent_id : null, completed_at: 1_700_000_001_000 },
+      {
+        images: images as ImageEntry_Serialize[],
+        input_pictures: (id === 7 ? lineage.input_pictures : []) as KeptInput[],
+        children: id === 7 ? lineage.children : [],
+      },
+    ),
+  ),
 );
 
 vi.mock('../lib/bindings', () =>

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanup, render, screen, waitFor } from '@testing-library/svelte';
 import { mockBindings, ok } from '../test/bindings';
+import { galleryItem, generationDetails as details } from '../test/generations';
 import source from './DetailsPanel.svelte?raw';
 
 /** The image record the panel is showing. */
@@ -9,31 +10,13 @@ let record = { width: 1024, height: 1024 };
 vi.mock('../lib/bindings', () =>
   mockBindings({
     generationDetails: async (id: number) =>
-      ok({
-        generation: {
-          id,
-          provider: 'replicate',
-          model: 'flux-schnell',
-          inputs: '{}',
-          prompt: 'a red fox',
-          seed: 1,
-          status: 'done',
-          error: null,
-          prediction_id: null,
-          cost_usd: null,
-          cost_credits: null,
-          images_requested: 1,
-          images_returned: 1,
-          parent_id: null,
-          favourite: false,
-          created_at: 1,
-          completed_at: 2,
-        },
-        images: [{ id: 1, idx: 0, file: 'images/7-0.webp', thumb: null, ...record, format: 'webp', bytes: 1, source_url: null, downloaded_at: 1 }],
-        collections: [],
-        input_pictures: [],
-        children: [],
-      }),
+      ok(
+        details(
+          galleryItem(id, { prompt: 'a red fox', created_at: 1 }),
+          { seed: 1, completed_at: 2 },
+          { images: [{ id: 1, idx: 0, file: 'images/7-0.webp', thumb: null, ...record, format: 'webp', bytes: 1, source_url: null, downloaded_at: 1 }] },
+        ),
+      ),
   }),
 );
 vi.mock('@tauri-apps/api/core', async () => (await import('../test/bindings')).tauriCore);
