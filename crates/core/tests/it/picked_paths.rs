@@ -7,19 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use flux_krea_core::generation::input_image;
-use flux_krea_core::{Config, Core, Error};
+use flux_krea_core::{Core, Error};
 
-async fn core(dir: &Path) -> Core {
-    let data = dir.join("data").display().to_string();
-    let logs = dir.join("logs").display().to_string();
-    let config = Config::resolve(&dir.join("none.toml"), move |k| match k {
-        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
-        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
-        _ => None,
-    })
-    .unwrap();
-    Core::open(&config.data_dir.value.clone(), config).await.unwrap()
-}
+use crate::core_in as core;
 
 fn reason(error: Error, field: &str) -> String {
     match error {

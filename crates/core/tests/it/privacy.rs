@@ -1,24 +1,13 @@
 //! The data export read back, and the record of rights exercised, through the real core.
 
 use std::io::Read;
-use std::path::Path;
 
 use flux_krea_core::privacy::{ConsentSource, ExportPhase, ExportProgress};
-use flux_krea_core::{Config, Core, Error};
+use flux_krea_core::Error;
+
+use crate::core_in as core;
 
 const TOKEN: &str = "r8_never_in_an_export_0042";
-
-async fn core(dir: &Path) -> Core {
-    let data = dir.join("data").display().to_string();
-    let logs = dir.join("logs").display().to_string();
-    let config = Config::resolve(&dir.join("none.toml"), move |k| match k {
-        "FLUX_KREA_DATA_DIR" => Some(data.clone()),
-        "FLUX_KREA_LOG_DIR" => Some(logs.clone()),
-        _ => None,
-    })
-    .unwrap();
-    Core::open(&config.data_dir.value.clone(), config).await.unwrap()
-}
 
 #[tokio::test]
 async fn the_export_holds_every_row_and_file_and_no_secret() {
