@@ -2,7 +2,7 @@
 # Cold start of the app over a seeded history (default 10,000 items, 5 runs): from the process
 # starting to the Gallery painted with its first screenful of thumbnails. Prints a README table row.
 # Measures FLUX_KREA_APP_BIN, by default the release binary (scripts/package.sh builds it).
-#   scripts/measure-startup.sh [count] [runs]
+#   scripts/measure-startup.sh [count] [runs]   (FLUX_KREA_STARTUP_LOG=1: the app's log lines too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${FLUX_KREA_MEASURE_SESSION:-}" ]; then
@@ -16,4 +16,4 @@ export FLUX_KREA_CLI_BIN="$target_dir/debug/flux-krea-cli"
 log="$(mktemp)"
 # The app's own log lines go to the file; shown only when the measurement fails.
 cargo run -q -p flux-krea-e2e --example startup -- "${1:-10000}" "${2:-5}" 2>"$log" || { grep -v DEBUG "$log" | tail -20 >&2; exit 1; }
-grep "^phase:" "$log" >&2 || true
+grep -E "^(run|phase|log):" "$log" >&2 || true

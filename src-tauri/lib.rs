@@ -95,7 +95,10 @@ pub fn run() {
             let window = navigation::create_main_window(app)?;
             rendering::keep_caches_small(&window);
             geometry::save_after_changes(&window);
+            let waiting = std::time::Instant::now();
             let core = opening.join().unwrap_or_else(|_| Err(Error::internal("opening the history panicked")));
+            // Time the window's page waits for (scripts/measure-startup.sh reads it).
+            tracing::info!(waited_ms = waiting.elapsed().as_millis() as u64, "setup waited for the history to open");
             let state = AppState::new(core);
             if let Ok(core) = state.core() {
                 theme::apply(&window, tauri::async_runtime::block_on(core.settings()).theme);

@@ -86,18 +86,27 @@ async fn main() -> TestResult {
         times.push(painted - started);
         let marks: Vec<Option<f64>> = serde_json::from_value(app.js(PHASES).await?)?;
         if let [Some(origin), Some(html), Some(script), Some(asked), Some(page), Some(thumbs), Some(info)] = marks[..] {
-            phases.push([
-                origin - started,
-                html,
-                script - html,
-                asked - script,
-                page - asked,
-                thumbs - page,
-                info - script,
-            ]);
+            let run =
+                [origin - started, html, script - html, asked - script, page - asked, thumbs - page, info - script];
+            // Each run's phases too: an outlier's median hides which phase it was slow in.
+            let each: Vec<String> = run.iter().map(|ms| format!("{ms:.0}")).collect();
+            eprintln!("run: {:.0} ms = {}", painted - started, each.join(" + "));
+            phases.push(run);
         }
         app.quit().await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // What each start's window waited for the history to open (the app's log).
+    let waits = setup_waits(&sandbox.log_dir());
+    if !waits.is_empty() {
+        eprintln!("run: setup waited for the history to open: {} ms", waits.join(", "));
+    }
+    if std::env::var_os("FLUX_KREA_STARTUP_LOG").is_some() {
+        for file in std::fs::read_dir(sandbox.log_dir())?.flatten() {
+            for line in std::fs::read_to_string(file.path())?.lines().filter(|l| !l.contains("DEBUG")) {
+                eprintln!("log: {line}");
+            }
+        }
     }
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
@@ -118,4 +127,22 @@ async fn main() -> TestResult {
         runs_text.join(", ")
     );
     Ok(())
+}
+
+/// The `waited_ms` of every "setup waited for the history to open" line in the log files, in order.
+fn setup_waits(log_dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(log_dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut waits = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines().filter(|l| l.contains("setup waited for the history to open")) {
+            if let Some((_, rest)) = line.split_once("waited_ms") {
+                let digits: String =
+                    rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+                waits.push(digits);
+            }
+        }
+    }
+    waits
 }
