@@ -6,7 +6,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || { echo "run me through scripts/test.sh" >&2; exit 1; }
 # A throwaway keyring: never the user's own (gnome-keyring keeps it under $XDG_DATA_HOME/keyrings).
-XDG_DATA_HOME="$(mktemp -d)"
+# scripts/test.sh made the folder (with the bus's way to restart the keyring there).
+XDG_DATA_HOME="${FLUX_KREA_TEST_DATA_HOME:-$(mktemp -d)}"
 export XDG_DATA_HOME
 sqlx_scratch="$(mktemp -d)"
 PLATFORM_SERVICES_DIR=""
