@@ -109,10 +109,6 @@ impl<U> RunningIdp<U> {
     pub fn url(&self) -> String {
         self.server.url()
     }
-
-    pub(crate) fn config(&self) -> &IdpConfig {
-        &self.fake.inner.config
-    }
 }
 
 async fn read_knobs<U: Identity>(State(fake): State<IdpFake<U>>) -> Json<IdpKnobs> {

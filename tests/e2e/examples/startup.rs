@@ -97,15 +97,16 @@ async fn main() -> TestResult {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // What each start's window waited for the history to open (the app's log).
-    let waits = setup_waits(&sandbox.log_dir());
+    // The app's log, read once: what each start's window waited for the history to open, and on
+    // request every line.
+    let log = log_lines(&sandbox.log_dir());
+    let waits = setup_waits(&log);
     if !waits.is_empty() {
         eprintln!("run: setup waited for the history to open: {} ms", waits.join(", "));
     }
     if std::env::var_os("FLUX_KREA_STARTUP_LOG").is_some() {
-        for file in std::fs::read_dir(sandbox.log_dir())?.flatten() {
-            for line in std::fs::read_to_string(file.path())?.lines().filter(|l| !l.contains("DEBUG")) {
-                eprintln!("log: {line}");
-            }
+        for line in log.iter().filter(|l| !l.contains("DEBUG")) {
+            eprintln!("log: {line}");
         }
     }
     let mut sorted = times.clone();
@@ -129,20 +130,21 @@ async fn main() -> TestResult {
     Ok(())
 }
 
-/// The `waited_ms` of every "setup waited for the history to open" line in the log files, in order.
-fn setup_waits(log_dir: &std::path::Path) -> Vec<String> {
+/// Every line of the log files, oldest file first.
+fn log_lines(log_dir: &std::path::Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(log_dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
     files.sort();
-    let mut waits = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
-        for line in text.lines().filter(|l| l.contains("setup waited for the history to open")) {
-            if let Some((_, rest)) = line.split_once("waited_ms") {
-                let digits: String =
-                    rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
-                waits.push(digits);
-            }
-        }
-    }
-    waits
+    files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap_or_default().lines().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+/// The `waited_ms` of every "setup waited for the history to open" line, in order.
+fn setup_waits(log: &[String]) -> Vec<String> {
+    log.iter()
+        .filter(|l| l.contains("setup waited for the history to open"))
+        .filter_map(|l| l.split_once("waited_ms"))
+        .map(|(_, rest)| rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect())
+        .collect()
 }
