@@ -100,7 +100,11 @@ mod tests {
         assert!(!writer.is_finished(), "the writer waits while the lock is held");
         holder.commit().await.unwrap();
         writer.await.unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        // The record is process-wide: another test's writer may wait meanwhile, briefly.
+        let until = std::time::Instant::now() + Duration::from_secs(3);
+        while waited_recently(Duration::from_millis(40)) && std::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         assert!(!waited_recently(Duration::from_millis(40)), "nobody waits any more");
         let updated: i64 =
             sqlx::query_scalar!("SELECT updated_at FROM retention_policy").fetch_one(&pool).await.unwrap();
